@@ -1,0 +1,51 @@
+# Signet: `make run` serves on http://127.0.0.1:8000, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+MYSQL_TEST_URL ?= mysql+pymysql://root@127.0.0.1:3306
+export FLASK_APP := wsgi.py
+
+.PHONY: run test test-sqlite test-mysql lint migrate venv clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3 -m venv failed; installing Debian's python3-venv"; \
+	  apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+migrate: venv
+	$(BIN)/flask db upgrade
+
+run: migrate
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+test: venv
+	@$(BIN)/ruff check .
+	$(MAKE) --no-print-directory test-sqlite
+	@if $(BIN)/python -m tests.mysql_available "$(MYSQL_TEST_URL)"; then \
+	  $(MAKE) --no-print-directory test-mysql; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "MariaDB is not reachable at $(MYSQL_TEST_URL): CI requires it. FAILED."; exit 1; \
+	else \
+	  echo ""; \
+	  echo "*** MariaDB is not reachable at $(MYSQL_TEST_URL): the MariaDB suite was SKIPPED. ***"; \
+	  echo "*** Only the SQLite suite ran. Start MariaDB (or set MYSQL_TEST_URL) to run both. ***"; \
+	fi
+
+test-sqlite: venv
+	$(BIN)/pytest --db=sqlite
+
+test-mysql: venv
+	MYSQL_TEST_URL="$(MYSQL_TEST_URL)" $(BIN)/pytest --db=mysql
+
+lint: venv
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

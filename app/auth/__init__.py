@@ -1,0 +1,1 @@
+"""Registration, login, tokens and the signed-in user."""

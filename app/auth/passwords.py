@@ -1,0 +1,27 @@
+"""Password hashing; unknown emails cost the same bcrypt work as wrong passwords."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from app.extensions import bcrypt
+
+DUMMY_HASH_KEY = "signet.dummy_password_hash"
+
+
+def hash_password(password: str) -> str:
+    """Return the bcrypt hash of `password` (pre-hashed, so all characters count)."""
+    return bcrypt.generate_password_hash(password).decode()
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when `password` matches `password_hash`."""
+    return bcrypt.check_password_hash(password_hash, password)
+
+
+def burn_password_check(password: str) -> None:
+    """Spend one bcrypt check on a dummy hash, so an unknown email is not faster."""
+    dummy = current_app.extensions.get(DUMMY_HASH_KEY)
+    if dummy is None:
+        dummy = current_app.extensions[DUMMY_HASH_KEY] = hash_password("signet-dummy")
+    verify_password(dummy, password)

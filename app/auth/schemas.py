@@ -1,0 +1,45 @@
+"""Auth request and response schemas."""
+
+from marshmallow import Schema, fields, validate
+
+from app.schemas import FileField
+from app.users.models import Role
+
+NAME_LENGTH = validate.Length(min=1, max=255)
+PASSWORD_LENGTH = validate.Length(min=8, max=128)
+
+
+class TrimmedString(fields.String):
+    """A string with surrounding white space removed before validation."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class RegisterForm(Schema):
+    """Registration fields (multipart, urlencoded or JSON)."""
+
+    name = TrimmedString(required=True, validate=NAME_LENGTH)
+    email = fields.Email(required=True, validate=validate.Length(max=255))
+    password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
+    role = fields.Enum(Role, by_value=True, load_default=None,
+                       metadata={"description": "Admin callers only."})
+    profile_image = FileField(load_default=None, metadata={
+        "description": "JPEG, PNG, GIF or WebP; metadata is removed."})
+
+
+class LoginForm(Schema):
+    """Login credentials."""
+
+    email = fields.String(required=True, validate=validate.Length(min=1, max=320))
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=1, max=1024))
+
+
+class TokenOut(Schema):
+    """The token body returned by login and refresh."""
+
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String(metadata={"example": "Bearer"})
+    expires_in = fields.Integer(metadata={"description": "Access token lifetime, seconds."})

@@ -1,0 +1,87 @@
+"""JWT issuing and the Flask-JWT-Extended callbacks that check every token."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
+
+from app.auth import revocation
+from app.errors import problem
+from app.extensions import db
+from app.users.models import User
+
+TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+
+def issue_token_pair(user: User) -> dict:
+    """Return the login body: an access token and the refresh token it is paired with.
+
+    Both carry the user's token version (a password change bumps it) and the access
+    token names its refresh token's id, so logging out can revoke the pair.
+    """
+    refresh_jti = str(uuid.uuid4())
+    claims = {"ver": user.token_version}
+    refresh = create_refresh_token(
+        identity=str(user.id), additional_claims={**claims, "jti": refresh_jti}
+    )
+    access = create_access_token(
+        identity=str(user.id), additional_claims={**claims, "rjti": refresh_jti}
+    )
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": TOKEN_TYPE,
+        "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]),
+    }
+
+
+def _unauthorized(detail: str):
+    return problem(401, detail, headers={"WWW-Authenticate": TOKEN_TYPE})
+
+
+def register_jwt_callbacks(jwt: JWTManager) -> None:
+    """Make every token failure a 401 problem and load the user fresh on each request."""
+
+    @jwt.user_lookup_loader
+    def load_user(_header: dict, payload: dict) -> User | None:
+        # Role and isActive come from the database, never from the token.
+        user = db.session.get(User, int(payload["sub"]))
+        if user is None or not user.is_active:
+            return None
+        if payload.get("ver") != user.token_version:
+            return None
+        return user
+
+    @jwt.token_in_blocklist_loader
+    def token_revoked(_header: dict, payload: dict) -> bool:
+        return revocation.is_revoked(payload["jti"])
+
+    @jwt.unauthorized_loader
+    def missing_token(reason: str):
+        return _unauthorized("Missing or malformed Authorization header: send 'Bearer <token>'.")
+
+    @jwt.invalid_token_loader
+    def invalid_token(reason: str):
+        return _unauthorized("The token is invalid.")
+
+    @jwt.expired_token_loader
+    def expired_token(_header: dict, _payload: dict):
+        return _unauthorized("The token has expired.")
+
+    @jwt.revoked_token_loader
+    def revoked_token(_header: dict, _payload: dict):
+        return _unauthorized("The token has been revoked.")
+
+    @jwt.user_lookup_error_loader
+    def user_gone(_header: dict, _payload: dict):
+        return _unauthorized("The token is no longer valid for this account.")
+
+    @jwt.token_verification_failed_loader
+    def verification_failed(_header: dict, _payload: dict):
+        return _unauthorized("The token is invalid.")
+
+    @jwt.needs_fresh_token_loader
+    def needs_fresh(_header: dict, _payload: dict):
+        return _unauthorized("A fresh token is required.")

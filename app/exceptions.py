@@ -1,0 +1,107 @@
+"""Domain exceptions raised by services; `app.errors` maps each to problem+json.
+
+Services never raise HTTP exceptions: they say what went wrong in the domain's words,
+and the status code is chosen in exactly one place.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: `status` picks the HTTP answer, `detail` is the sentence for humans."""
+
+    status = 400
+    detail = "The request could not be processed."
+
+    def __init__(self, detail: str | None = None, *, errors: dict | None = None,
+                 headers: dict | None = None):
+        super().__init__(detail or self.detail)
+        self.detail = detail or self.detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class InvalidField(DomainError):
+    """One or more fields failed a rule that only the service can check."""
+
+    status = 422
+    detail = "The request has invalid fields."
+
+    def __init__(self, field: str, message: str, *, status: int = 422):
+        super().__init__(f"{field}: {message}", errors={field: [message]})
+        self.status = status
+
+
+class Unauthorized(DomainError):
+    """Credentials or token missing, wrong, expired or revoked."""
+
+    status = 401
+    detail = "Authentication is required."
+
+    def __init__(self, detail: str | None = None):
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class InvalidCredentials(Unauthorized):
+    """Unknown email or wrong password: the same answer for both."""
+
+    detail = "The email or password is incorrect."
+
+
+class Forbidden(DomainError):
+    """Authenticated, but not allowed to do this."""
+
+    status = 403
+    detail = "You are not allowed to do this."
+
+
+class AccountInactive(Forbidden):
+    """The password was right but the account is deactivated."""
+
+    detail = "This account is deactivated."
+
+
+class NotFound(DomainError):
+    """The resource does not exist or the caller may not know it does."""
+
+    status = 404
+    detail = "The resource was not found."
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state of the data."""
+
+    status = 409
+    detail = "The request conflicts with existing data."
+
+
+class EmailTaken(Conflict):
+    """Another account already uses this email (compared case-insensitively)."""
+
+    detail = "An account with this email already exists."
+
+    def __init__(self):
+        super().__init__(errors={"email": ["An account with this email already exists."]})
+
+
+class UnsupportedFileType(DomainError):
+    """The bytes are of a type the files endpoint does not accept."""
+
+    status = 415
+    detail = "This file type is not accepted."
+
+
+class ServiceUnavailable(DomainError):
+    """The database or the storage cannot answer right now; the client may retry."""
+
+    status = 503
+    detail = "The service is temporarily unavailable. Please retry shortly."
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 5):
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class StorageUnavailable(ServiceUnavailable):
+    """The file storage refused a write or a read."""
+
+    detail = "File storage is temporarily unavailable. Please retry shortly."

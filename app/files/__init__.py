@@ -1,0 +1,1 @@
+"""Files: stored blobs, their rows and the profile-image checks."""

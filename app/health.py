@@ -1,0 +1,47 @@
+"""Liveness and readiness probes."""
+
+from flask.views import MethodView
+from marshmallow import Schema, fields
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.api import Blueprint
+from app.exceptions import ServiceUnavailable
+from app.extensions import db
+from app.schemas import ProblemSchema
+from app.storage import current_storage
+
+blp = Blueprint("health", __name__, description="Operations probes.")
+
+
+class StatusOut(Schema):
+    """Probe answer."""
+
+    status = fields.String(metadata={"example": "ok"})
+
+
+@blp.route("/healthz")
+class Health(MethodView):
+    """Liveness."""
+
+    @blp.response(200, StatusOut)
+    def get(self):
+        """200 while the process runs."""
+        return {"status": "ok"}
+
+
+@blp.route("/readyz")
+class Ready(MethodView):
+    """Readiness."""
+
+    @blp.response(200, StatusOut)
+    @blp.alt_response(503, schema=ProblemSchema, description="Database or storage down.")
+    def get(self):
+        """200 when the database answers and the storage is writable."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            raise ServiceUnavailable("The database is not answering.") from error
+        current_storage().check_writable()
+        return {"status": "ok"}

@@ -1,0 +1,29 @@
+"""Schemas shared by every blueprint."""
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields
+from werkzeug.datastructures import FileStorage
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as every error is answered."""
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String(metadata={"example": "Conflict"})
+    status = fields.Integer(metadata={"example": 409})
+    detail = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()),
+        metadata={"description": "Field name to messages, on validation errors."},
+    )
+
+
+class FileField(Upload):
+    """A multipart file part; anything else (a JSON string, say) is a field error."""
+
+    default_error_messages = {"invalid": "Must be a file sent as multipart/form-data."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise self.make_error("invalid")
+        return value

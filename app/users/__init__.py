@@ -1,0 +1,1 @@
+"""Users: the account model and admin endpoints."""

@@ -1,0 +1,70 @@
+"""The `users` table."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class Role(enum.StrEnum):
+    """What a user may do: admins manage users and see every file."""
+
+    ADMIN = "admin"
+    USER = "user"
+
+
+class User(db.Model):
+    """An account. Column names are the contract's camelCase; attributes are Python's."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    email: Mapped[str] = mapped_column(String(255), nullable=False, unique=True, index=True)
+    password: Mapped[str] = mapped_column(String(255), nullable=False)
+    is_active: Mapped[bool] = mapped_column(
+        "isActive", default=True, server_default=text("1"), nullable=False
+    )
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, name="user_role", values_callable=lambda roles: [r.value for r in roles]),
+        default=Role.USER,
+        server_default=Role.USER.value,
+        nullable=False,
+    )
+    profile_image_id: Mapped[int | None] = mapped_column(
+        "profileImageId",
+        ForeignKey("files.id", ondelete="SET NULL", use_alter=True),
+        nullable=True,
+    )
+    created_by: Mapped[int | None] = mapped_column(
+        "createdBy", ForeignKey("users.id"), nullable=True
+    )
+    updated_by: Mapped[int | None] = mapped_column(
+        "updatedBy", ForeignKey("users.id"), nullable=True
+    )
+    # Bumped on password change: every token carrying an older version is refused.
+    token_version: Mapped[int] = mapped_column(
+        "tokenVersion", default=0, server_default=text("0"), nullable=False
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        "createdAt", UTCDateTime(), default=utcnow, nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        "updatedAt", UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+    profile_image = relationship("File", foreign_keys=[profile_image_id], lazy="joined")
+
+    @property
+    def is_admin(self) -> bool:
+        """True when the account holds the admin role."""
+        return self.role == Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

@@ -1,0 +1,27 @@
+"""User schemas: what clients see of an account (never its password)."""
+
+from marshmallow import Schema, fields
+
+from app.users.models import Role
+
+
+class UserOut(Schema):
+    """User JSON as the contract defines it."""
+
+    id = fields.Integer(dump_only=True)
+    name = fields.String()
+    email = fields.String()
+    is_active = fields.Boolean(data_key="isActive")
+    role = fields.Enum(Role, by_value=True)
+    profile_image_id = fields.Integer(data_key="profileImageId", allow_none=True)
+    profile_image_url = fields.Method("_profile_image_url", data_key="profileImageUrl",
+                                      allow_none=True)
+    created_by = fields.Integer(data_key="createdBy", allow_none=True)
+    updated_by = fields.Integer(data_key="updatedBy", allow_none=True)
+    created_at = fields.AwareDateTime(data_key="createdAt")
+    updated_at = fields.AwareDateTime(data_key="updatedAt")
+
+    def _profile_image_url(self, user) -> str | None:
+        if user.profile_image_id is None:
+            return None
+        return f"/api/v1/files/{user.profile_image_id}/content"

@@ -1,0 +1,72 @@
+"""User business rules: creating accounts atomically and deciding who sees whom."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+
+from app.auth.passwords import hash_password
+from app.exceptions import EmailTaken, NotFound
+from app.extensions import db
+from app.files.service import discard_blob, read_profile_image, store_image
+from app.users.models import Role, User
+
+
+def normalize_email(email: str) -> str:
+    """Emails are compared and stored lower-cased."""
+    return email.strip().lower()
+
+
+def email_taken(email: str) -> bool:
+    """True when an account already uses `email` (already normalised)."""
+    return db.session.scalar(select(User.id).where(User.email == email)) is not None
+
+
+def create_user(*, name: str, email: str, password: str, role: Role = Role.USER,
+                profile_image: FileStorage | None = None,
+                created_by: User | None = None, self_registered: bool = False) -> User:
+    """Create an account with its optional profile image, all or nothing.
+
+    Either the user row, the file row and the stored bytes all exist afterwards, or none
+    of them does: a lost race on the email, a refused insert or a storage failure leave
+    nothing behind.
+    """
+    email = normalize_email(email)
+    if email_taken(email):
+        raise EmailTaken()  # cheap early answer; the unique index still decides races
+    image = read_profile_image(profile_image) if profile_image is not None else None
+    password_hash = hash_password(password)
+
+    stored = store_image(image, profile_image.filename) if image is not None else None
+    try:
+        user = User(name=name, email=email, password=password_hash, role=role,
+                    profile_image=stored)
+        db.session.add(user)
+        db.session.flush()
+        author_id = user.id if self_registered else (created_by.id if created_by else None)
+        user.created_by = user.updated_by = author_id
+        if stored is not None:
+            stored.owner_id = user.id
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        discard_blob(stored)
+        if email_taken(email):
+            raise EmailTaken() from None
+        raise
+    except BaseException:
+        db.session.rollback()
+        discard_blob(stored)
+        raise
+    return user
+
+
+def get_user_for(viewer: User, user_id: int) -> User:
+    """Return user `user_id` if `viewer` may see it (an admin, or the user itself)."""
+    if not viewer.is_admin and viewer.id != user_id:
+        raise NotFound("No such user.")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user

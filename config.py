@@ -1,0 +1,179 @@
+"""Configuration classes, chosen by the APP_ENV environment variable.
+
+Every setting can come from the environment (or a `.env` file read by python-dotenv).
+Production has no default for a secret: a missing or weak one stops start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+MIN_SECRET_BYTES = 32
+DEFAULT_ALLOWED_FILE_TYPES = (
+    "image/jpeg,image/png,image/gif,image/webp,application/pdf,text/plain"
+)
+
+load_dotenv(BASE_DIR / ".env")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run the service safely."""
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """Return an environment variable, treating an empty value as unset."""
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    """Return an integer environment variable or raise a clear ConfigError."""
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}.") from None
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Return a boolean environment variable (1/true/yes/on are true)."""
+    value = env_str(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(default: str) -> str:
+    """Return DATABASE_URL, forcing utf8mb4 on MySQL so every email and name fits."""
+    url = env_str("DATABASE_URL", default)
+    if url.startswith("mysql") and "charset=" not in url:
+        url += ("&" if "?" in url else "?") + "charset=utf8mb4"
+    return url
+
+
+def development_secret(name: str) -> str:
+    """Return a per-checkout random secret kept in instance/ (never in the repo).
+
+    Gunicorn workers must share the JWT key, so a per-process random value would not do.
+    """
+    path = INSTANCE_DIR / f".{name.lower()}"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    APP_ENV = "development"
+    SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'signet.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 280}
+
+    UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(BASE_DIR / "uploads"))
+    STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    # Non-file form fields are held in memory: keep them small so a hostile form is a 413.
+    MAX_FORM_MEMORY_SIZE = env_int("MAX_FORM_MEMORY_SIZE", 64 * 1024)
+    MAX_FORM_PARTS = env_int("MAX_FORM_PARTS", 100)
+    PROFILE_IMAGE_MAX_BYTES = env_int("PROFILE_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+    PROFILE_IMAGE_MAX_PIXELS = env_int("PROFILE_IMAGE_MAX_PIXELS", 40_000_000)
+    ALLOWED_FILE_TYPES = [
+        t.strip()
+        for t in env_str("ALLOWED_FILE_TYPES", DEFAULT_ALLOWED_FILE_TYPES).split(",")
+        if t.strip()
+    ]
+
+    BCRYPT_LOG_ROUNDS = env_int("BCRYPT_LOG_ROUNDS", 12)
+    # bcrypt reads 72 bytes at most (and bcrypt 5 raises beyond): pre-hash with SHA-256
+    # so that every character of a long password counts.
+    BCRYPT_HANDLE_LONG_PASSWORDS = True
+    ALLOW_SELF_REGISTRATION = env_bool("ALLOW_SELF_REGISTRATION", True)
+
+    JWT_ALGORITHM = env_str("JWT_ALGORITHM", "HS256")
+    JWT_DECODE_ALGORITHMS = [JWT_ALGORITHM]
+    JWT_ACCESS_TOKEN_EXPIRES = env_int("JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
+    JWT_REFRESH_TOKEN_EXPIRES = env_int("JWT_REFRESH_TOKEN_EXPIRES", 30 * 24 * 3600)
+    JWT_TOKEN_LOCATION = ["headers"]
+    JWT_ERROR_MESSAGE_KEY = "detail"
+
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
+    REVOCATION_STORE_URL = env_str("REVOCATION_STORE_URL", "database")
+
+    API_TITLE = "Signet"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    SECRET_KEY = env_str("SECRET_KEY")
+    JWT_SECRET_KEY = env_str("JWT_SECRET_KEY")
+
+    @classmethod
+    def finalize(cls) -> dict:
+        """Return the settings as a dict, filling development-only defaults."""
+        settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            if not settings[name]:
+                settings[name] = development_secret(name)
+        return settings
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite in instance/, secrets generated into instance/."""
+
+
+class TestingConfig(Config):
+    """The test suite: cheap bcrypt, no rate limits unless a test turns them on."""
+
+    APP_ENV = "testing"
+    TESTING = True
+    BCRYPT_LOG_ROUNDS = env_int("BCRYPT_LOG_ROUNDS", 4)
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", False)
+    SECRET_KEY = env_str("SECRET_KEY", "testing-secret-key-that-is-long-enough-0123")
+    JWT_SECRET_KEY = env_str("JWT_SECRET_KEY", "testing-jwt-secret-that-is-long-enough-0123")
+
+
+class ProductionConfig(Config):
+    """Production: secrets must come from the environment and be strong."""
+
+    APP_ENV = "production"
+
+    @classmethod
+    def finalize(cls) -> dict:
+        """Return the settings, refusing to start with a missing or weak secret."""
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            value = getattr(cls, name)
+            if not value or len(value.encode()) < MIN_SECRET_BYTES:
+                raise ConfigError(
+                    f"{name} must be set to a random value of at least {MIN_SECRET_BYTES} "
+                    "bytes in production (for example: python -c "
+                    "'import secrets; print(secrets.token_urlsafe(48))')."
+                )
+        return {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(app_env: str | None = None) -> dict:
+    """Return the settings for APP_ENV (development when unset)."""
+    name = app_env or env_str("APP_ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, got {name!r}.")
+    return CONFIGS[name].finalize()

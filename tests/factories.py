@@ -1,0 +1,57 @@
+"""Factories that write real rows (no mocks): users, and image bytes made with Pillow."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+from PIL import Image
+
+from app.auth.passwords import hash_password
+from app.extensions import db
+from app.users.models import Role, User
+
+DEFAULT_PASSWORD = "correct horse battery"
+_sequence = itertools.count(1)
+
+
+class UserFactory:
+    """Creates committed users; every call gets a unique email unless one is given."""
+
+    def create(self, *, name: str | None = None, email: str | None = None,
+               password: str = DEFAULT_PASSWORD, role: str = "user",
+               is_active: bool = True) -> User:
+        """Insert and commit one user."""
+        number = next(_sequence)
+        user = User(
+            name=name or f"User {number}",
+            email=(email or f"user{number}@example.com").lower(),
+            password=hash_password(password),
+            role=Role(role),
+            is_active=is_active,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (16, 12), *,
+                exif: Image.Exif | None = None, color=(200, 30, 60)) -> bytes:
+    """Encode a small solid-colour image in `fmt`, optionally with EXIF."""
+    image = Image.new("RGB", size, color)
+    out = io.BytesIO()
+    options = {"exif": exif} if exif is not None else {}
+    image.save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def gps_exif() -> Image.Exif:
+    """EXIF with a camera make and a GPS position, as a phone would write."""
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # Make
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "N"
+    gps[2] = (48.0, 51.0, 24.0)
+    gps[3] = "E"
+    gps[4] = (2.0, 21.0, 3.0)
+    return exif

@@ -1,0 +1,62 @@
+"""A real gunicorn server for tests that need several workers (races, revocation)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """gunicorn serving `wsgi:app` on a free port with the given environment."""
+
+    def __init__(self, env: dict[str, str], workers: int = 4):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "APP_ENV": "testing", "PORT": str(self.port),
+                    "WEB_CONCURRENCY": str(workers), "GUNICORN_ACCESSLOG": "",
+                    "BCRYPT_LOG_ROUNDS": "4", **env}
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 20.0) -> LiveServer:
+        """Start gunicorn and wait until /healthz answers."""
+        self.process = subprocess.Popen(
+            [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=self.env,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("gunicorn did not become healthy in time")
+
+    def stop(self) -> None:
+        """Stop gunicorn and its workers."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
