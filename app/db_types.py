@@ -7,8 +7,12 @@ from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
-    """Return the current time as a timezone-aware UTC datetime."""
-    return datetime.now(UTC)
+    """Return the current time as a timezone-aware UTC datetime, to the second.
+
+    MySQL's DATETIME keeps whole seconds: dropping the fraction here makes a freshly
+    written row read back exactly as it was returned.
+    """
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 class UTCDateTime(TypeDecorator):
