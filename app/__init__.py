@@ -15,6 +15,7 @@ from app.cli import register_cli
 from app.errors import register_error_handlers
 from app.extensions import api, bcrypt, db, jwt, migrate
 from app.health import blp as health_blp
+from app.request import SignetRequest
 from app.storage import init_storage
 from app.users.routes import blp as users_blp
 from config import INSTANCE_DIR, load_config
@@ -33,6 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def configure(app: Flask, overrides: dict) -> None:
     """Load the APP_ENV settings, then explicit overrides (used by tests)."""
+    app.request_class = SignetRequest  # form limits that cover urlencoded bodies too
     app.config.from_mapping(load_config(overrides.get("APP_ENV")))
     app.config.update(overrides)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]

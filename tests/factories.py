@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import itertools
+import random
+import struct
+import zlib
 
 from PIL import Image
 
@@ -55,3 +58,27 @@ def gps_exif() -> Image.Exif:
     gps[3] = "E"
     gps[4] = (2.0, 21.0, 3.0)
     return exif
+
+
+def noise_image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 64)) -> bytes:
+    """Encode random pixels, which compress badly: for tests of byte-size limits."""
+    image = Image.frombytes("RGB", size, random.randbytes(size[0] * size[1] * 3))
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()
+
+
+def png_claiming_size(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims `width` x `height` pixels: a decompression bomb."""
+    data = bytearray(image_bytes("PNG", (1, 1)))
+    # Signature (8 bytes), then the IHDR chunk: length, b"IHDR", width, height, ..., CRC.
+    struct.pack_into(">II", data, 16, width, height)
+    struct.pack_into(">I", data, 29, zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
+def has_exif(data: bytes) -> bool:
+    """True when the encoded image carries EXIF (any tag, GPS included)."""
+    with Image.open(io.BytesIO(data)) as image:
+        exif = image.getexif()
+        return bool(exif) or bool(exif.get_ifd(0x8825)) or "exif" in image.info

@@ -1,0 +1,37 @@
+"""The request class: the form limits also bound urlencoded bodies.
+
+Werkzeug applies MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS to multipart bodies only; an
+urlencoded body is read whole up to MAX_CONTENT_LENGTH (16 MiB by default). An HTML form
+without a file has no business being that large, so the same limits answer 413 here too.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from flask import Request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
+
+
+class BoundedFormDataParser(FormDataParser):
+    """A form parser whose urlencoded branch honours the multipart limits."""
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        limit = self.max_form_memory_size
+        raw = stream.read() if limit is None else stream.read(limit + 1)
+        if limit is not None and len(raw) > limit:
+            raise RequestEntityTooLarge()
+        text = raw.decode()  # invalid UTF-8 stays Werkzeug's business (an empty form)
+        try:
+            items = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote",
+                              max_num_fields=self.max_form_parts)
+        except ValueError:  # more fields than max_form_parts
+            raise RequestEntityTooLarge() from None
+        return stream, self.cls(items), self.cls()
+
+
+class SignetRequest(Request):
+    """Flask's request with form limits that cover every form encoding."""
+
+    form_data_parser_class = BoundedFormDataParser
