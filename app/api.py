@@ -7,6 +7,8 @@ while the OpenAPI document lists all three encodings from that same schema.
 
 from __future__ import annotations
 
+import json
+
 import flask_smorest
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
@@ -39,6 +41,16 @@ class BodyParser(FlaskParser):
             if upload.filename
         )
         return self._makeproxy(CombinedMultiDict([req.form, files]), schema)
+
+    def _raw_load_json(self, req):
+        data = super()._raw_load_json(req)
+        # JSON may escape a lone surrogate ("\ud800"), which is not Unicode text: bcrypt
+        # and the database drivers raise on it. Refuse it as a malformed body (400).
+        try:
+            json.dumps(data, ensure_ascii=False).encode()
+        except UnicodeEncodeError as error:
+            raise json.JSONDecodeError("lone surrogate in a string", "body", 0) from error
+        return data
 
 
 BodyParser.__location_map__ = {**FlaskParser.__location_map__, BODY_LOCATION: "load_body"}

@@ -408,3 +408,11 @@ class TestSelfRegistrationOff:
         assert response.status_code == 201
         assert response.get_json()["createdBy"] == admin.id
 
+
+def test_lone_surrogate_in_a_json_field_is_400(client, upload_dir):
+    raw = '{"name": "\\udc80x", "email": "alan@example.com", "password": "enigma-machine"}'
+
+    response = client.post(URL, data=raw, content_type="application/json")
+
+    assert_problem(response, 400)
+    assert_nothing_stored(upload_dir)
