@@ -109,7 +109,16 @@ class Config:
 
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "signet")
+    # Limits use Flask-Limiter's notation ("10 per minute", "5/hour; 100/day").
+    LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "10 per minute")
+    # Failed logins per account, whatever the IP: changing addresses does not help a guesser.
+    LOGIN_FAILURE_RATE_LIMIT = env_str("LOGIN_FAILURE_RATE_LIMIT", "10 per 15 minutes")
+    REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "20 per hour")
+    # How many reverse proxies append to X-Forwarded-For; 0 ignores the header entirely.
+    TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
     REVOCATION_STORE_URL = env_str("REVOCATION_STORE_URL", "database")
+    REVOCATION_KEY_PREFIX = env_str("REVOCATION_KEY_PREFIX", "signet:")
 
     API_TITLE = "Signet"
     API_VERSION = "v1"

@@ -9,12 +9,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app import models  # noqa: F401 - every table must be known to Alembic
+from app.auth.revocation import init_revocation_store
 from app.auth.routes import blp as auth_blp
 from app.auth.tokens import register_jwt_callbacks
 from app.cli import register_cli
 from app.errors import register_error_handlers
-from app.extensions import api, bcrypt, db, jwt, migrate
+from app.extensions import api, bcrypt, db, jwt, limiter, migrate
 from app.health import blp as health_blp
+from app.ratelimit import trust_proxies
 from app.request import SignetRequest
 from app.storage import init_storage
 from app.users.routes import blp as users_blp
@@ -25,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, errors, CLI."""
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     configure(app, overrides or {})
+    trust_proxies(app)
     init_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -55,7 +58,9 @@ def init_extensions(app: Flask) -> None:
     jwt.init_app(app)
     register_jwt_callbacks(jwt)
     api.init_app(app)
+    limiter.init_app(app)
     init_storage(app)
+    init_revocation_store(app)
 
 
 def register_blueprints(app: Flask) -> None:

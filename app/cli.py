@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users create-admin`."""
+"""Command-line tools: `flask users create-admin`, `flask tokens purge`."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from flask.cli import AppGroup
 from marshmallow import ValidationError
 
 from app.auth.schemas import RegisterForm
+from app.auth.service import purge_expired_revocations
 from app.exceptions import DomainError
 from app.users.models import Role
 from app.users.service import create_user
 
 users_cli = AppGroup("users", help="Manage user accounts.")
+tokens_cli = AppGroup("tokens", help="Maintain the token revocation store.")
 
 
 @users_cli.command("create-admin")
@@ -36,6 +38,13 @@ def create_admin(name: str, email: str, password: str) -> None:
     click.echo(f"Created admin {user.email} (id {user.id}).")
 
 
+@tokens_cli.command("purge")
+def purge_tokens() -> None:
+    """Delete revocation entries whose tokens have expired anyway (run it from cron)."""
+    click.echo(f"Purged {purge_expired_revocations()} expired revoked-token entries.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.exceptions import DomainError
 from app.extensions import db
+from app.ratelimit import retry_after_seconds
 
 PROBLEM_JSON = "application/problem+json"
 DB_RETRY_AFTER_SECONDS = 5
@@ -55,7 +56,9 @@ def _as_list(messages) -> list:
 def handle_http_exception(error: HTTPException) -> Response:
     """Werkzeug's and webargs' HTTP errors (404, 405, 413, 400, 422 ...)."""
     status = error.code or 500
-    headers = {k: v for k, v in error.get_headers() if k.lower() == "allow"}
+    headers = {k: v for k, v in error.get_headers() if k.lower() in ("allow", "retry-after")}
+    if status == 429 and "Retry-After" not in headers:
+        headers["Retry-After"] = str(retry_after_seconds())
     data = getattr(error, "data", None) or {}
     errors = field_errors(data["messages"]) if data.get("messages") else None
     if status == 422:

@@ -84,6 +84,12 @@ class EmailTaken(Conflict):
         super().__init__(errors={"email": ["An account with this email already exists."]})
 
 
+class LastActiveAdmin(Conflict):
+    """The change would leave the service without an active admin."""
+
+    detail = "The last active admin can be neither demoted nor deactivated."
+
+
 class UnsupportedFileType(DomainError):
     """The bytes are of a type the files endpoint does not accept."""
 

@@ -2,6 +2,8 @@
 
 from flask_bcrypt import Bcrypt
 from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -22,3 +24,6 @@ migrate = Migrate()
 jwt = JWTManager()
 bcrypt = Bcrypt()
 api = Api()
+# Keyed by the client address (after ProxyFix, when proxies are trusted); routes add
+# their own limits, nothing is limited by default.
+limiter = Limiter(key_func=get_remote_address)

@@ -170,3 +170,17 @@ def live_server(app_config):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def redis_prefix():
+    """A key prefix unique to this test on the local Redis; its keys are deleted after."""
+    import redis
+
+    prefix = f"signet-test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()

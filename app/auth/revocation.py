@@ -1,32 +1,151 @@
-"""Revoked token ids, kept in the database so every worker and instance sees them."""
+"""Revoked token ids, in a store every worker and instance shares.
+
+Two backends behind one small interface, chosen by REVOCATION_STORE_URL: the database
+(default; table `revoked_tokens`, expired rows purged) or Redis (`redis://...`; each key
+expires by itself when the token would have).
+"""
 
 from __future__ import annotations
 
+import logging
+import math
+import time
 from datetime import datetime
+from typing import Protocol
 
+import redis
+from flask import Flask, current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import RevokedToken
 from app.db_types import utcnow
+from app.exceptions import ServiceUnavailable
 from app.extensions import db
+from config import ConfigError
+
+EXTENSION_KEY = "signet.revocation"
+DATABASE_STORE = "database"
+# Purging on every revoke would make concurrent logouts contend on the same index range.
+PURGE_INTERVAL_SECONDS = 300
+log = logging.getLogger(__name__)
+
+
+class RevocationStore(Protocol):
+    """Where revoked token ids live until the tokens would have expired anyway."""
+
+    def is_revoked(self, jti: str) -> bool:
+        """True when the token id was revoked."""
+
+    def revoke(self, jti: str, expires_at: datetime) -> bool:
+        """Refuse `jti` until `expires_at`; False when it was already revoked."""
+
+    def purge_expired(self) -> int:
+        """Drop entries whose tokens have expired; return how many were dropped."""
+
+
+class DatabaseRevocationStore:
+    """Rows in `revoked_tokens`; writes join the caller's transaction (caller commits)."""
+
+    def __init__(self) -> None:
+        self._next_purge = 0.0
+
+    def is_revoked(self, jti: str) -> bool:
+        """True when a row names the token id."""
+        query = select(RevokedToken.id).where(RevokedToken.jti == jti)
+        return db.session.scalar(query) is not None
+
+    def revoke(self, jti: str, expires_at: datetime) -> bool:
+        """Insert a row; the unique jti decides races between two revocations."""
+        self._purge_now_and_then()
+        try:
+            with db.session.begin_nested():
+                db.session.add(RevokedToken(jti=jti, expires_at=expires_at))
+        except IntegrityError:
+            return False
+        return True
+
+    def purge_expired(self) -> int:
+        """Delete rows whose tokens have expired. Caller commits."""
+        result = db.session.execute(
+            delete(RevokedToken).where(RevokedToken.expires_at < utcnow())
+        )
+        return result.rowcount
+
+    def _purge_now_and_then(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_purge:
+            self._next_purge = now + PURGE_INTERVAL_SECONDS
+            purged = self.purge_expired()
+            if purged:
+                log.info("purged %d expired revoked-token rows", purged)
+
+
+class RedisRevocationStore:
+    """One key per revoked token id, with a TTL equal to the token's remaining life."""
+
+    def __init__(self, url: str, *, key_prefix: str) -> None:
+        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._prefix = f"{key_prefix}revoked:"
+
+    def is_revoked(self, jti: str) -> bool:
+        """True when the key exists (Redis drops it once the token has expired)."""
+        try:
+            return bool(self._redis.exists(self._prefix + jti))
+        except redis.RedisError as error:
+            raise _store_down(error) from error
+
+    def revoke(self, jti: str, expires_at: datetime) -> bool:
+        """SET NX with an expiry: atomic, so only one of two racing revocations wins."""
+        ttl = max(1, math.ceil((expires_at - utcnow()).total_seconds()))
+        try:
+            return bool(self._redis.set(self._prefix + jti, b"1", ex=ttl, nx=True))
+        except redis.RedisError as error:
+            raise _store_down(error) from error
+
+    def purge_expired(self) -> int:
+        """Nothing to do: every key carries its own expiry."""
+        return 0
+
+
+def _store_down(error: Exception) -> ServiceUnavailable:
+    log.error("revocation store unavailable: %s", error)
+    return ServiceUnavailable("The token revocation store is temporarily unavailable.")
+
+
+def build_store(url: str, *, key_prefix: str = "signet:") -> RevocationStore:
+    """Return the store REVOCATION_STORE_URL names ("database" or a redis:// URL)."""
+    if url == DATABASE_STORE:
+        return DatabaseRevocationStore()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisRevocationStore(url, key_prefix=key_prefix)
+    raise ConfigError(
+        f"REVOCATION_STORE_URL must be 'database' or a redis:// URL, got {url!r}."
+    )
+
+
+def init_revocation_store(app: Flask) -> None:
+    """Build this app's revocation store from its configuration."""
+    app.extensions[EXTENSION_KEY] = build_store(
+        app.config["REVOCATION_STORE_URL"], key_prefix=app.config["REVOCATION_KEY_PREFIX"]
+    )
+
+
+def current_store() -> RevocationStore:
+    """The revocation store of the current app."""
+    return current_app.extensions[EXTENSION_KEY]
 
 
 def is_revoked(jti: str) -> bool:
     """True when the token id was revoked."""
-    return db.session.scalar(select(RevokedToken.id).where(RevokedToken.jti == jti)) is not None
+    return current_store().is_revoked(jti)
 
 
-def revoke(jti: str, expires_at: datetime) -> None:
-    """Refuse `jti` until `expires_at`; revoking twice is harmless. Caller commits."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(RevokedToken(jti=jti, expires_at=expires_at))
-    except IntegrityError:
-        pass  # already revoked
+def revoke(jti: str, expires_at: datetime) -> bool:
+    """Refuse `jti` until `expires_at`; False when it was already revoked."""
+    return current_store().revoke(jti, expires_at)
 
 
 def purge_expired() -> int:
-    """Delete entries whose tokens have expired anyway; return how many. Caller commits."""
-    result = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
-    return result.rowcount
+    """Drop expired entries from the store; return how many. Caller commits."""
+    return current_store().purge_expired()

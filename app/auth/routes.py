@@ -1,13 +1,20 @@
 """Auth endpoints: thin wrappers that parse, call a service and dump."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user, jwt_required
+from flask_jwt_extended import current_user, get_jwt, jwt_required
 
 from app.api import Blueprint
 from app.auth.guards import optional_user
-from app.auth.schemas import LoginForm, RegisterForm, TokenOut
-from app.auth.service import authenticate, register_user
+from app.auth.schemas import LoginForm, PasswordChangeForm, RegisterForm, TokenOut
+from app.auth.service import (
+    authenticate,
+    change_password,
+    logout,
+    refresh_tokens,
+    register_user,
+)
 from app.auth.tokens import issue_token_pair
+from app.ratelimit import failed_logins_per_account, login_per_ip, registrations_per_ip
 from app.schemas import ProblemSchema
 from app.users.schemas import UserOut
 
@@ -19,12 +26,14 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
 class Register(MethodView):
     """Create an account."""
 
+    @registrations_per_ip
     @blp.arguments(RegisterForm, location="body")
     @blp.response(201, UserOut, headers={"Location": {"schema": {"type": "string"}}})
     @blp.alt_response(401, schema=ProblemSchema, description="Invalid token sent.")
     @blp.alt_response(403, schema=ProblemSchema, description="Not allowed to register.")
     @blp.alt_response(409, schema=ProblemSchema, description="Email taken.")
     @blp.alt_response(413, schema=ProblemSchema, description="Body or image too large.")
+    @blp.alt_response(429, schema=ProblemSchema, description="Too many registrations.")
     def post(self, form):
         """Register a user (anyone when self-registration is on, or an admin)."""
         user = register_user(**form, caller=optional_user())
@@ -35,10 +44,13 @@ class Register(MethodView):
 class Login(MethodView):
     """Exchange credentials for tokens."""
 
+    @login_per_ip
+    @failed_logins_per_account
     @blp.arguments(LoginForm, location="body")
     @blp.response(200, TokenOut)
     @blp.alt_response(401, schema=ProblemSchema, description="Bad credentials.")
     @blp.alt_response(403, schema=ProblemSchema, description="Account deactivated.")
+    @blp.alt_response(429, schema=ProblemSchema, description="Too many attempts.")
     def post(self, form):
         """Log in with email and password."""
         return issue_token_pair(authenticate(**form))
@@ -55,3 +67,45 @@ class Me(MethodView):
     def get(self):
         """Return the signed-in user."""
         return current_user
+
+
+@blp.route("/refresh")
+class Refresh(MethodView):
+    """Exchange a refresh token for a new token pair."""
+
+    @jwt_required(refresh=True)
+    @blp.response(200, TokenOut)
+    @blp.alt_response(401, schema=ProblemSchema,
+                      description="Missing, invalid, expired, revoked or already used.")
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self):
+        """Send the refresh token as the bearer token; it is rotated (single use)."""
+        return refresh_tokens(user=current_user, refresh_token=get_jwt())
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    """End this session."""
+
+    @jwt_required()
+    @blp.response(204)
+    @blp.alt_response(401, schema=ProblemSchema, description="Missing or invalid token.")
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self):
+        """Revoke this access token and its refresh token, on every worker at once."""
+        logout(access_token=get_jwt())
+
+
+@blp.route("/password")
+class Password(MethodView):
+    """Change the signed-in user's password."""
+
+    @jwt_required()
+    @blp.arguments(PasswordChangeForm, location="body")
+    @blp.response(204)
+    @blp.alt_response(401, schema=ProblemSchema,
+                      description="Missing or invalid token, or wrong current password.")
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self, form):
+        """Set a new password; every token issued before it stops working."""
+        change_password(user=current_user, **form)

@@ -36,6 +36,14 @@ class LoginForm(Schema):
                              validate=validate.Length(min=1, max=1024))
 
 
+class PasswordChangeForm(Schema):
+    """The current password (proof) and the new one (same rules as registration)."""
+
+    current_password = fields.String(required=True, load_only=True,
+                                     validate=validate.Length(min=1, max=1024))
+    new_password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
+
+
 class TokenOut(Schema):
     """The token body returned by login and refresh."""
 

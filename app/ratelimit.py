@@ -1,0 +1,74 @@
+"""Rate limits on login and registration, and the client address they are keyed by.
+
+The address is the TCP peer unless TRUSTED_PROXY_COUNT proxies are configured, in which
+case Werkzeug's ProxyFix takes it from that many X-Forwarded-For hops (counted from the
+right), so a client cannot pick its own bucket by forging the header.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, Response, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.extensions import limiter
+
+DEFAULT_RETRY_AFTER_SECONDS = 60
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client address from X-Forwarded-For only behind TRUSTED_PROXY_COUNT proxies."""
+    hops = int(app.config["TRUSTED_PROXY_COUNT"])
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def client_ip() -> str:
+    """The client's address as the limits see it."""
+    return request.remote_addr or "unknown"
+
+
+def login_account_key() -> str:
+    """The account a login names (the normalised email), whatever address it comes from."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        email = data.get("email") if isinstance(data, dict) else None
+    else:
+        email = request.form.get("email")
+    email = email.strip().lower() if isinstance(email, str) else ""
+    return f"account:{email}"
+
+
+def _failed_login(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _config_value(name: str):
+    return lambda: current_app.config[name]
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the limit this request broke lets requests through again."""
+    breached = limiter.current_limit
+    if breached is None:
+        return DEFAULT_RETRY_AFTER_SECONDS
+    return max(1, math.ceil(breached.reset_at - time.time()))
+
+
+login_per_ip = limiter.limit(
+    _config_value("LOGIN_RATE_LIMIT"), key_func=client_ip,
+    error_message="Too many login attempts from this address; retry later.",
+)
+# Tested before the view, counted only when the login fails: a correct password never
+# uses up the account's allowance, but once it is spent even a correct one must wait.
+failed_logins_per_account = limiter.limit(
+    _config_value("LOGIN_FAILURE_RATE_LIMIT"), key_func=login_account_key,
+    deduct_when=_failed_login,
+    error_message="Too many failed logins for this account; retry later.",
+)
+registrations_per_ip = limiter.limit(
+    _config_value("REGISTRATION_RATE_LIMIT"), key_func=client_ip,
+    error_message="Too many registrations from this address; retry later.",
+)
