@@ -82,6 +82,18 @@ class Config:
 
     UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(BASE_DIR / "uploads"))
     STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")
+    # s3 backend: the bucket must exist; keys fall back to boto3's usual chain when unset.
+    S3_BUCKET = env_str("S3_BUCKET")
+    S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")
+    S3_REGION = env_str("S3_REGION", env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION")))
+    AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID")
+    AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY")
+    # true: downloads answer 302 to a presigned URL valid S3_PRESIGN_SECONDS instead of
+    # streaming the object through the worker.
+    S3_PRESIGNED_DOWNLOADS = env_bool("S3_PRESIGNED_DOWNLOADS", False)
+    S3_PRESIGN_SECONDS = env_int("S3_PRESIGN_SECONDS", 60)
+    # `flask files gc` leaves blobs younger than this alone: an upload may be mid-commit.
+    FILES_GC_GRACE_SECONDS = env_int("FILES_GC_GRACE_SECONDS", 3600)
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     # Non-file form fields are held in memory: keep them small so a hostile form is a 413.
     MAX_FORM_MEMORY_SIZE = env_int("MAX_FORM_MEMORY_SIZE", 64 * 1024)
@@ -104,7 +116,13 @@ class Config:
     JWT_DECODE_ALGORITHMS = [JWT_ALGORITHM]
     JWT_ACCESS_TOKEN_EXPIRES = env_int("JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
     JWT_REFRESH_TOKEN_EXPIRES = env_int("JWT_REFRESH_TOKEN_EXPIRES", 30 * 24 * 3600)
-    JWT_TOKEN_LOCATION = ["headers"]
+    # API clients send "Authorization: Bearer"; the browser pages (app/web) hold the same
+    # tokens in HttpOnly cookies, with a CSRF double submit (header or form field) on writes.
+    JWT_TOKEN_LOCATION = ["headers", "cookies"]
+    JWT_COOKIE_CSRF_PROTECT = True
+    JWT_CSRF_CHECK_FORM = True
+    JWT_COOKIE_SAMESITE = "Lax"
+    JWT_COOKIE_SECURE = env_bool("JWT_COOKIE_SECURE", False)
     JWT_ERROR_MESSAGE_KEY = "detail"
 
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
@@ -125,6 +143,11 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
+    # Swagger UI's assets are served from the pinned swagger-ui-bundle package (app.docs):
+    # /docs works with no internet access.
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
+    OPENAPI_SWAGGER_UI_CONFIG = {"deepLinking": True, "displayRequestDuration": True}
 
     SECRET_KEY = env_str("SECRET_KEY")
     JWT_SECRET_KEY = env_str("JWT_SECRET_KEY")
@@ -158,6 +181,8 @@ class ProductionConfig(Config):
     """Production: secrets must come from the environment and be strong."""
 
     APP_ENV = "production"
+    # Production is served over HTTPS: cookies holding tokens never travel in clear text.
+    JWT_COOKIE_SECURE = env_bool("JWT_COOKIE_SECURE", True)
 
     @classmethod
     def finalize(cls) -> dict:

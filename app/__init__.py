@@ -13,13 +13,17 @@ from app.auth.revocation import init_revocation_store
 from app.auth.routes import blp as auth_blp
 from app.auth.tokens import register_jwt_callbacks
 from app.cli import register_cli
+from app.docs import init_docs
 from app.errors import register_error_handlers
 from app.extensions import api, bcrypt, db, jwt, limiter, migrate
+from app.files.routes import blp as files_blp
 from app.health import blp as health_blp
 from app.ratelimit import trust_proxies
 from app.request import SignetRequest
+from app.request_id import init_request_id
 from app.storage import init_storage
 from app.users.routes import blp as users_blp
+from app.web import init_web
 from config import INSTANCE_DIR, load_config
 
 
@@ -27,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, errors, CLI."""
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     configure(app, overrides or {})
+    init_request_id(app)
     trust_proxies(app)
     init_extensions(app)
     register_blueprints(app)
@@ -65,8 +70,10 @@ def init_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every blueprint; smorest adds each to the OpenAPI document."""
-    for blueprint in (health_blp, auth_blp, users_blp):
+    for blueprint in (health_blp, auth_blp, users_blp, files_blp):
         api.register_blueprint(blueprint)
+    init_docs(app, api)
+    init_web(app, api)
 
 
 @event.listens_for(Engine, "connect")

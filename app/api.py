@@ -7,6 +7,7 @@ while the OpenAPI document lists all three encodings from that same schema.
 
 from __future__ import annotations
 
+import http
 import json
 
 import flask_smorest
@@ -14,6 +15,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 BODY_LOCATION = "body"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
 BODY_CONTENT_TYPES = (
     "multipart/form-data",
     "application/x-www-form-urlencoded",
@@ -79,6 +81,22 @@ class Blueprint(flask_smorest.Blueprint):
                 content.setdefault(content_type, media)
         return doc
 
+    @staticmethod
+    def _prepare_response_doc(doc, doc_info, *, api, spec, **kwargs):
+        # Every error leaves through app.errors as problem+json: document it so, unless
+        # a route named another content type on purpose.
+        for status, responses in doc_info.get("response", {}).get("responses", {}).items():
+            if _is_error_status(status):
+                for response in responses:
+                    if isinstance(response, dict) and not response.get("content_type"):
+                        response["content_type"] = PROBLEM_CONTENT_TYPE
+        return flask_smorest.Blueprint._prepare_response_doc(
+            doc, doc_info, api=api, spec=spec, **kwargs)
+
+
+def _is_error_status(status) -> bool:
+    return str(status).isdigit() and int(status) >= 400
+
 
 class Api(flask_smorest.Api):
     """The smorest Api; error handling is left to `app.errors` (one path for all)."""
@@ -86,3 +104,18 @@ class Api(flask_smorest.Api):
     def _register_error_handlers(self):
         # app.errors registers the one handler every exception goes through.
         pass
+
+    def _register_responses(self):
+        """Document the shared error responses as the problem+json that app.errors sends."""
+        from app.schemas import ProblemSchema
+
+        self.ERROR_SCHEMA = ProblemSchema
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": ProblemSchema}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response("DEFAULT_ERROR", {
+            "description": "Any other error, as RFC 9457 problem details.",
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": ProblemSchema}},
+        }, lazy=True)

@@ -60,6 +60,10 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
 
     @jwt.unauthorized_loader
     def missing_token(reason: str):
+        # Flask-JWT-Extended reports a failed cookie CSRF double submit through this loader.
+        if "CSRF" in reason:
+            return _unauthorized("The CSRF token is missing or does not match the session "
+                                 "cookie: reload the page and try again.")
         return _unauthorized("Missing or malformed Authorization header: send 'Bearer <token>'.")
 
     @jwt.invalid_token_loader

@@ -1,0 +1,43 @@
+"""The browser page for files: upload form and the signed-in user's files, newest first."""
+
+from __future__ import annotations
+
+from flask import redirect, request
+from flask.views import MethodView
+
+from app.exceptions import InvalidField
+from app.files.schemas import FilePageOut
+from app.files.service import list_files
+from app.web.pages import NOTICE_PARAMETER, SIGNED_IN_PAGE_DOC, blp, render_page
+from app.web.session import page_session
+
+FILES_PER_PAGE = 20
+MAX_CURSOR_LENGTH = 200
+CURSOR_PARAMETER = {
+    "in": "query", "name": "cursor", "required": False,
+    "description": "Show older files (the API's `nextCursor`); a bad one shows the first page.",
+    "schema": {"type": "string", "maxLength": MAX_CURSOR_LENGTH},
+}
+
+
+@blp.route("/files")
+class FilesPage(MethodView):
+    """The signed-in user's files."""
+
+    @blp.doc(responses=SIGNED_IN_PAGE_DOC, parameters=[NOTICE_PARAMETER, CURSOR_PARAMETER])
+    def get(self):
+        """Upload a file (posts to POST /api/v1/files) and list your files."""
+        session = page_session()
+        if not session.signed_in:
+            return redirect("/login", code=303)
+        try:
+            page = list_files(viewer=session.user, limit=FILES_PER_PAGE, cursor=_cursor())
+        except InvalidField:  # a hand-edited cursor: show the newest files instead
+            page = list_files(viewer=session.user, limit=FILES_PER_PAGE)
+        files = FilePageOut().dump(page)
+        return render_page("web/files.html", session, files=files)
+
+
+def _cursor() -> str | None:
+    cursor = request.args.get("cursor", "")
+    return cursor if 0 < len(cursor) <= MAX_CURSOR_LENGTH else None

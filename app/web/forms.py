@@ -1,0 +1,146 @@
+"""HTML form posts: one layer that turns API answers into what a browser can use.
+
+The API endpoints accept form encodings already. When a form post prefers `text/html`
+(a browser submitting a <form>), this layer answers instead of the JSON:
+  - success: `303 See Other` to the form's `next` field (a path on this site only), or a
+    small HTML result page when there is no `next`;
+  - error: an HTML page with the problem's status, sentence and field errors.
+Signing in through a form stores the tokens in HttpOnly cookies (CSRF double submit is
+Flask-JWT-Extended's); signing out or changing the password removes them.
+JSON clients (curl, Postman, other services) never pass through here.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, redirect, render_template, request
+from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
+from werkzeug.exceptions import HTTPException
+
+from app.exceptions import InvalidField
+
+FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ANSWER_TYPES = ("application/json", "application/problem+json", "text/html")
+NEXT_FIELD = "next"
+MAX_NEXT_LENGTH = 2048
+# Contract paths whose success starts or ends the browser's session.
+SESSION_START_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/refresh"})
+SESSION_END_PATHS = frozenset({"/api/v1/auth/logout", "/api/v1/auth/password"})
+# Headers of the API answer that still matter to a browser on the HTML page.
+KEPT_HEADERS = ("Retry-After", "Allow", "Location")
+
+
+def is_html_form_post() -> bool:
+    """True when a browser submits a form and wants HTML back."""
+    if request.method not in WRITE_METHODS or request.mimetype not in FORM_CONTENT_TYPES:
+        return False
+    return request.accept_mimetypes.best_match(ANSWER_TYPES) == "text/html"
+
+
+def safe_next_path(value: str | None) -> str | None:
+    """Return `value` if it is a path on this site, else None.
+
+    Refused: absolute URLs, protocol-relative `//host`, backslashes (browsers read
+    `/\\host` as `//host`), control characters and anything with a scheme or host.
+    """
+    if not value or len(value) > MAX_NEXT_LENGTH:
+        return None
+    if not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return None
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    return value
+
+
+def _form_value(name: str) -> str | None:
+    try:
+        return request.form.get(name)
+    except HTTPException:  # the body itself was refused (413, 400): no form to read
+        return None
+
+
+def refuse_foreign_next() -> None:
+    """Refuse a browser form whose `next` leaves the site, before the endpoint acts."""
+    if not is_html_form_post():
+        return
+    value = _form_value(NEXT_FIELD)
+    if value and safe_next_path(value) is None:
+        raise InvalidField(NEXT_FIELD, "Must be a path on this site, such as /profile.")
+
+
+def answer_html_form(response: Response) -> Response:
+    """Turn the API's answer to a browser form post into a redirect or an HTML page."""
+    if not is_html_form_post() or 300 <= response.status_code < 400:
+        return response
+    if response.status_code >= 400:
+        return _error_page(response)
+    next_path = safe_next_path(_form_value(NEXT_FIELD))
+    if next_path:
+        answer = redirect(next_path, code=303)
+    else:
+        answer = Response(render_template(
+            "web/result.html", ok=True, status=response.status_code, title="Done",
+            detail="Your request was carried out.", errors={}, back=_back_path(),
+        ), status=200 if response.status_code == 204 else response.status_code)
+        _keep_headers(response, answer)
+    _carry_session(response, answer)
+    return answer
+
+
+def _error_page(response: Response) -> Response:
+    problem = _json_body(response)
+    page = Response(render_template(
+        "web/result.html", ok=False, status=response.status_code,
+        title=problem.get("title") or "Error",
+        detail=problem.get("detail") or "The request could not be carried out.",
+        errors=problem.get("errors") or {}, back=_back_path(),
+    ), status=response.status_code)
+    _keep_headers(response, page)
+    return page
+
+
+def _back_path() -> str | None:
+    # The form's own page, so the visitor can correct the fields; never another site.
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return safe_next_path(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
+def _carry_session(api_response: Response, answer: Response) -> None:
+    if request.path in SESSION_START_PATHS:
+        tokens = _json_body(api_response)
+        if tokens.get("access_token"):
+            set_access_cookies(answer, tokens["access_token"])
+        if tokens.get("refresh_token"):
+            set_refresh_cookies(answer, tokens["refresh_token"])
+    elif request.path in SESSION_END_PATHS:
+        unset_jwt_cookies(answer)
+
+
+def _json_body(response: Response) -> dict:
+    if not response.is_json or response.direct_passthrough:
+        return {}
+    try:
+        body = json.loads(response.get_data())
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _keep_headers(source: Response, target: Response) -> None:
+    for name in KEPT_HEADERS:
+        if name in source.headers:
+            target.headers[name] = source.headers[name]
+
+
+def init_form_posts(app: Flask) -> None:
+    """Install the layer: `next` is checked before the endpoint, the answer after it."""
+    app.before_request(refuse_foreign_next)
+    app.after_request(answer_html_form)

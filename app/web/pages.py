@@ -1,0 +1,91 @@
+"""Server-rendered pages at `/`: register, sign in, profile, files, sign out.
+
+The pages only render forms; each form posts to the API endpoint itself (with `next` and,
+once signed in, the `csrf_token` of the session cookie), and app.web.forms turns the
+answer into a redirect or an HTML result page.
+"""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request
+from flask.views import MethodView
+
+from app.api import Blueprint
+from app.users.schemas import UserOut
+from app.web.session import PageSession, page_session
+
+blp = Blueprint("web", __name__, description="Browser pages (HTML, cookie session).")
+
+# Fixed sentences chosen by key, so a link can never make the page say arbitrary text.
+NOTICES = {
+    "registered": "Your account was created. Sign in to continue.",
+    "signed_out": "You are signed out.",
+    "uploaded": "Your file was uploaded.",
+}
+HTML = {"text/html": {"schema": {"type": "string"}}}
+PAGE_DOC = {"200": {"description": "The page.", "content": HTML}}
+SIGNED_IN_PAGE_DOC = {
+    **PAGE_DOC,
+    "303": {"description": "Not signed in: redirect to /login.",
+            "headers": {"Location": {"schema": {"type": "string"}}}},
+}
+
+
+NOTICE_PARAMETER = {
+    "in": "query", "name": "notice", "required": False,
+    "description": "A message shown once after a form post (unknown keys are ignored).",
+    "schema": {"type": "string", "enum": sorted(NOTICES)},
+}
+
+
+def render_page(template: str, session: PageSession, **context):
+    """Render a page with the session and the fixed notice named by `?notice=`."""
+    notice = NOTICES.get(request.args.get("notice", ""))
+    return render_template(template, visitor=session, notice=notice, **context)
+
+
+@blp.route("/")
+class Home(MethodView):
+    """The start page."""
+
+    @blp.doc(responses={**PAGE_DOC, "303": SIGNED_IN_PAGE_DOC["303"] | {
+        "description": "Signed in: redirect to /profile."}})
+    def get(self):
+        """Links to sign in and register; signed-in users go to their profile."""
+        session = page_session()
+        if session.signed_in:
+            return redirect("/profile", code=303)
+        return render_page("web/home.html", session)
+
+
+@blp.route("/register")
+class RegisterPage(MethodView):
+    """The registration form."""
+
+    @blp.doc(responses=PAGE_DOC)
+    def get(self):
+        """A form that posts to POST /api/v1/auth/register, with a profile image."""
+        return render_page("web/register.html", page_session())
+
+
+@blp.route("/login")
+class LoginPage(MethodView):
+    """The sign-in form."""
+
+    @blp.doc(responses=PAGE_DOC, parameters=[NOTICE_PARAMETER])
+    def get(self):
+        """A form that posts to POST /api/v1/auth/login; the tokens become cookies."""
+        return render_page("web/login.html", page_session())
+
+
+@blp.route("/profile")
+class ProfilePage(MethodView):
+    """The signed-in user's profile."""
+
+    @blp.doc(responses=SIGNED_IN_PAGE_DOC, parameters=[NOTICE_PARAMETER])
+    def get(self):
+        """Name, email, role and profile image of the signed-in user."""
+        session = page_session()
+        if not session.signed_in:
+            return redirect("/login", code=303)
+        return render_page("web/profile.html", session, profile=UserOut().dump(session.user))

@@ -1,0 +1,53 @@
+"""OpenAPI document and the offline Swagger UI."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_openapi_document_declares_bearer_auth_and_problem_errors(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    me = spec["paths"]["/api/v1/auth/me"]["get"]
+    assert me["security"] == [{"bearerAuth": []}]
+    assert list(me["responses"]["401"]["content"]) == ["application/problem+json"]
+    default = spec["components"]["responses"]["DEFAULT_ERROR"]
+    assert list(default["content"]) == ["application/problem+json"]
+
+
+def test_register_body_is_documented_in_three_encodings_with_a_file_input(client):
+    spec = client.get("/openapi.json").get_json()
+    body = spec["paths"]["/api/v1/auth/register"]["post"]["requestBody"]["content"]
+    assert set(body) == {"multipart/form-data", "application/x-www-form-urlencoded",
+                         "application/json"}
+    schema = spec["components"]["schemas"]["RegisterForm"]["properties"]
+    assert schema["profile_image"]["type"] == "string"
+    assert schema["profile_image"]["format"] == "binary"
+
+
+def test_docs_page_loads_swagger_ui_from_this_server_only(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "/docs/assets/swagger-ui-bundle.js" in html
+    assert "/openapi.json" in html
+    assert "http://" not in html and "https://" not in html  # no CDN
+
+
+@pytest.mark.parametrize("asset,mimetype", [
+    ("swagger-ui-bundle.js", "text/javascript"),
+    ("swagger-ui-standalone-preset.js", "text/javascript"),
+    ("swagger-ui.css", "text/css"),
+])
+def test_swagger_ui_assets_are_served_from_the_pinned_package(client, asset, mimetype):
+    response = client.get(f"/docs/assets/{asset}")
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
+    assert len(response.get_data()) > 1000
+
+
+@pytest.mark.parametrize("asset", ["index.html", "../__init__.py", "swagger-ui.js.map"])
+def test_only_the_listed_assets_are_served(client, asset):
+    assert client.get(f"/docs/assets/{asset}").status_code == 404
