@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import socket
 import threading
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from app.extensions import db
+from tests.live_server import free_port
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -104,3 +107,48 @@ class TcpProxy:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
         sock.close()
+
+
+class DatabaseOutage:
+    """A URL to the test database whose server can really go away and come back.
+
+    MariaDB is reached through a TcpProxy: stopping it refuses connections and cuts the
+    pooled ones. A SQLite database is a file in a folder that does not exist until
+    `restore()` copies the migrated test database there.
+    """
+
+    def __init__(self, database_url: str, workdir: Path):
+        url = make_url(database_url)
+        self.is_sqlite = url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self._source = Path(url.database)
+            self._target = Path(workdir) / "outage" / "signet.db"
+            self.url = f"sqlite:///{self._target}"
+            self._proxy = None
+        else:
+            self._proxy = TcpProxy((url.host or "127.0.0.1", url.port or 3306), free_port())
+            self.url = url.set(host="127.0.0.1", port=self._proxy.port).render_as_string(
+                hide_password=False)
+
+    @property
+    def can_fail_again(self) -> bool:
+        """True when an outage can also hit a database that was answering (MariaDB)."""
+        return not self.is_sqlite
+
+    def restore(self) -> None:
+        """Bring the database (back) within reach."""
+        if self._proxy is not None:
+            self._proxy.start()
+        else:
+            self._target.parent.mkdir(exist_ok=True)
+            shutil.copyfile(self._source, self._target)
+
+    def fail(self) -> None:
+        """Take the database away (MariaDB only: cut connections, refuse new ones)."""
+        assert self._proxy is not None, "a SQLite file cannot vanish from an open connection"
+        self._proxy.stop()
+
+    def close(self) -> None:
+        """Release the proxy, if any."""
+        if self._proxy is not None:
+            self._proxy.stop()
