@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, text
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
@@ -23,9 +23,15 @@ class User(db.Model):
     """An account. Column names are the contract's camelCase; attributes are Python's."""
 
     __tablename__ = "users"
+    # The admin list pages by id within a role or activity filter (keyset pagination).
+    __table_args__ = (
+        Index("ix_users_role_id", "role", "id"),
+        Index("ix_users_isActive_id", "isActive", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    # Indexed for the admin list's prefix search (`q`).
+    name: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
     email: Mapped[str] = mapped_column(String(255), nullable=False, unique=True, index=True)
     password: Mapped[str] = mapped_column(String(255), nullable=False)
     is_active: Mapped[bool] = mapped_column(

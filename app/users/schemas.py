@@ -1,7 +1,9 @@
 """User schemas: what clients see of an account (never its password)."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
+from app.auth.schemas import NAME_LENGTH, TrimmedString
+from app.pagination import PageArgs, page_schema
 from app.users.models import Role
 
 
@@ -25,3 +27,23 @@ class UserOut(Schema):
         if user.profile_image_id is None:
             return None
         return f"/api/v1/files/{user.profile_image_id}/content"
+
+
+class UserListArgs(PageArgs):
+    """Query parameters of the admin user list."""
+
+    role = fields.Enum(Role, by_value=True, load_default=None)
+    is_active = fields.Boolean(data_key="isActive", load_default=None)
+    q = TrimmedString(load_default=None, validate=validate.Length(min=1, max=255), metadata={
+        "description": "Matches the start of the name or of the email (case-insensitive)."})
+
+
+UserPage = page_schema(UserOut, "UserPage")
+
+
+class UserUpdateForm(Schema):
+    """Fields an admin may change; omitted fields stay as they are."""
+
+    name = TrimmedString(validate=NAME_LENGTH)
+    role = fields.Enum(Role, by_value=True)
+    is_active = fields.Boolean(data_key="isActive")
