@@ -1,0 +1,118 @@
+"""Rate limits on login (per IP; failed logins per account) and registration (per IP)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import DEFAULT_PASSWORD
+from tests.helpers import assert_problem
+
+LOGIN = "/api/v1/auth/login"
+REGISTER = "/api/v1/auth/register"
+# Documentation addresses (RFC 5737): only ever put in the test client's WSGI environ.
+IP_A, IP_B, IP_C = "192.0.2.1", "198.51.100.2", "203.0.113.3"
+
+
+@pytest.fixture
+def limited_config(app_config):
+    """Small limits, switched on (the test settings switch them off)."""
+    app_config.update(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        LOGIN_RATE_LIMIT="3 per minute",
+        LOGIN_FAILURE_RATE_LIMIT="2 per minute",
+        REGISTRATION_RATE_LIMIT="2 per minute",
+    )
+    return app_config
+
+
+def login(client, email: str, password: str = DEFAULT_PASSWORD, *, ip: str = IP_A,
+          headers: dict | None = None):
+    return client.post(LOGIN, json={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": ip}, headers=headers or {})
+
+
+def assert_rate_limited(response, wording: str) -> None:
+    body = assert_problem(response, 429)
+    assert wording in body["detail"]
+    assert 1 <= int(response.headers["Retry-After"]) <= 61  # window end, rounded up
+
+
+def test_limits_are_off_unless_enabled(client, user):
+    for _ in range(15):
+        assert login(client, user.email, "wrong password").status_code == 401
+    assert login(client, user.email).status_code == 200
+
+
+def test_login_is_limited_per_ip(limited_config, client, users):
+    accounts = [users.create() for _ in range(4)]
+    for account in accounts[:3]:
+        assert login(client, account.email).status_code == 200
+
+    assert_rate_limited(login(client, accounts[3].email), "from this address")
+
+    assert login(client, accounts[3].email, ip=IP_B).status_code == 200
+
+
+def test_failed_logins_are_limited_per_account_whatever_the_ip(limited_config, client, user,
+                                                                users):
+    assert login(client, user.email, "wrong 1", ip=IP_A).status_code == 401
+    assert login(client, user.email.upper(), "wrong 2", ip=IP_B).status_code == 401
+
+    assert_rate_limited(login(client, user.email, "wrong 3", ip=IP_C), "for this account")
+    # Once the allowance is spent, even the right password waits (no oracle for guessers).
+    assert_rate_limited(login(client, user.email, ip="192.0.2.99"), "for this account")
+    # Other accounts are not affected.
+    other = users.create()
+    assert login(client, other.email, ip="192.0.2.98").status_code == 200
+
+
+def test_successful_logins_do_not_use_the_account_allowance(limited_config, client, user):
+    for ip in ("192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13"):
+        assert login(client, user.email, ip=ip).status_code == 200
+
+
+def test_registration_is_limited_per_ip(limited_config, client):
+    def register(n: int, ip: str):
+        return client.post(REGISTER, environ_base={"REMOTE_ADDR": ip}, json={
+            "name": f"N {n}", "email": f"n{n}@example.com", "password": "long enough pw"})
+
+    assert register(1, IP_A).status_code == 201
+    assert register(2, IP_A).status_code == 201
+    assert_rate_limited(register(3, IP_A), "registrations from this address")
+    assert register(4, IP_B).status_code == 201
+
+
+def test_forged_forwarded_for_is_ignored_without_trusted_proxies(limited_config, client,
+                                                                 users):
+    accounts = [users.create() for _ in range(4)]
+    for n, account in enumerate(accounts[:3]):
+        headers = {"X-Forwarded-For": f"203.0.113.{n + 50}"}
+        assert login(client, account.email, headers=headers).status_code == 200
+
+    response = login(client, accounts[3].email, headers={"X-Forwarded-For": "203.0.113.77"})
+
+    assert_rate_limited(response, "from this address")
+
+
+@pytest.fixture
+def behind_one_proxy(limited_config):
+    """One trusted reverse proxy appends the client's address to X-Forwarded-For."""
+    limited_config["TRUSTED_PROXY_COUNT"] = 1
+    return limited_config
+
+
+def test_one_trusted_proxy_keys_limits_by_the_forwarded_client(behind_one_proxy, client,
+                                                                users):
+    accounts = [users.create() for _ in range(5)]
+    proxy = "127.0.0.1"
+    for account in accounts[:3]:
+        assert login(client, account.email, ip=proxy,
+                     headers={"X-Forwarded-For": IP_A}).status_code == 200
+
+    # The client may prepend anything; only the hop the proxy appended counts.
+    forged = {"X-Forwarded-For": f"{IP_C}, {IP_A}"}
+    assert_rate_limited(login(client, accounts[3].email, ip=proxy, headers=forged),
+                        "from this address")
+    assert login(client, accounts[4].email, ip=proxy,
+                 headers={"X-Forwarded-For": IP_B}).status_code == 200
