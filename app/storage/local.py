@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -48,7 +49,10 @@ class LocalStorage:
                 size = target.tell()
             os.replace(partial, path)
         except OSError as error:
-            partial.unlink(missing_ok=True)
+            # The folder itself may be what broke (gone, not a folder): cleaning up must
+            # not replace the StorageUnavailable (503) with a raw OSError (500).
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
             raise StorageUnavailable() from error
         return size
 
