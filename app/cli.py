@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from app.auth.schemas import RegisterForm
 from app.auth.service import purge_expired_revocations
 from app.exceptions import DomainError
+from app.files.cli import files_cli
 from app.users.models import Role
 from app.users.service import create_user
 
@@ -47,4 +48,5 @@ def purge_tokens() -> None:
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(users_cli)
+    app.cli.add_command(files_cli)
     app.cli.add_command(tokens_cli)

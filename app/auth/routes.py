@@ -5,7 +5,14 @@ from flask_jwt_extended import current_user, get_jwt, jwt_required
 
 from app.api import Blueprint
 from app.auth.guards import optional_user
-from app.auth.schemas import LoginForm, PasswordChangeForm, RegisterForm, TokenOut
+from app.auth.profile import update_own_profile
+from app.auth.schemas import (
+    LoginForm,
+    PasswordChangeForm,
+    ProfileUpdateForm,
+    RegisterForm,
+    TokenOut,
+)
 from app.auth.service import (
     authenticate,
     change_password,
@@ -67,6 +74,16 @@ class Me(MethodView):
     def get(self):
         """Return the signed-in user."""
         return current_user
+
+    @jwt_required()
+    @blp.arguments(ProfileUpdateForm, location="body")
+    @blp.response(200, UserOut)
+    @blp.alt_response(401, schema=ProblemSchema, description="Missing or invalid token.")
+    @blp.alt_response(413, schema=ProblemSchema, description="Body or image too large.")
+    @blp.doc(security=[{"bearerAuth": []}])
+    def patch(self, form):
+        """Change your name and/or profile image (the old image is deleted)."""
+        return update_own_profile(user=current_user, **form)
 
 
 @blp.route("/refresh")

@@ -16,16 +16,33 @@ class TrimmedString(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class OptionalRole(fields.Enum):
+    """A role choice where a form's empty option (as Swagger UI sends it) means "none"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "":
+            return None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class RegisterForm(Schema):
     """Registration fields (multipart, urlencoded or JSON)."""
 
     name = TrimmedString(required=True, validate=NAME_LENGTH)
     email = fields.Email(required=True, validate=validate.Length(max=255))
     password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
-    role = fields.Enum(Role, by_value=True, load_default=None,
+    role = OptionalRole(Role, by_value=True, load_default=None,
                        metadata={"description": "Admin callers only."})
     profile_image = FileField(load_default=None, metadata={
         "description": "JPEG, PNG, GIF or WebP; metadata is removed."})
+
+
+class ProfileUpdateForm(Schema):
+    """PATCH /auth/me: the fields a user may change on their own account."""
+
+    name = TrimmedString(validate=NAME_LENGTH, load_default=None)
+    profile_image = FileField(load_default=None, metadata={
+        "description": "Replaces the current image; JPEG, PNG, GIF or WebP."})
 
 
 class LoginForm(Schema):

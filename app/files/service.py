@@ -1,4 +1,8 @@
-"""Storing blobs and their `files` rows so that neither outlives the other."""
+"""Storing blobs and their `files` rows so that neither outlives the other.
+
+Writes go bytes first, row second (a crash leaves orphan bytes, which `flask files gc`
+removes); deletes go row first, bytes second (for the same reason).
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,40 @@ import hashlib
 import io
 import logging
 import os
+import unicodedata
 import uuid
+from typing import BinaryIO
 
 from flask import current_app
+from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
-from werkzeug.utils import secure_filename
 
-from app.exceptions import InvalidField
+from app.exceptions import Forbidden, InvalidField, NotFound, UnsupportedFileType
+from app.extensions import db
+from app.files.detection import detect_type, extension_for
 from app.files.images import CleanImage, InvalidImage, sanitize_image
 from app.files.models import File
+from app.files.pagination import decode_cursor, encode_cursor
 from app.storage import current_storage, storage_key
+from app.users.models import User
 
 MAX_NAME_LENGTH = 255
+# Characters that Windows refuses in names or shells treat specially.
+UNSAFE_NAME_CHARACTERS = frozenset('<>:"|?*')
 log = logging.getLogger(__name__)
+
+
+class _HashingReader:
+    """Hashes the bytes as the storage backend reads them: one pass over the upload."""
+
+    def __init__(self, stream: BinaryIO):
+        self.stream = stream
+        self.sha256 = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.sha256.update(data)
+        return data
 
 
 def upload_size(upload: FileStorage) -> int:
@@ -32,8 +57,18 @@ def upload_size(upload: FileStorage) -> int:
 
 
 def clean_original_name(client_name: str | None, fallback_extension: str) -> str:
-    """Sanitise the client's file name for display: no path, bounded length."""
-    name = secure_filename(client_name or "") or f"upload{fallback_extension}"
+    """Sanitise the client's file name for display, keeping letters of every script."""
+    # Removed: any path, control characters, leading dots; bounded to 255 characters.
+    name = unicodedata.normalize("NFC", client_name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # a path names a folder, not the file
+    name = "".join(
+        "_" if char in UNSAFE_NAME_CHARACTERS else char
+        for char in name
+        if unicodedata.category(char)[0] != "C"  # control, format, surrogate, private use
+    )
+    name = " ".join(name.split()).strip(" .")
+    if not name:
+        name = f"upload{fallback_extension}"
     if len(name) > MAX_NAME_LENGTH:
         stem, extension = os.path.splitext(name)
         extension = extension[:16]
@@ -54,22 +89,30 @@ def read_profile_image(upload: FileStorage, field: str = "profile_image") -> Cle
         raise InvalidField(field, str(error)) from None
 
 
-def store_image(image: CleanImage, client_name: str | None) -> File:
-    """Write the image bytes to storage and return its (not yet added) `files` row.
+def write_blob(stream: BinaryIO, *, mime_type: str, client_name: str | None) -> File:
+    """Stream bytes to storage under a new UUID name and return the (unsaved) row.
 
     The caller owns the transaction and must call `discard_blob` if it does not commit.
     """
-    stored_name = f"{uuid.uuid4().hex}{image.extension}"
+    extension = extension_for(mime_type)
+    stored_name = f"{uuid.uuid4().hex}{extension}"
     key = storage_key(stored_name)
-    size = current_storage().save(io.BytesIO(image.data), key)
+    reader = _HashingReader(stream)
+    size = current_storage().save(reader, key)
     return File(
         path=key,
-        type=image.mime_type,
-        original_name=clean_original_name(client_name, image.extension),
+        type=mime_type,
+        original_name=clean_original_name(client_name, extension),
         modified_name=stored_name,
         size=size,
-        checksum=hashlib.sha256(image.data).hexdigest(),
+        checksum=reader.sha256.hexdigest(),
     )
+
+
+def store_image(image: CleanImage, client_name: str | None) -> File:
+    """Write a sanitised image to storage and return its (not yet added) `files` row."""
+    return write_blob(io.BytesIO(image.data), mime_type=image.mime_type,
+                      client_name=client_name)
 
 
 def discard_blob(file: File | None) -> None:
@@ -80,3 +123,83 @@ def discard_blob(file: File | None) -> None:
         current_storage().delete(file.path)
     except Exception:
         log.exception("could not remove uncommitted blob %s", file.path)
+
+
+def create_file(*, upload: FileStorage, owner: User) -> File:
+    """Store an upload whose bytes are of an allowed type, and commit its row."""
+    mime_type = detect_type(upload.stream)
+    allowed = current_app.config["ALLOWED_FILE_TYPES"]
+    if mime_type not in allowed:
+        raise UnsupportedFileType(
+            f"Files of type {mime_type} are not accepted; allowed: {', '.join(allowed)}.")
+    if upload_size(upload) == 0:
+        raise InvalidField("file", "The file is empty.")
+    file = write_blob(upload.stream, mime_type=mime_type, client_name=upload.filename)
+    file.owner_id = owner.id
+    try:
+        db.session.add(file)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        discard_blob(file)
+        raise
+    return file
+
+
+def list_files(*, viewer: User, limit: int, cursor: str | None = None) -> dict:
+    """One page of the viewer's files (an admin's: everyone's), newest first."""
+    query = select(File).order_by(File.id.desc()).limit(limit + 1)
+    if not viewer.is_admin:
+        query = query.where(File.owner_id == viewer.id)
+    if cursor:
+        query = query.where(File.id < decode_cursor(cursor))
+    rows = list(db.session.scalars(query))
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return {"items": rows[:limit], "next_cursor": next_cursor}
+
+
+def is_profile_image(file_id: int) -> bool:
+    """True when some user shows this file as their profile image."""
+    query = select(User.id).where(User.profile_image_id == file_id).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def get_file_for(*, viewer: User, file_id: int) -> File:
+    """Return the file if `viewer` may read it: owner, admin, or anyone for a profile image.
+
+    Another user's private file is answered exactly like a missing one.
+    """
+    file = db.session.get(File, file_id)
+    if file is None or not (
+        viewer.is_admin or file.owner_id == viewer.id or is_profile_image(file.id)
+    ):
+        raise NotFound("No such file.")
+    return file
+
+
+def delete_file_for(*, viewer: User, file_id: int) -> None:
+    """Delete a file the viewer owns (an admin: any file), row and bytes."""
+    file = get_file_for(viewer=viewer, file_id=file_id)
+    if not (viewer.is_admin or file.owner_id == viewer.id):
+        # The viewer can see this profile image, so hiding it behind a 404 would lie.
+        raise Forbidden("Only the owner or an admin can delete this file.")
+    remove_file(file)
+
+
+def remove_file(file: File) -> None:
+    """Delete the row (users showing it lose their profile image), then its bytes."""
+    key = file.path
+    try:
+        # Explicit rather than trusting ON DELETE SET NULL: SQLite needs a pragma for it.
+        db.session.execute(update(User).where(User.profile_image_id == file.id)
+                           .values(profile_image_id=None))
+        db.session.delete(file)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    try:
+        current_storage().delete(key)
+    except Exception:
+        # The row is gone, so nobody can reach these bytes; gc removes them later.
+        log.exception("could not remove the bytes of deleted file %s", key)

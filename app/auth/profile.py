@@ -1,0 +1,41 @@
+"""Changing the signed-in user's own profile: name and profile image."""
+
+from __future__ import annotations
+
+from werkzeug.datastructures import FileStorage
+
+from app.extensions import db
+from app.files.models import File
+from app.files.service import discard_blob, read_profile_image, remove_file, store_image
+from app.users.models import User
+
+
+def update_own_profile(*, user: User, name: str | None = None,
+                       profile_image: FileStorage | None = None) -> User:
+    """Change the user's name and/or profile image; `updatedBy` becomes the user.
+
+    A new image is validated, written and committed first; only then are the old row and
+    its bytes removed. A failure before the commit leaves the old image in place and no
+    new bytes behind; a crash after it leaves at most orphan bytes for `flask files gc`.
+    """
+    image = read_profile_image(profile_image) if profile_image is not None else None
+    if name is None and image is None:
+        return user
+    old_image: File | None = user.profile_image if image is not None else None
+    stored = store_image(image, profile_image.filename) if image is not None else None
+    try:
+        if name is not None:
+            user.name = name
+        if stored is not None:
+            stored.owner_id = user.id
+            db.session.add(stored)
+            user.profile_image = stored
+        user.updated_by = user.id
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        discard_blob(stored)
+        raise
+    if old_image is not None:
+        remove_file(old_image)
+    return user

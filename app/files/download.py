@@ -1,0 +1,103 @@
+"""The HTTP answer for a file's bytes: conditional, ranged, and safe to open in a browser."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from urllib.parse import quote
+
+from flask import Response, current_app, redirect, request
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import dump_options_header
+from werkzeug.utils import send_file
+
+from app.exceptions import NotFound
+from app.files.models import File
+from app.storage import LocalStorage, current_storage
+
+# Only raster images are shown inline; SVG, HTML and everything else is a download.
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+# Even a downloaded file must not run scripts if a browser opens it from this origin.
+CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
+log = logging.getLogger(__name__)
+
+
+class ContentMissing(NotFound):
+    """The row exists but its bytes are gone (reported by `flask files gc`)."""
+
+    detail = "The content of this file is no longer available."
+
+
+def file_response(file: File) -> Response:
+    """Answer GET /files/{id}/content with the stored bytes of `file`."""
+    as_attachment = file.type not in INLINE_TYPES
+    storage = current_storage()
+    presign = getattr(storage, "presigned_url", None)
+    if presign is not None and current_app.config.get("S3_PRESIGNED_DOWNLOADS"):
+        return _presigned_redirect(file, presign, as_attachment)
+    source = _open_source(file, storage)
+    environ = request.environ
+    if request.range is not None:
+        # gunicorn's file wrapper cannot seek, so a range would be reached by reading
+        # everything before it; Werkzeug's own wrapper seeks. Whole-file answers keep
+        # the server's wrapper so that gunicorn can use sendfile.
+        environ = {k: v for k, v in environ.items() if k != "wsgi.file_wrapper"}
+    response = send_file(
+        source, environ, mimetype=file.type, as_attachment=as_attachment,
+        download_name=file.original_name, conditional=False, etag=file.checksum,
+        last_modified=file.created_at, response_class=current_app.response_class,
+    )
+    response.content_length = file.size
+    response.headers["Content-Disposition"] = content_disposition(file.original_name,
+                                                                  as_attachment)
+    try:
+        response = response.make_conditional(environ, accept_ranges=True,
+                                              complete_length=file.size)
+    except RequestedRangeNotSatisfiable:
+        response.close()
+        raise
+    if response.status_code == 304:
+        response.close()
+    _harden(response)
+    return response
+
+
+def _open_source(file: File, storage):
+    if isinstance(storage, LocalStorage):
+        path = storage.path_for(file.path)
+        if path.is_file():
+            return path  # a path lets Werkzeug hand gunicorn a real file descriptor
+    else:
+        try:
+            return storage.open(file.path)
+        except FileNotFoundError:
+            pass
+    log.error("file %s has a row but no bytes at %s", file.id, file.path)
+    raise ContentMissing()
+
+
+def _presigned_redirect(file: File, presign, as_attachment: bool) -> Response:
+    url = presign(file.path, mimetype=file.type,
+                  disposition=content_disposition(file.original_name, as_attachment))
+    response = redirect(url, code=302)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def content_disposition(name: str, as_attachment: bool) -> str:
+    """RFC 6266 header value: an ASCII `filename` plus RFC 5987 `filename*` for unicode."""
+    kind = "attachment" if as_attachment else "inline"
+    try:
+        name.encode("ascii")
+    except UnicodeEncodeError:
+        fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        quoted = quote(name, safe="!#$&+-.^_`|~")
+        return dump_options_header(kind, {"filename": fallback or "download",
+                                          "filename*": f"UTF-8''{quoted}"})
+    return dump_options_header(kind, {"filename": name})
+
+
+def _harden(response: Response) -> None:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.cache_control.private = True
