@@ -180,7 +180,8 @@ def redis_prefix():
     prefix = f"signet-test-{uuid.uuid4().hex[:12]}:"
     yield prefix
     client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    # Flask-Limiter puts its own namespace before the prefix, hence the leading wildcard.
+    keys = list(client.scan_iter(match=f"*{prefix}*", count=1000))
     if keys:
         client.delete(*keys)
     client.close()

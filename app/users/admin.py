@@ -50,6 +50,8 @@ def update_user(*, admin: User, user_id: int, name: str | None = None,
     may_remove_admin = (role is not None and role != Role.ADMIN) or is_active is False
     try:
         # Lock the admins first and the target second, always in this order (no deadlock).
+        if may_remove_admin:
+            _take_sqlite_write_lock()
         active_admins = _lock_active_admin_ids() if may_remove_admin else []
         user = _lock_user(user_id)
         loses_admin = user.is_admin and user.is_active and may_remove_admin
@@ -72,6 +74,16 @@ def update_user(*, admin: User, user_id: int, name: str | None = None,
 def deactivate_user(*, admin: User, user_id: int) -> None:
     """Soft-delete: deactivate the account and refuse its tokens; its data is kept."""
     update_user(admin=admin, user_id=user_id, is_active=False)
+
+
+def _take_sqlite_write_lock() -> None:
+    # SQLite ignores FOR UPDATE and reads without locks: take its one write lock before
+    # reading, so the check and the write cannot interleave with another request's.
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE")
 
 
 def _lock_active_admin_ids() -> list[int]:
