@@ -31,7 +31,9 @@ class RegisterForm(Schema):
     name = TrimmedString(required=True, validate=NAME_LENGTH)
     email = fields.Email(required=True, validate=validate.Length(max=255))
     password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
-    role = OptionalRole(Role, by_value=True, load_default=None,
+    # The callable default keeps `default: null` out of the OpenAPI document, which Swagger
+    # UI would otherwise send as the string "null".
+    role = OptionalRole(Role, by_value=True, allow_none=True, load_default=lambda: None,
                        metadata={"description": "Admin callers only."})
     profile_image = FileField(load_default=None, metadata={
         "description": "JPEG, PNG, GIF or WebP; metadata is removed."})
@@ -40,7 +42,8 @@ class RegisterForm(Schema):
 class ProfileUpdateForm(Schema):
     """PATCH /auth/me: the fields a user may change on their own account."""
 
-    name = TrimmedString(validate=NAME_LENGTH, load_default=None)
+    # Left out means "keep"; an explicit null is an error, not a way to erase the name.
+    name = TrimmedString(validate=NAME_LENGTH, load_default=None, allow_none=False)
     profile_image = FileField(load_default=None, metadata={
         "description": "Replaces the current image; JPEG, PNG, GIF or WebP."})
 
