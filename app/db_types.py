@@ -5,6 +5,10 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+# The largest value of an Integer primary key on MySQL (signed INT). Route converters use
+# it so that a larger id is a 404 instead of an overflow in the driver (SQLite: a 500).
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Return the current time as a timezone-aware UTC datetime, to the second.

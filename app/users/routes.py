@@ -5,6 +5,7 @@ from flask_jwt_extended import current_user, jwt_required
 
 from app.api import Blueprint
 from app.auth.guards import admin_required
+from app.db_types import MAX_ID
 from app.schemas import ProblemSchema
 from app.users.admin import deactivate_user, list_users, update_user
 from app.users.schemas import UserListArgs, UserOut, UserPage, UserUpdateForm
@@ -29,7 +30,7 @@ class UserList(MethodView):
         return list_users(**args)
 
 
-@blp.route("/<int:user_id>")
+@blp.route(f"/<int(max={MAX_ID}):user_id>")
 class UserById(MethodView):
     """One user."""
 

@@ -79,3 +79,10 @@ def test_registered_user_is_readable_at_its_location(client):
 
     assert response.status_code == 200
     assert response.get_json() == created.get_json()
+
+
+@pytest.mark.parametrize("user_id", ["2147483648", "9223372036854775808",
+                                     "99999999999999999999"])
+def test_id_beyond_the_column_range_is_404_not_an_overflow(client, admin, auth_headers,
+                                                           user_id):
+    assert_problem(client.get(url(user_id), headers=auth_headers(admin)), 404)
