@@ -7,7 +7,8 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+# "-" is stdout; an empty GUNICORN_ACCESSLOG switches the access log off (the tests do).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 # The app answers every request with X-Request-ID (app/request_id.py); printing it here
 # ties each access line to the app's own log lines for the same request.
 access_log_format = (

@@ -11,6 +11,7 @@ import http
 import json
 
 import flask_smorest
+from flask_smorest.fields import Upload
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
@@ -36,13 +37,23 @@ class BodyParser(FlaskParser):
         if is_json_request(req):
             return self.load_json(req, schema)
         # A file input left blank in an HTML form arrives as a part with no filename:
-        # it means "no file", not an empty file.
+        # it means "no file", not an empty file. Some clients (Swagger UI) send a blank
+        # file input as an empty text part instead: that means "no file" too.
         files = MultiDict(
             (key, upload)
             for key, upload in req.files.items(multi=True)
             if upload.filename
         )
-        return self._makeproxy(CombinedMultiDict([req.form, files]), schema)
+        file_fields = {
+            field.data_key or name
+            for name, field in schema.fields.items() if isinstance(field, Upload)
+        }
+        form = MultiDict(
+            (key, value)
+            for key, value in req.form.items(multi=True)
+            if not (key in file_fields and value == "")
+        )
+        return self._makeproxy(CombinedMultiDict([form, files]), schema)
 
     def _raw_load_json(self, req):
         data = super()._raw_load_json(req)

@@ -46,7 +46,8 @@ class LiveServer:
             try:
                 if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not listening yet, or no worker has finished booting on a busy machine.
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("gunicorn did not become healthy in time")
