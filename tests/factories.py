@@ -82,3 +82,13 @@ def has_exif(data: bytes) -> bool:
     with Image.open(io.BytesIO(data)) as image:
         exif = image.getexif()
         return bool(exif) or bool(exif.get_ifd(0x8825)) or "exif" in image.info
+
+
+def animated_bytes(fmt: str, frames: int = 3, **save_options) -> bytes:
+    """Encode a small animation (GIF, WebP or APNG) with `save_options` (exif, comment...)."""
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
+    images = [Image.new("RGB", (16, 12), colours[i % len(colours)]) for i in range(frames)]
+    out = io.BytesIO()
+    images[0].save(out, format=fmt, save_all=True, append_images=images[1:], duration=100,
+                   loop=0, **save_options)
+    return out.getvalue()

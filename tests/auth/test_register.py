@@ -7,11 +7,12 @@ import re
 from datetime import datetime
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from app.files.models import File
 from app.users.models import Role, User
 from tests.factories import (
+    animated_bytes,
     gps_exif,
     has_exif,
     image_bytes,
@@ -181,6 +182,60 @@ def test_exif_and_gps_are_removed_from_the_stored_image(client, upload_dir, fmt)
     assert b"SpyCam" not in stored
     with Image.open(io.BytesIO(stored)) as image:
         assert image.size == (16, 12)
+
+
+def _png_with_text_chunks() -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "secret text")
+    info.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta>secret xmp</x:xmpmeta>")
+    out = io.BytesIO()
+    Image.new("RGBA", (16, 12)).save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def _jpeg(**options) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (10, 20, 30)).save(out, format="JPEG", **options)
+    return out.getvalue()
+
+
+METADATA_CARRIERS = {
+    "jpeg comment and xmp": (_jpeg(comment=b"secret comment", xmp=b"<x>secret</x>"), 1),
+    "png text and xmp chunks": (_png_with_text_chunks(), 1),
+    "animated gif with comment": (animated_bytes("GIF", comment=b"secret gif"), 3),
+    "animated webp with exif": (animated_bytes("WEBP", exif=gps_exif()), 3),
+    "animated png with exif": (animated_bytes("PNG", exif=gps_exif()), 3),
+}
+
+
+@pytest.mark.parametrize(("data", "frames"), METADATA_CARRIERS.values(),
+                         ids=METADATA_CARRIERS.keys())
+def test_other_metadata_is_removed_and_animation_kept(client, upload_dir, data, frames):
+    assert b"secret" in data or b"SpyCam" in data
+
+    response = client.post(URL, data=with_image(data, "anim.bin"),
+                           content_type="multipart/form-data")
+
+    assert response.status_code == 201
+    [blob] = stored_blobs(upload_dir)
+    stored = blob.read_bytes()
+    assert b"secret" not in stored and b"SpyCam" not in stored
+    assert not has_exif(stored)
+    with Image.open(io.BytesIO(stored)) as image:
+        assert getattr(image, "n_frames", 1) == frames
+
+
+def test_jpeg_is_turned_upright_before_its_exif_is_dropped(client, upload_dir):
+    exif = gps_exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to display
+    response = client.post(URL, data=with_image(image_bytes("JPEG", (16, 12), exif=exif)),
+                           content_type="multipart/form-data")
+
+    assert response.status_code == 201
+    [blob] = stored_blobs(upload_dir)
+    with Image.open(blob) as image:
+        assert image.size == (12, 16)
+        assert not image.getexif()
 
 
 @pytest.mark.parametrize("filename", [
