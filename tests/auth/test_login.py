@@ -157,3 +157,30 @@ def test_lone_surrogate_in_json_is_a_client_error_not_a_500(client, user, field)
     response = client.post(URL, data=raw, content_type="application/json")
 
     assert_problem(response, 400)
+
+
+@pytest.fixture
+def bcrypt_runs(monkeypatch):
+    """Count the raw bcrypt computations (hashing and checking alike)."""
+    import bcrypt as bcrypt_library
+
+    runs: list[bytes] = []
+    real_hashpw = bcrypt_library.hashpw
+
+    def counting_hashpw(password, salt):
+        runs.append(salt)
+        return real_hashpw(password, salt)
+
+    monkeypatch.setattr(bcrypt_library, "hashpw", counting_hashpw)
+    return runs
+
+
+@pytest.mark.parametrize("attempt", ["unknown email", "wrong password"])
+def test_the_first_failed_login_of_a_process_costs_one_bcrypt_run(client, user, bcrypt_runs,
+                                                                  attempt):
+    # The very first unknown email must not pay for building the dummy hash as well.
+    email = "nobody@example.com" if attempt == "unknown email" else user.email
+
+    assert_problem(login(client, email, "wrong password!"), 401)
+
+    assert len(bcrypt_runs) == 1
