@@ -6,10 +6,16 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import Enum, ForeignKey, Index, Integer, String, text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
+
+# Emails are stored lower-cased and compared byte for byte: MySQL's default collation
+# would also equate "é" with "e" (migration 0003).
+EMAIL_TYPE = String(255).with_variant(
+    mysql.VARCHAR(255, collation="utf8mb4_bin"), "mysql", "mariadb")
 
 
 class Role(enum.StrEnum):
@@ -32,7 +38,7 @@ class User(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Indexed for the admin list's prefix search (`q`).
     name: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
-    email: Mapped[str] = mapped_column(String(255), nullable=False, unique=True, index=True)
+    email: Mapped[str] = mapped_column(EMAIL_TYPE, nullable=False, unique=True, index=True)
     password: Mapped[str] = mapped_column(String(255), nullable=False)
     is_active: Mapped[bool] = mapped_column(
         "isActive", default=True, server_default=text("1"), nullable=False

@@ -184,3 +184,10 @@ def test_the_first_failed_login_of_a_process_costs_one_bcrypt_run(client, user, 
     assert_problem(login(client, email, "wrong password!"), 401)
 
     assert len(bcrypt_runs) == 1
+
+
+def test_login_does_not_match_an_accent_variant_of_the_email(client, users):
+    users.create(email="josé@example.com")
+
+    assert_problem(login(client, "jose@example.com", DEFAULT_PASSWORD), 401)
+    assert login(client, "JOSÉ@example.com", DEFAULT_PASSWORD).status_code == 200

@@ -471,3 +471,17 @@ def test_lone_surrogate_in_a_json_field_is_400(client, upload_dir):
 
     assert_problem(response, 400)
     assert_nothing_stored(upload_dir)
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("josé@example.com", "jose@example.com"),
+    ("strasse@example.com", "straße@example.com"),
+])
+def test_emails_differing_beyond_case_are_different_accounts(client, first, second):
+    # MySQL's default collation would equate them; the contract only ignores case.
+    for email in (first, second):
+        response = client.post(URL, json=fields(email=email))
+        assert response.status_code == 201, response.get_data(as_text=True)
+        assert response.get_json()["email"] == email
+
+    assert client.post(URL, json=fields(email=second.upper())).status_code == 409
