@@ -11,11 +11,29 @@ from urllib.parse import parse_qsl
 
 from flask import Request
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.formparser import FormDataParser
+from werkzeug.formparser import FormDataParser, MultiPartParser
+
+# Werkzeug's multipart decoder refuses to buffer more than MAX_FORM_MEMORY_SIZE at once,
+# file parts included, and the parser feeds it 64 KiB reads: with a limit of 64 KiB every
+# file larger than that was a 413. Reads of at most half the limit keep files streaming.
+MULTIPART_READ_BYTES = 64 * 1024
 
 
 class BoundedFormDataParser(FormDataParser):
     """A form parser whose urlencoded branch honours the multipart limits."""
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        limit = self.max_form_memory_size
+        read_bytes = MULTIPART_READ_BYTES if limit is None else max(
+            1024, min(MULTIPART_READ_BYTES, limit // 2))
+        parser = MultiPartParser(
+            stream_factory=self.stream_factory, max_form_memory_size=limit,
+            max_form_parts=self.max_form_parts, cls=self.cls, buffer_size=read_bytes)
+        boundary = options.get("boundary", "").encode("ascii")
+        if not boundary:
+            raise ValueError("Missing boundary")
+        form, files = parser.parse(stream, boundary, content_length)
+        return stream, form, files
 
     def _parse_urlencoded(self, stream, mimetype, content_length, options):
         limit = self.max_form_memory_size

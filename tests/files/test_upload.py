@@ -50,6 +50,20 @@ def test_upload_returns_201_file_json_location_row_and_bytes(upload, user, db, b
     assert blobs() == {row.path}
 
 
+@pytest.mark.parametrize(("data", "name"), [
+    (b"many short lines\n" * 120_000, "big.txt"),  # ~2 MiB, a newline in every chunk
+    (b"%PDF-1.4\n" + bytes(range(256)) * 8192 + b"\n%%EOF\n", "big.pdf"),
+])
+def test_files_far_larger_than_the_form_field_limit_upload_whole(upload, user, data, name,
+                                                                   client, auth_headers):
+    response = upload(user, data, name)
+
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["size"] == len(data)
+    content = client.get(response.get_json()["url"], headers=auth_headers(user))
+    assert content.get_data() == data
+
+
 @pytest.mark.parametrize("storage_backend", ["local"])
 def test_local_bytes_land_in_two_levels_of_sub_folders(upload, user, db, upload_dir,
                                                        storage_backend):
