@@ -15,4 +15,7 @@ access_log_format = (
     '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s "%(a)s"'
 )
 errorlog = "-"
+# gunicorn's largest request line (the default is 4094): query parameters documented up to
+# 200 characters may arrive percent-encoded at 12 bytes a character.
+limit_request_line = 8190
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
