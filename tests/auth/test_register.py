@@ -105,6 +105,7 @@ def test_email_is_stored_lower_cased_and_name_trimmed(client, db):
 @pytest.mark.parametrize("override", [
     {"name": "x" * 255},
     {"name": "é" * 255},
+    {"name": "😀" * 255},  # four-byte characters: utf8mb4 on MariaDB
     {"password": "p" * 8},
     {"password": "p" * 128},
 ])
@@ -325,6 +326,7 @@ def test_several_invalid_fields_are_reported_together(client):
     (b"just some text, not an image\n", "x.png"),
     (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "doc.jpg"),
     (image_bytes("PNG")[:40], "truncated.png"),
+    (b"", "empty-but-named.png"),
     (image_bytes("BMP"), "bitmap.bmp"),
 ])
 def test_bytes_that_are_not_an_accepted_image_are_a_422_on_profile_image(client, upload_dir,
@@ -485,3 +487,18 @@ def test_emails_differing_beyond_case_are_different_accounts(client, first, seco
         assert response.get_json()["email"] == email
 
     assert client.post(URL, json=fields(email=second.upper())).status_code == 409
+
+
+@pytest.fixture
+def small_body_limit(app_config):
+    app_config["MAX_CONTENT_LENGTH"] = 4096
+
+
+def test_body_over_max_content_length_is_413(small_body_limit, client, upload_dir):
+    data = noise_image_bytes("PNG", (64, 64))
+    assert len(data) > 4096
+
+    response = client.post(URL, data=with_image(data), content_type="multipart/form-data")
+
+    assert_problem(response, 413)
+    assert_nothing_stored(upload_dir)
