@@ -1,0 +1,212 @@
+"""Measure a gunicorn worker's peak RSS while it takes a 200 MiB upload and serves it back.
+
+    .venv/bin/python bench/upload_memory.py [--size-mib 200] [--backend local|s3]
+
+Starts its own gunicorn (one sync worker) on a throw-away SQLite database and upload
+folder (s3: a moto server), resets the worker's peak RSS (VmHWM) before each transfer
+through /proc/<pid>/clear_refs, and prints how much the peak rose. The target is a rise
+below 32 MiB for each of the upload and the download. Exit status 1 when it is missed.
+Not part of the test suite: it moves 400 MiB and takes a while.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MIB = 1024 * 1024
+TARGET_MIB = 32
+PASSWORD = "bench-password-123"  # noqa: S105 - a throw-away account in a temp database
+FAKE_AWS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}  # moto's
+LINE = b"Signet upload memory bench: plain UTF-8 text, judged from every byte.\n"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{process.args[0]} exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer in {timeout}s")
+
+
+def status_kib(pid: int, field: str) -> int:
+    """A `VmHWM`/`VmRSS` line of /proc/<pid>/status, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def reset_peak(pid: int) -> int:
+    """Reset the peak RSS to the current RSS (Linux: clear_refs 5) and return it, KiB."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return status_kib(pid, "VmHWM")
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+class MultipartFile:
+    """A multipart/form-data body streamed from a file on disk (the client stays small)."""
+
+    boundary = "signet-bench-boundary"
+
+    def __init__(self, path: Path, field: str = "file"):
+        self.head = (f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; "
+                     f"filename=\"{path.name}\"\r\nContent-Type: text/plain\r\n\r\n").encode()
+        self.tail = f"\r\n--{self.boundary}--\r\n".encode()
+        self.size = path.stat().st_size
+        self.file = path.open("rb")
+        self.parts = [self.head, None, self.tail]
+
+    def __len__(self) -> int:
+        return len(self.head) + self.size + len(self.tail)
+
+    def read(self, size: int = -1) -> bytes:
+        while self.parts:
+            part = self.parts[0]
+            if part is None:
+                data = self.file.read(size if size and size > 0 else MIB)
+                if data:
+                    return data
+                self.parts.pop(0)
+                continue
+            self.parts.pop(0)
+            return part
+        return b""
+
+
+def make_payload(path: Path, size: int) -> str:
+    digest = hashlib.sha256()
+    block = LINE * (MIB // len(LINE))
+    written = 0
+    with path.open("wb") as out:
+        while written < size:
+            chunk = block[: size - written]
+            out.write(chunk)
+            digest.update(chunk)
+            written += len(chunk)
+    return digest.hexdigest()
+
+
+def start_moto(env: dict) -> tuple[subprocess.Popen, str]:
+    import boto3
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(url, process)
+    boto3.client("s3", endpoint_url=url, region_name="us-east-1",
+                 **FAKE_AWS).create_bucket(Bucket="signet-bench")
+    env.update(STORAGE_BACKEND="s3", S3_BUCKET="signet-bench", S3_ENDPOINT_URL=url,
+               S3_REGION="us-east-1", AWS_ACCESS_KEY_ID=FAKE_AWS["aws_access_key_id"],
+               AWS_SECRET_ACCESS_KEY=FAKE_AWS["aws_secret_access_key"])
+    return process, url
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=200)
+    parser.add_argument("--backend", choices=("local", "s3"), default="local")
+    args = parser.parse_args()
+    size = args.size_mib * MIB
+    work = Path(tempfile.mkdtemp(prefix="signet-bench-"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "APP_ENV": "testing", "FLASK_APP": "wsgi.py",
+           "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
+           "UPLOAD_FOLDER": str(work / "uploads"), "MAX_CONTENT_LENGTH": str(size + MIB),
+           "RATELIMIT_ENABLED": "false", "PORT": str(port), "WEB_CONCURRENCY": "1",
+           "GUNICORN_TIMEOUT": "300", "GUNICORN_ACCESSLOG": ""}
+    helpers: list[subprocess.Popen] = []
+    try:
+        if args.backend == "s3":
+            helpers.append(start_moto(env)[0])
+        subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        subprocess.run([str(BIN / "flask"), "users", "create-admin", "--name", "Bench",
+                        "--email", "bench@example.com", "--password", PASSWORD],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+        payload = work / "payload.txt"
+        checksum = make_payload(payload, size)
+        gunicorn = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py",
+                                     "wsgi:app"], cwd=ROOT, env=env)
+        helpers.append(gunicorn)
+        wait_for(f"{base}/healthz", gunicorn)
+        [worker] = worker_pids(gunicorn.pid)
+        token = requests.post(f"{base}/api/v1/auth/login", timeout=30, json={
+            "email": "bench@example.com", "password": PASSWORD}).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        # Warm up: imports and first-request caches are not what we measure.
+        small = requests.post(f"{base}/api/v1/files", headers=auth, timeout=30,
+                              files={"file": ("warm.txt", b"warm up\n")}).json()
+        requests.get(f"{base}{small['url']}", headers=auth, timeout=30).raise_for_status()
+
+        baseline = before = reset_peak(worker)
+        started = time.monotonic()
+        body = MultipartFile(payload)
+        response = requests.post(f"{base}/api/v1/files", data=body, timeout=600, headers={
+            **auth, "Content-Type": f"multipart/form-data; boundary={body.boundary}"})
+        upload_seconds = time.monotonic() - started
+        if response.status_code != 201:
+            raise SystemExit(f"upload answered {response.status_code}: {response.text}")
+        upload_rise = status_kib(worker, "VmHWM") - before
+        uploaded = response.json()
+        assert uploaded["size"] == size and uploaded["type"] == "text/plain", uploaded
+
+        before = reset_peak(worker)
+        started = time.monotonic()
+        digest, received = hashlib.sha256(), 0
+        with requests.get(f"{base}{uploaded['url']}", headers=auth, stream=True,
+                          timeout=600) as download:
+            download.raise_for_status()
+            for chunk in download.iter_content(MIB):
+                digest.update(chunk)
+                received += len(chunk)
+        download_seconds = time.monotonic() - started
+        download_rise = status_kib(worker, "VmHWM") - before
+        assert received == size and digest.hexdigest() == checksum, "download differs"
+    finally:
+        for process in reversed(helpers):
+            process.terminate()
+            process.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"backend {args.backend}, payload {args.size_mib} MiB, one sync gunicorn worker")
+    print(f"worker RSS after warm-up, before the upload: {baseline / 1024:.1f} MiB")
+    for name, rise, seconds in (("upload", upload_rise, upload_seconds),
+                                ("download", download_rise, download_seconds)):
+        verdict = "ok" if rise < TARGET_MIB * 1024 else "OVER TARGET"
+        print(f"{name:8} peak RSS rise {rise / 1024:7.1f} MiB in {seconds:5.1f} s "
+              f"(target < {TARGET_MIB} MiB: {verdict})")
+    return 0 if max(upload_rise, download_rise) < TARGET_MIB * 1024 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
