@@ -1,0 +1,66 @@
+"""gunicorn.conf.py reads its settings from the environment, and logs request ids."""
+
+from __future__ import annotations
+
+import runpy
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.live_server import ROOT, free_port
+
+CONF = ROOT / "gunicorn.conf.py"
+
+
+def load_conf(monkeypatch, **env) -> dict:
+    """The settings gunicorn.conf.py computes under `env`."""
+    for name in ("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_ACCESSLOG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(CONF))
+
+
+def test_bind_workers_and_access_log_come_from_the_environment(monkeypatch):
+    conf = load_conf(monkeypatch, HOST="127.0.0.2", PORT="9123", WEB_CONCURRENCY="3")
+    assert conf["bind"] == "127.0.0.2:9123"
+    assert conf["workers"] == 3
+    assert conf["accesslog"] == "-"
+    assert "{x-request-id}o" in conf["access_log_format"]
+
+
+def test_defaults_and_an_empty_access_log(monkeypatch):
+    conf = load_conf(monkeypatch, GUNICORN_ACCESSLOG="")
+    assert conf["bind"] == "127.0.0.1:8000"
+    assert conf["accesslog"] is None
+
+
+def test_access_log_lines_carry_the_request_id(app_config, tmp_path):
+    port = free_port()
+    log = tmp_path / "access.log"
+    env = {"APP_ENV": "testing", "PORT": str(port), "WEB_CONCURRENCY": "1",
+           "GUNICORN_ACCESSLOG": str(log), "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
+           "UPLOAD_FOLDER": app_config["UPLOAD_FOLDER"], "PATH": "/usr/bin:/bin"}
+    server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c",
+                               str(CONF), "wsgi:app"], cwd=ROOT, env=env,
+                              stderr=subprocess.DEVNULL)
+    response = None
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2,
+                                        headers={"X-Request-ID": "access-log-probe"})
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        assert response is not None, "gunicorn did not answer"
+        assert response.headers["X-Request-ID"] == "access-log-probe"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert 'GET /healthz HTTP/1.1" 200' in log.read_text()
+    assert "rid=access-log-probe" in log.read_text()
