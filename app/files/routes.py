@@ -21,7 +21,7 @@ class Files(MethodView):
     """The signed-in user's files."""
 
     @jwt_required()
-    @blp.arguments(FileUploadForm, location="body")
+    @blp.arguments(FileUploadForm, location="files")
     @blp.response(201, FileOut, headers={"Location": {"schema": {"type": "string"}}})
     @blp.alt_response(401, schema=ProblemSchema, description=UNAUTHORIZED)
     @blp.alt_response(413, schema=ProblemSchema, description="Over MAX_CONTENT_LENGTH.")
