@@ -13,7 +13,7 @@ from werkzeug.utils import send_file
 
 from app.exceptions import NotFound
 from app.files.models import File
-from app.storage import LocalStorage, current_storage
+from app.storage import current_storage
 
 # Only raster images are shown inline; SVG, HTML and everything else is a download.
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -56,24 +56,18 @@ def file_response(file: File) -> Response:
     except RequestedRangeNotSatisfiable:
         response.close()
         raise
-    if response.status_code == 304:
-        response.close()
     _harden(response)
     return response
 
 
 def _open_source(file: File, storage):
-    if isinstance(storage, LocalStorage):
-        path = storage.path_for(file.path)
-        if path.is_file():
-            return path  # a path lets Werkzeug hand gunicorn a real file descriptor
-    else:
-        try:
-            return storage.open(file.path)
-        except FileNotFoundError:
-            pass
-    log.error("file %s has a row but no bytes at %s", file.id, file.path)
-    raise ContentMissing()
+    # An open file (not a path) also survives a DELETE racing this request; a local
+    # file keeps its descriptor, so gunicorn can still sendfile it.
+    try:
+        return storage.open(file.path)
+    except FileNotFoundError:
+        log.error("file %s has a row but no bytes at %s", file.id, file.path)
+        raise ContentMissing() from None
 
 
 def _presigned_redirect(file: File, presign, as_attachment: bool) -> Response:
