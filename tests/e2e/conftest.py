@@ -50,8 +50,11 @@ def chromium():
 
 
 @pytest.fixture
-def browser_page(chromium, live_server):
-    """A fresh browser tab on a live gunicorn; fails the test on any off-site request."""
+def browser_page(chromium, live_server, app):
+    """A fresh browser tab on a live gunicorn; fails the test on any off-site request.
+
+    Depends on `app` so the rows the browser created are removed after the test.
+    """
     server = live_server(workers=2)
     context = chromium.new_context(base_url=server.url, viewport={"width": 1100, "height": 800})
     context.set_default_timeout(10_000)
