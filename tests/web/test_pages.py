@@ -91,3 +91,17 @@ def test_wrong_file_type_from_the_files_page_is_an_html_415(client, user):
 def test_files_page_ignores_a_bad_cursor(client, user):
     sign_in(client)
     assert client.get("/files?cursor=not-a-cursor").status_code == 200
+
+
+def test_pages_and_form_results_forbid_scripts_and_framing(client):
+    page = client.get("/login")
+    result = client.post("/api/v1/auth/register", headers=HTML, data={"next": "/login"})
+    for response in (page, result):
+        assert response.mimetype == "text/html"
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+        assert "script-src" not in policy  # falls back to default-src 'none'
+        assert response.headers["X-Frame-Options"] == "DENY"
+    docs = client.get("/docs")
+    assert "Content-Security-Policy" not in docs.headers  # Swagger UI runs inline script
+    assert "Content-Security-Policy" not in client.get("/healthz").headers
