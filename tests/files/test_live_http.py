@@ -1,0 +1,63 @@
+"""The files endpoints behind a real gunicorn: its file wrapper, sendfile and body limits."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import requests
+
+from tests.factories import image_bytes
+
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4096 + b"\n%%EOF\n"  # 1 MiB
+
+
+@pytest.fixture
+def server(live_server, app_config):
+    """One gunicorn worker with this test's storage backend."""
+    keys = ("STORAGE_BACKEND", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION",
+            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    env = {key: str(app_config[key]) for key in keys if app_config.get(key)}
+    return live_server(workers=1, env={**env, "MAX_CONTENT_LENGTH": str(2 * 1024 * 1024)})
+
+
+def test_upload_download_range_304_and_inline_over_real_http(server, user, auth_headers):
+    headers = auth_headers(user)
+
+    created = requests.post(f"{server.url}/api/v1/files", headers=headers, timeout=30,
+                            files={"file": ("report.pdf", PDF, "image/png")})
+    assert created.status_code == 201, created.text
+    url = f"{server.url}{created.json()['url']}"
+
+    whole = requests.get(url, headers=headers, timeout=30)
+    assert whole.status_code == 200
+    assert whole.content == PDF
+    assert whole.headers["Content-Length"] == str(len(PDF))
+    assert whole.headers["Content-Type"] == "application/pdf"
+    assert whole.headers["ETag"] == f'"{hashlib.sha256(PDF).hexdigest()}"'
+
+    part = requests.get(url, headers={**headers, "Range": "bytes=500000-500099"}, timeout=30)
+    assert part.status_code == 206
+    assert part.content == PDF[500000:500100]
+
+    cached = requests.get(url, headers={**headers, "If-None-Match": whole.headers["ETag"]},
+                          timeout=30)
+    assert cached.status_code == 304
+    assert cached.content == b""
+
+    image = image_bytes("WEBP")
+    created = requests.post(f"{server.url}/api/v1/files", headers=headers, timeout=30,
+                            files={"file": ("pic.webp", image)}).json()
+    shown = requests.get(f"{server.url}{created['url']}", headers=headers, timeout=30)
+    assert shown.content == image
+    assert shown.headers["Content-Disposition"] == "inline; filename=pic.webp"
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_body_over_the_limit_is_a_413_problem_over_real_http(server, user, auth_headers):
+    response = requests.post(f"{server.url}/api/v1/files", headers=auth_headers(user),
+                             timeout=30, files={"file": ("big.pdf", PDF * 3)})
+
+    assert response.status_code == 413
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 413
