@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
-from app.files.models import File
 from app.files.service import discard_blob, read_profile_image, remove_file, store_image
 from app.users.models import User
 
@@ -21,9 +21,12 @@ def update_own_profile(*, user: User, name: str | None = None,
     image = read_profile_image(profile_image) if profile_image is not None else None
     if name is None and image is None:
         return user
-    old_image: File | None = user.profile_image if image is not None else None
     stored = store_image(image, profile_image.filename) if image is not None else None
     try:
+        # A locking read sees the latest committed image and makes a concurrent PATCH of
+        # the same account wait, so two requests never both claim the same old image.
+        old_image_id = db.session.scalar(
+            select(User.profile_image_id).where(User.id == user.id).with_for_update())
         if name is not None:
             user.name = name
         if stored is not None:
@@ -36,6 +39,6 @@ def update_own_profile(*, user: User, name: str | None = None,
         db.session.rollback()
         discard_blob(stored)
         raise
-    if old_image is not None:
-        remove_file(old_image)
+    if stored is not None and old_image_id is not None:
+        remove_file(old_image_id)
     return user

@@ -68,7 +68,7 @@ def collect_garbage(*, grace: timedelta, dry_run: bool = False,
             continue
         report.rows_without_bytes.append(file_id)
         if delete_missing_rows and not dry_run:
-            remove_file(file)
+            remove_file(file_id)
             report.rows_removed.append(file_id)
     db.session.rollback()
     return report

@@ -15,7 +15,7 @@ import uuid
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from werkzeug.datastructures import FileStorage
 
 from app.exceptions import Forbidden, InvalidField, NotFound, UnsupportedFileType
@@ -127,13 +127,13 @@ def discard_blob(file: File | None) -> None:
 
 def create_file(*, upload: FileStorage, owner: User) -> File:
     """Store an upload whose bytes are of an allowed type, and commit its row."""
+    if upload_size(upload) == 0:
+        raise InvalidField("file", "The file is empty.")
     mime_type = detect_type(upload.stream)
     allowed = current_app.config["ALLOWED_FILE_TYPES"]
     if mime_type not in allowed:
         raise UnsupportedFileType(
             f"Files of type {mime_type} are not accepted; allowed: {', '.join(allowed)}.")
-    if upload_size(upload) == 0:
-        raise InvalidField("file", "The file is empty.")
     file = write_blob(upload.stream, mime_type=mime_type, client_name=upload.filename)
     file.owner_id = owner.id
     try:
@@ -183,17 +183,20 @@ def delete_file_for(*, viewer: User, file_id: int) -> None:
     if not (viewer.is_admin or file.owner_id == viewer.id):
         # The viewer can see this profile image, so hiding it behind a 404 would lie.
         raise Forbidden("Only the owner or an admin can delete this file.")
-    remove_file(file)
+    remove_file(file.id)
 
 
-def remove_file(file: File) -> None:
-    """Delete the row (users showing it lose their profile image), then its bytes."""
-    key = file.path
+def remove_file(file_id: int) -> None:
+    """Delete a file's row (users showing it lose their profile image), then its bytes."""
+    key = db.session.scalar(select(File.path).where(File.id == file_id))
+    if key is None:
+        return  # a concurrent request removed it first
     try:
         # Explicit rather than trusting ON DELETE SET NULL: SQLite needs a pragma for it.
-        db.session.execute(update(User).where(User.profile_image_id == file.id)
+        db.session.execute(update(User).where(User.profile_image_id == file_id)
                            .values(profile_image_id=None))
-        db.session.delete(file)
+        # A bulk delete matches 0 rows, rather than failing, if the row went meanwhile.
+        db.session.execute(delete(File).where(File.id == file_id))
         db.session.commit()
     except BaseException:
         db.session.rollback()

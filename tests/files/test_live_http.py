@@ -61,3 +61,33 @@ def test_body_over_the_limit_is_a_413_problem_over_real_http(server, user, auth_
     assert response.status_code == 413
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.json()["status"] == 413
+
+
+@pytest.mark.parametrize("storage_backend", ["local"])
+def test_concurrent_image_replacements_leave_one_image_and_no_stray_bytes(
+        live_server, user, auth_headers, db, db_kind, blobs, storage_backend):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.files.models import File
+    from app.users.models import User
+
+    server = live_server(workers=4)
+    headers = auth_headers(user)
+
+    def replace(number: int) -> int:
+        data = image_bytes("PNG", color=(number * 40, 10, 10))
+        return requests.patch(f"{server.url}/api/v1/auth/me", headers=headers, timeout=30,
+                              files={"profile_image": (f"{number}.png", data)}).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(replace, range(6)))
+
+    assert statuses == [200] * 6
+    db.session.rollback()  # a new transaction: MariaDB's snapshot would hide the server's work
+    current = db.session.get(User, user.id).profile_image_id
+    rows = db.session.query(File).all()
+    assert current in {row.id for row in rows}
+    assert blobs() == {row.path for row in rows}  # every row has bytes, no bytes lack a row
+    if db_kind == "mysql":
+        # The account's row lock orders the replacements: only the last image is left.
+        assert [row.id for row in rows] == [current]
