@@ -8,6 +8,7 @@ on SQLite it is skipped unless SCHEMATHESIS_ON_SQLITE=1.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,7 @@ EXCLUDED_PATHS = ("/api/v1/auth/logout",)
 
 
 def test_generated_requests_get_no_server_error_and_only_documented_answers(
-        db_kind, live_server, users, capsys):
+        db_kind, live_server, users, capsys, tmp_path):
     if db_kind == "sqlite" and os.environ.get("SCHEMATHESIS_ON_SQLITE") != "1":
         pytest.skip("schemathesis runs once per CI, on MariaDB (--db=mysql); "
                     "SCHEMATHESIS_ON_SQLITE=1 runs it here")
@@ -50,10 +51,17 @@ def test_generated_requests_get_no_server_error_and_only_documented_answers(
     ]
     for path in EXCLUDED_PATHS:
         command += ["--exclude-path", path]
+    # cwd: schemathesis keeps its example database in ./.schemathesis, not in the repo.
     result = subprocess.run(command, capture_output=True, text=True, timeout=budget + 180,
-                            check=False, env={**os.environ, "NO_COLOR": "1"})
+                            check=False, cwd=tmp_path, env={**os.environ, "NO_COLOR": "1"})
     summary = result.stdout[result.stdout.rfind("SUMMARY"):] if "SUMMARY" in result.stdout \
         else result.stdout[-4000:]
     with capsys.disabled():
         print(f"\nschemathesis against {server.url} ({db_kind}):\n{summary}")
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-4000:]
+    # A run cut short before it generated anything also exits 0: it must have done work.
+    generated = re.search(r"(\d+) generated", result.stdout)
+    assert generated and int(generated.group(1)) > 0, "schemathesis generated no test case"
+    selected = re.search(r"Selected: (\d+)/", result.stdout)
+    tested = re.search(r"Tested: (\d+)", result.stdout)
+    assert selected and tested and tested.group(1) == selected.group(1), summary
