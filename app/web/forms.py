@@ -29,6 +29,8 @@ MAX_NEXT_LENGTH = 2048
 # Contract paths whose success starts or ends the browser's session.
 SESSION_START_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/refresh"})
 SESSION_END_PATHS = frozenset({"/api/v1/auth/logout", "/api/v1/auth/password"})
+# Plainer page titles than the HTTP reason phrase, where one helps a person.
+HTML_TITLES = {422: "Please check the form", 409: "Already taken"}
 # Headers of the API answer that still matter to a browser on the HTML page.
 KEPT_HEADERS = ("Retry-After", "Allow", "Location")
 
@@ -97,7 +99,7 @@ def _error_page(response: Response) -> Response:
     problem = _json_body(response)
     page = Response(render_template(
         "web/result.html", ok=False, status=response.status_code,
-        title=problem.get("title") or "Error",
+        title=HTML_TITLES.get(response.status_code) or problem.get("title") or "Error",
         detail=problem.get("detail") or "The request could not be carried out.",
         errors=problem.get("errors") or {}, back=_back_path(),
     ), status=response.status_code)

@@ -73,4 +73,4 @@ def test_field_errors_are_shown_to_the_browser(browser_page):
     page.fill("#password", "short")
     page.click("button[type=submit]")
     assert "password" in page.inner_text("#field-errors")
-    assert page.title().startswith("Unprocessable")
+    assert page.title().startswith("Please check the form")
