@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 MYSQL_TEST_URL ?= mysql+pymysql://root@127.0.0.1:3306
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-sqlite test-mysql lint migrate venv clean
+.PHONY: run test test-sqlite test-mysql lint migrate venv clean postman
 
 venv: $(STAMP)
 
@@ -43,6 +43,11 @@ test-sqlite: venv
 
 test-mysql: venv
 	MYSQL_TEST_URL="$(MYSQL_TEST_URL)" $(BIN)/pytest --db=mysql
+
+# The Postman collection with newman (pinned in package-lock.json) on a throw-away MariaDB.
+postman: venv
+	npm ci --no-audit --no-fund
+	bash postman/run.sh
 
 lint: venv
 	$(BIN)/ruff check .
