@@ -32,14 +32,19 @@ def _browser_missing_reason() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    """A headless Chromium browser, shared by the session's browser tests."""
+def require_browser() -> None:
+    """Skip when the browser is missing, but fail under CI=true: CI must run these tests."""
     reason = _browser_missing_reason()
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the browser tests, but {reason}.")
         pytest.skip(f"browser test skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium browser, shared by the session's browser tests."""
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
