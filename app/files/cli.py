@@ -32,7 +32,12 @@ def gc(dry_run: bool, grace_seconds: int | None, delete_missing_rows: bool) -> N
     for key in report.orphan_bytes_kept_recent:
         click.echo(f"orphan bytes kept (younger than {grace_seconds}s): {key}")
     for file_id in report.rows_without_bytes:
-        action = "row deleted" if file_id in report.rows_removed else "row kept"
+        if file_id in report.rows_removed:
+            action = "row deleted"
+        elif dry_run and delete_missing_rows:
+            action = "row would be deleted"
+        else:
+            action = "row kept (--delete-missing-rows deletes it)"
         click.echo(f"file {file_id} has no bytes: {action}")
     click.echo(
         f"{len(report.orphan_bytes_removed)} orphan blob(s) {verb}, "

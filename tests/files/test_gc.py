@@ -119,6 +119,9 @@ def test_row_without_bytes_is_reported_and_kept_by_default(client, auth_headers,
 
     assert f"file {image_id} has no bytes: row kept" in output
     assert row_count("files") == 1
+    output = gc("--delete-missing-rows", "--dry-run")
+    assert f"file {image_id} has no bytes: row would be deleted" in output
+    assert row_count("files") == 1
 
     output = gc("--delete-missing-rows")
 
