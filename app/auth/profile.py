@@ -16,7 +16,8 @@ def update_own_profile(*, user: User, name: str | None = None,
 
     A new image is validated, written and committed first; only then are the old row and
     its bytes removed. A failure before the commit leaves the old image in place and no
-    new bytes behind; a crash after it leaves at most orphan bytes for `flask files gc`.
+    new bytes behind (a crash: orphan bytes, which `flask files gc` removes); a crash after
+    it leaves the old image as one more ordinary file of the user, never a broken row.
     """
     image = read_profile_image(profile_image) if profile_image is not None else None
     if name is None and image is None:
