@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, Response, current_app, json
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -103,6 +104,13 @@ def handle_database_unavailable(error: DBAPIError) -> Response:
                    headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)})
 
 
+def handle_redis_unavailable(error: RedisError) -> Response:
+    """Redis (the shared rate-limit store) is down: retryable, and logins stay throttled."""
+    log.error("redis unavailable: %s", error)
+    return problem(503, "The service is temporarily unavailable. Please retry shortly.",
+                   headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)})
+
+
 def handle_unexpected(error: Exception) -> Response:
     """Anything else: log the traceback, answer a generic 500."""
     _rollback()
@@ -131,4 +139,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(RedisError, handle_redis_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -116,3 +116,18 @@ def test_one_trusted_proxy_keys_limits_by_the_forwarded_client(behind_one_proxy,
                         "from this address")
     assert login(client, accounts[4].email, ip=proxy,
                  headers={"X-Forwarded-For": IP_B}).status_code == 200
+
+
+@pytest.fixture
+def limits_store_down(limited_config):
+    """The shared rate-limit store is configured but nothing listens there."""
+    limited_config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:1/0"
+    return limited_config
+
+
+def test_rate_limit_store_down_is_503_not_an_unthrottled_login(limits_store_down, client,
+                                                                user):
+    response = login(client, user.email)
+    body = assert_problem(response, 503)
+    assert response.headers["Retry-After"]
+    assert "redis" not in body["detail"].lower()
