@@ -91,6 +91,18 @@ def test_logout_and_deactivation_are_refused_by_every_worker(live_server, tmp_pa
     assert set(statuses) == {401}
     assert len({pid for pid, _ in after_logout}) >= 2, "only one worker answered"
 
+    # Two workers racing to exchange the same refresh token: exactly one gets a new pair.
+    racing = {"Authorization": f"Bearer {staying['refresh_token']}"}
+    barrier = threading.Barrier(2)
+
+    def refresh(_) -> int:
+        barrier.wait()
+        return requests.post(f"{server.url}/api/v1/auth/refresh", headers=racing,
+                             timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert sorted(pool.map(refresh, range(2))) == [200, 401]
+
     # Deactivation by an admin, through one request, is refused everywhere too.
     still = {"Authorization": f"Bearer {staying['access_token']}"}
     assert set(fire("GET", me, 4, headers=still)) == {200}
