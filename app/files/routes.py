@@ -4,6 +4,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 
 from app.api import Blueprint
+from app.db_types import MAX_ID
 from app.files.download import file_response
 from app.files.schemas import FileListQuery, FileOut, FilePageOut, FileUploadForm
 from app.files.service import create_file, delete_file_for, get_file_for, list_files
@@ -43,7 +44,7 @@ class Files(MethodView):
         return list_files(viewer=current_user, **query)
 
 
-@blp.route("/<int:file_id>")
+@blp.route(f"/<int(max={MAX_ID}):file_id>")
 class FileById(MethodView):
     """One file's metadata."""
 
@@ -68,7 +69,7 @@ class FileById(MethodView):
         delete_file_for(viewer=current_user, file_id=file_id)
 
 
-@blp.route("/<int:file_id>/content")
+@blp.route(f"/<int(max={MAX_ID}):file_id>/content")
 class FileContent(MethodView):
     """One file's bytes."""
 
