@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import current_app
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
+from flask_jwt_extended.exceptions import JWTDecodeError
 
 from app.auth import revocation
+from app.db_types import MAX_ID
 from app.errors import problem
 from app.extensions import db
 from app.users.models import User
 
 TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+USER_ID = re.compile(r"[1-9][0-9]{0,9}")
+# 9999-12-31T23:59:59Z: the last instant a datetime holds; expiry arithmetic fails beyond.
+MAX_TIMESTAMP = 253402300799
 
 
 def issue_token_pair(user: User) -> dict:
@@ -37,6 +43,23 @@ def issue_token_pair(user: User) -> dict:
     }
 
 
+def check_claims(payload: dict) -> None:
+    """Refuse a correctly signed token whose claims are not the shapes this service issues.
+
+    Anyone holding the key (a sibling service sharing it, say) can sign `sub: "ada@x"` or
+    leave out `exp`: such a token is a 401, never a crash in the code that trusts them.
+    """
+    sub, rjti = payload.get("sub"), payload.get("rjti", "")
+    if not (isinstance(sub, str) and USER_ID.fullmatch(sub) and int(sub) <= MAX_ID
+            and isinstance(payload.get("jti"), str) and isinstance(rjti, str)
+            and _is_timestamp(payload.get("exp")) and _is_timestamp(payload.get("iat"))):
+        raise JWTDecodeError("The token's claims are not ones this service issues.")
+
+
+def _is_timestamp(value) -> bool:
+    return type(value) is int and 0 <= value <= MAX_TIMESTAMP
+
+
 def _unauthorized(detail: str):
     return problem(401, detail, headers={"WWW-Authenticate": TOKEN_TYPE})
 
@@ -56,6 +79,9 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
 
     @jwt.token_in_blocklist_loader
     def token_revoked(_header: dict, payload: dict) -> bool:
+        # The first of our callbacks to see a decoded token: check its claims before any
+        # store, query or user lookup relies on them (JWTDecodeError answers 401).
+        check_claims(payload)
         return revocation.is_revoked(payload["jti"])
 
     @jwt.unauthorized_loader

@@ -153,3 +153,46 @@ def test_me_reports_the_role_from_the_database_not_the_token(client, user, auth_
     db.session.commit()
 
     assert client.get(ME, headers=headers).get_json()["role"] == "admin"
+
+
+def signed(app, claims: dict) -> str:
+    """A token signed with the service's own key (as a sibling service sharing it would)."""
+    return pyjwt.encode(claims, app.config["JWT_SECRET_KEY"], algorithm="HS256")
+
+
+def _without(claims: dict, name: str) -> dict:
+    return {k: v for k, v in claims.items() if k != name}
+
+
+# Claims no token of ours carries; each once crashed a worker (500) somewhere downstream.
+HOSTILE_CLAIMS = {
+    "sub not a number": lambda c: {**c, "sub": "ada@example.com"},
+    "sub empty": lambda c: {**c, "sub": ""},
+    "sub with spaces": lambda c: {**c, "sub": f" {c['sub']} "},
+    "sub non-ASCII digits": lambda c: {**c, "sub": "\u0661"},
+    "sub beyond any id": lambda c: {**c, "sub": "9" * 30},
+    "rjti not a string": lambda c: {**c, "rjti": {"x": 1}},
+    "no exp": lambda c: _without(c, "exp"),
+    "exp beyond year 9999": lambda c: {**c, "exp": 10**13},
+    "no iat": lambda c: _without(c, "iat"),
+}
+
+
+@pytest.mark.parametrize("mutate", HOSTILE_CLAIMS.values(), ids=HOSTILE_CLAIMS.keys())
+@pytest.mark.parametrize("method, path", [("GET", ME), ("POST", "/api/v1/auth/logout")])
+def test_signed_token_with_claims_we_never_issue_is_401(app, client, user, mutate, method,
+                                                        path):
+    token = signed(app, mutate(claims_of(app, user)))
+
+    assert_unauthorized(client.open(path, method=method, headers=bearer(token)))
+
+
+@pytest.mark.parametrize("mutate", [HOSTILE_CLAIMS["sub not a number"],
+                                    HOSTILE_CLAIMS["no exp"]], ids=["sub", "exp"])
+def test_signed_refresh_token_with_claims_we_never_issue_is_401(app, client, user, mutate):
+    refresh = issue_token_pair(user)["refresh_token"]
+    claims = pyjwt.decode(refresh, app.config["JWT_SECRET_KEY"], algorithms=["HS256"])
+
+    response = client.post("/api/v1/auth/refresh", headers=bearer(signed(app, mutate(claims))))
+
+    assert_unauthorized(response)
