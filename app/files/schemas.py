@@ -1,7 +1,8 @@
 """Files request and response schemas."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
+from app.pagination import PageArgs, page_schema
 from app.schemas import FileField
 
 
@@ -12,12 +13,8 @@ class FileUploadForm(Schema):
         "description": "The file; its type is judged from the bytes (ALLOWED_FILE_TYPES)."})
 
 
-class FileListQuery(Schema):
+class FileListQuery(PageArgs):
     """Keyset pagination of the files listing."""
-
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
-        "description": "`nextCursor` of the previous page."})
 
 
 class FileOut(Schema):
@@ -32,8 +29,4 @@ class FileOut(Schema):
     created_at = fields.AwareDateTime(data_key="createdAt")
 
 
-class FilePageOut(Schema):
-    """One page of files, newest first."""
-
-    items = fields.List(fields.Nested(FileOut))
-    next_cursor = fields.String(data_key="nextCursor", allow_none=True)
+FilePageOut = page_schema(FileOut, "FilePageOut")

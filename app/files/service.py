@@ -23,7 +23,7 @@ from app.extensions import db
 from app.files.detection import detect_type, extension_for
 from app.files.images import CleanImage, InvalidImage, sanitize_image
 from app.files.models import File
-from app.files.pagination import decode_cursor, encode_cursor
+from app.pagination import keyset_page
 from app.storage import current_storage, storage_key
 from app.users.models import User
 
@@ -146,16 +146,12 @@ def create_file(*, upload: FileStorage, owner: User) -> File:
     return file
 
 
-def list_files(*, viewer: User, limit: int, cursor: str | None = None) -> dict:
+def list_files(*, viewer: User, limit: int, cursor: int | None = None) -> dict:
     """One page of the viewer's files (an admin's: everyone's), newest first."""
-    query = select(File).order_by(File.id.desc()).limit(limit + 1)
+    query = select(File)
     if not viewer.is_admin:
         query = query.where(File.owner_id == viewer.id)
-    if cursor:
-        query = query.where(File.id < decode_cursor(cursor))
-    rows = list(db.session.scalars(query))
-    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return {"items": rows[:limit], "next_cursor": next_cursor}
+    return keyset_page(query, File.id, limit=limit, after=cursor)
 
 
 def is_profile_image(file_id: int) -> bool:

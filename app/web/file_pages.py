@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import redirect, request
 from flask.views import MethodView
 
-from app.exceptions import InvalidField
 from app.files.schemas import FilePageOut
 from app.files.service import list_files
+from app.pagination import decode_cursor
 from app.web.pages import NOTICE_PARAMETER, SIGNED_IN_PAGE_DOC, blp, render_page
 from app.web.session import page_session
 
@@ -30,14 +30,16 @@ class FilesPage(MethodView):
         session = page_session()
         if not session.signed_in:
             return redirect("/login", code=303)
-        try:
-            page = list_files(viewer=session.user, limit=FILES_PER_PAGE, cursor=_cursor())
-        except InvalidField:  # a hand-edited cursor: show the newest files instead
-            page = list_files(viewer=session.user, limit=FILES_PER_PAGE)
+        page = list_files(viewer=session.user, limit=FILES_PER_PAGE, cursor=_cursor())
         files = FilePageOut().dump(page)
         return render_page("web/files.html", session, files=files)
 
 
-def _cursor() -> str | None:
+def _cursor() -> int | None:
     cursor = request.args.get("cursor", "")
-    return cursor if 0 < len(cursor) <= MAX_CURSOR_LENGTH else None
+    if not 0 < len(cursor) <= MAX_CURSOR_LENGTH:
+        return None
+    try:
+        return decode_cursor(cursor)
+    except ValueError:  # a hand-edited cursor: show the newest files instead
+        return None
