@@ -13,7 +13,7 @@ JSON clients (curl, Postman, other services) never pass through here.
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from flask import Flask, Response, redirect, render_template, request
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
@@ -109,10 +109,18 @@ def _error_page(response: Response) -> Response:
 
 def _back_path() -> str | None:
     # The form's own page, so the visitor can correct the fields; never another site.
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc != request.host:
+    referrer = _split_url(request.referrer or "")
+    if referrer is None or referrer.netloc != request.host:
         return None
     return safe_next_path(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
+def _split_url(value: str) -> SplitResult | None:
+    # Origin and Referer are client input: "http://[" makes urlsplit raise.
+    try:
+        return urlsplit(value)
+    except ValueError:
+        return None
 
 
 def _carry_session(api_response: Response, answer: Response) -> None:

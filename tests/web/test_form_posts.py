@@ -104,6 +104,15 @@ def test_error_page_back_link_only_points_to_this_site(client):
     assert "evil.example" not in foreign.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("referer", ["http://[", "http://[::1"])
+def test_error_page_survives_a_referer_that_is_not_a_url(client, referer):
+    response = client.post("/api/v1/auth/register", data=register_form(email="bad"),
+                           headers={**HTML, "Referer": referer})
+
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
+
+
 @pytest.mark.parametrize("headers", [
     {},
     {"Accept": "*/*"},
