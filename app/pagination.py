@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.db_types import MAX_ID
 from app.extensions import db
 
 DEFAULT_LIMIT = 20
@@ -40,7 +41,8 @@ def decode_cursor(cursor: str) -> int:
     if not isinstance(data, dict) or data.get("v") != CURSOR_VERSION:
         raise ValueError("not a cursor")
     last_id = data.get("id")
-    if type(last_id) is not int or last_id < 1:
+    # Beyond MAX_ID no row can exist, and SQLite cannot even bind such an integer (a 500).
+    if type(last_id) is not int or not 1 <= last_id <= MAX_ID:
         raise ValueError("not a cursor")
     return last_id
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.files.models import File
+from app.pagination import encode_cursor
 from app.users.models import User
 from tests.factories import image_bytes
 from tests.helpers import assert_problem, row_count
@@ -193,6 +194,7 @@ def test_a_file_deleted_between_pages_does_not_break_the_listing(client, auth_he
 @pytest.mark.parametrize(("query", "field"), [
     ({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"limit": "ten"}, "limit"),
     ({"cursor": "not-a-cursor"}, "cursor"), ({"cursor": "dXNlcnM6MQ"}, "cursor"),
+    ({"cursor": encode_cursor(10**20)}, "cursor"),
 ])
 def test_bad_limit_or_cursor_is_422(client, auth_headers, user, query, field):
     response = client.get(URL, query_string=query, headers=auth_headers(user))

@@ -92,9 +92,10 @@ def test_pages_are_stable_while_users_are_inserted(client, admin, users, auth_he
 @pytest.mark.parametrize("query", [
     "limit=0", "limit=101", "limit=-1", "limit=abc", "cursor=not-a-cursor",
     f"cursor={encode_cursor(5)[:-2]}", "cursor=eyJ2IjoxLCJpZCI6ImEifQ", "role=owner",
-    "isActive=maybe", "q=",
+    "isActive=maybe", "q=", f"cursor={encode_cursor(2**31)}", f"cursor={encode_cursor(10**20)}",
 ], ids=["limit-0", "limit-101", "limit-negative", "limit-text", "cursor-garbage",
-        "cursor-truncated", "cursor-id-not-int", "role-unknown", "isActive-bad", "q-empty"])
+        "cursor-truncated", "cursor-id-not-int", "role-unknown", "isActive-bad", "q-empty",
+        "cursor-id-beyond-int", "cursor-id-huge"])
 def test_bad_query_parameters_are_422(client, admin, auth_headers, query):
     body = assert_problem(client.get(f"{USERS}?{query}", headers=auth_headers(admin)), 422)
     assert query.split("=")[0] in body["errors"]

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from app.pagination import encode_cursor
 from tests.factories import image_bytes
 from tests.web.test_form_posts import HTML, sign_in
 
@@ -88,9 +89,10 @@ def test_wrong_file_type_from_the_files_page_is_an_html_415(client, user):
     assert response.mimetype == "text/html"
 
 
-def test_files_page_ignores_a_bad_cursor(client, user):
+@pytest.mark.parametrize("cursor", ["not-a-cursor", encode_cursor(10**20)])
+def test_files_page_ignores_a_bad_cursor(client, user, cursor):
     sign_in(client)
-    assert client.get("/files?cursor=not-a-cursor").status_code == 200
+    assert client.get("/files", query_string={"cursor": cursor}).status_code == 200
 
 
 def test_pages_and_form_results_forbid_scripts_and_framing(client):
