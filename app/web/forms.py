@@ -6,7 +6,8 @@ The API endpoints accept form encodings already. When a form post prefers `text/
     small HTML result page when there is no `next`;
   - error: an HTML page with the problem's status, sentence and field errors.
 Signing in through a form stores the tokens in HttpOnly cookies (CSRF double submit is
-Flask-JWT-Extended's); signing out or changing the password removes them.
+Flask-JWT-Extended's) and is refused when the form comes from another site; signing out or
+changing the password removes them.
 JSON clients (curl, Postman, other services) never pass through here.
 """
 
@@ -19,7 +20,7 @@ from flask import Flask, Response, redirect, render_template, request
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 from werkzeug.exceptions import HTTPException
 
-from app.exceptions import InvalidField
+from app.exceptions import Forbidden, InvalidField
 
 FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -74,6 +75,23 @@ def refuse_foreign_next() -> None:
     value = _form_value(NEXT_FIELD)
     if value and safe_next_path(value) is None:
         raise InvalidField(NEXT_FIELD, "Must be a path on this site, such as /profile.")
+
+
+def refuse_cross_site_sign_in() -> None:
+    """Refuse a browser sign-in form posted from another site (login CSRF).
+
+    Its cookies would sign the visitor into the account of whoever wrote that form.
+    Browsers send Origin (or at least Referer) with every form POST; a request with
+    neither is no cross-site form and passes. "Origin: null" (sandboxed frames) is refused.
+    """
+    if request.path not in SESSION_START_PATHS or not is_html_form_post():
+        return
+    source = request.headers.get("Origin") or request.referrer
+    if source is None:
+        return
+    parts = _split_url(source)
+    if parts is None or parts.netloc != request.host:
+        raise Forbidden("Sign in from this site's own sign-in page.")
 
 
 def answer_html_form(response: Response) -> Response:
@@ -153,4 +171,5 @@ def _keep_headers(source: Response, target: Response) -> None:
 def init_form_posts(app: Flask) -> None:
     """Install the layer: `next` is checked before the endpoint, the answer after it."""
     app.before_request(refuse_foreign_next)
+    app.before_request(refuse_cross_site_sign_in)
     app.after_request(answer_html_form)

@@ -148,6 +148,48 @@ def test_form_login_sets_httponly_cookies_and_redirects(client, user):
     assert "access_token" not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("source", [
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},  # a sandboxed frame on another site posts with Origin: null
+    {"Origin": "http://localhost.evil.example"},
+    {"Origin": "http://["},  # not even a URL
+    {"Referer": "https://evil.example/login"},
+])
+def test_sign_in_form_posted_from_another_site_sets_no_cookies(client, user, source):
+    # Login CSRF: another site's form must not sign the visitor into the attacker's account.
+    response = client.post("/api/v1/auth/login", headers={**HTML, **source}, data={
+        "email": "ada@example.com", "password": PASSWORD, "next": "/profile"})
+
+    assert response.status_code == 403
+    assert response.mimetype == "text/html"
+    assert not response.headers.getlist("Set-Cookie")
+    assert client.get("/profile").status_code == 303  # still signed out
+
+
+@pytest.mark.parametrize("source", [
+    {"Origin": "http://localhost"},
+    {"Referer": "http://localhost/login"},
+    {},  # neither header: not a browser form (browsers send Origin on every form POST)
+])
+def test_sign_in_form_from_this_site_still_signs_in(client, user, source):
+    response = client.post("/api/v1/auth/login", headers={**HTML, **source}, data={
+        "email": "ada@example.com", "password": PASSWORD, "next": "/profile"})
+
+    assert response.status_code == 303
+    assert client.get("/profile").status_code == 200
+
+
+@pytest.mark.parametrize("body", ["json", "data"])
+def test_api_login_from_another_origin_is_unchanged(client, user, body):
+    # No cookies are set for API clients, so where they run from does not matter.
+    response = client.post("/api/v1/auth/login", headers={"Origin": "https://app.example"},
+                           **{body: {"email": "ada@example.com", "password": PASSWORD}})
+
+    assert response.status_code == 200
+    assert response.get_json()["token_type"] == "Bearer"
+    assert not response.headers.getlist("Set-Cookie")
+
+
 def test_wrong_password_in_a_form_is_an_html_401_without_cookies(client, user):
     response = client.post("/api/v1/auth/login", headers=HTML, data={
         "email": "ada@example.com", "password": "wrong password", "next": "/profile"})
