@@ -56,7 +56,8 @@ class Login(MethodView):
     @blp.arguments(LoginForm, location="body")
     @blp.response(200, TokenOut)
     @blp.alt_response(401, schema=ProblemSchema, description="Bad credentials.")
-    @blp.alt_response(403, schema=ProblemSchema, description="Account deactivated.")
+    @blp.alt_response(403, schema=ProblemSchema, description=(
+        "Account deactivated, or a browser sign-in form posted from another site."))
     @blp.alt_response(429, schema=ProblemSchema, description="Too many attempts.")
     def post(self, form):
         """Log in with email and password."""

@@ -29,6 +29,8 @@ NEXT_FIELD = "next"
 MAX_NEXT_LENGTH = 2048
 # Contract paths whose success starts or ends the browser's session.
 SESSION_START_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/refresh"})
+# The one of them that needs no session yet, so no cookie CSRF double submit protects it.
+LOGIN_PATH = "/api/v1/auth/login"
 SESSION_END_PATHS = frozenset({"/api/v1/auth/logout", "/api/v1/auth/password"})
 # Plainer page titles than the HTTP reason phrase, where one helps a person.
 HTML_TITLES = {422: "Please check the form", 409: "Already taken"}
@@ -84,7 +86,7 @@ def refuse_cross_site_sign_in() -> None:
     Browsers send Origin (or at least Referer) with every form POST; a request with
     neither is no cross-site form and passes. "Origin: null" (sandboxed frames) is refused.
     """
-    if request.path not in SESSION_START_PATHS or not is_html_form_post():
+    if request.path != LOGIN_PATH or not is_html_form_post():
         return
     source = request.headers.get("Origin") or request.referrer
     if source is None:

@@ -239,3 +239,14 @@ def test_oversized_form_is_an_html_413(client, app):
                                next="/login"))
     assert response.status_code == 413
     assert response.mimetype == "text/html"
+
+
+def test_cross_site_refresh_form_is_left_to_the_cookie_csrf_check(client, user):
+    # /refresh documents no 403: without the session's CSRF token it is already a 401.
+    sign_in(client)
+
+    response = client.post("/api/v1/auth/refresh", data={"next": "/profile"},
+                           headers={**HTML, "Origin": "https://evil.example"})
+
+    assert response.status_code == 401
+    assert not response.headers.getlist("Set-Cookie")
