@@ -4,7 +4,9 @@
 
 Starts its own gunicorn (one sync worker) on a throw-away SQLite database and upload
 folder (s3: a moto server), resets the worker's peak RSS (VmHWM) before each transfer
-through /proc/<pid>/clear_refs, and prints how much the peak rose. The target is a rise
+through /proc/<pid>/clear_refs, and prints how much the peak rose, with the transfer's
+time and MiB/s next to a baseline from the same run (requests/s and median latency of 50
+one-line uploads and downloads, in sequence on one connection). The target is a rise
 below 32 MiB for each of the upload and the download. Exit status 1 when it is missed.
 Not part of the test suite: it moves 400 MiB and takes a while.
 """
@@ -16,6 +18,7 @@ import hashlib
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MIB = 1024 * 1024
 TARGET_MIB = 32
+SMALL_REQUESTS = 50
 PASSWORD = "bench-password-123"  # noqa: S105 - a throw-away account in a temp database
 FAKE_AWS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}  # moto's
 LINE = b"Signet upload memory bench: plain UTF-8 text, judged from every byte.\n"
@@ -101,6 +105,28 @@ class MultipartFile:
         return b""
 
 
+def small_transfers(base: str, auth: dict, kind: str) -> tuple[float, float]:
+    """Baseline from the same run: SMALL_REQUESTS one-line uploads or downloads in a row.
+
+    Returns (requests per second, median latency in ms).
+    """
+    with requests.Session() as session:
+        session.headers.update(auth)
+        url = base + session.post(f"{base}/api/v1/files", timeout=30, files={
+            "file": ("small.txt", LINE)}).json()["url"]
+        times = []
+        for _ in range(SMALL_REQUESTS):
+            started = time.perf_counter()
+            if kind == "upload":
+                response = session.post(f"{base}/api/v1/files", timeout=30,
+                                        files={"file": ("small.txt", LINE)})
+            else:
+                response = session.get(url, timeout=30)
+            response.raise_for_status()
+            times.append(time.perf_counter() - started)
+    return len(times) / sum(times), statistics.median(times) * 1000
+
+
 def make_payload(path: Path, size: int) -> str:
     digest = hashlib.sha256()
     block = LINE * (MIB // len(LINE))
@@ -167,6 +193,7 @@ def main() -> int:
         small = requests.post(f"{base}/api/v1/files", headers=auth, timeout=30,
                               files={"file": ("warm.txt", b"warm up\n")}).json()
         requests.get(f"{base}{small['url']}", headers=auth, timeout=30).raise_for_status()
+        small_rates = {kind: small_transfers(base, auth, kind) for kind in ("upload", "download")}
 
         baseline = before = reset_peak(worker)
         started = time.monotonic()
@@ -203,8 +230,11 @@ def main() -> int:
     for name, rise, seconds in (("upload", upload_rise, upload_seconds),
                                 ("download", download_rise, download_seconds)):
         verdict = "ok" if rise < TARGET_MIB * 1024 else "OVER TARGET"
+        rps, p50 = small_rates[name]
         print(f"{name:8} peak RSS rise {rise / 1024:7.1f} MiB in {seconds:5.1f} s "
-              f"(target < {TARGET_MIB} MiB: {verdict})")
+              f"({args.size_mib / max(seconds, 1e-9):7.1f} MiB/s; target < {TARGET_MIB} MiB: "
+              f"{verdict}); baseline {SMALL_REQUESTS} small {name}s: {rps:.1f} req/s, "
+              f"p50 {p50:.1f} ms")
     return 0 if max(upload_rise, download_rise) < TARGET_MIB * 1024 else 1
 
 
