@@ -165,7 +165,7 @@ def main() -> None:
             "email": "bench000000@example.com", "password": PASSWORD})
         assert login.status_code == 200, login.text
         token = login.json()["access_token"]
-        # The cursor a client holds after walking to the last page (about 5,000 pages in).
+        # The cursor a client holds after walking to the last page (users / 20 pages in).
         deep_cursor = encode_cursor(first_id + 21)
         deep = requests.get(f"{base}/api/v1/users?cursor={deep_cursor}",
                             headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
@@ -173,7 +173,8 @@ def main() -> None:
         targets = [
             ("baseline GET /healthz", "/healthz"),
             ("first page GET /users", "/api/v1/users?limit=20"),
-            ("deep page (~5,000th) GET /users", f"/api/v1/users?limit=20&cursor={deep_cursor}"),
+            (f"deep page (~{args.users // 20:,}th) GET /users",
+             f"/api/v1/users?limit=20&cursor={deep_cursor}"),
             ("first page, q=bench09 prefix", "/api/v1/users?limit=20&q=bench09"),
             ("first page, isActive=false", "/api/v1/users?limit=20&isActive=false"),
         ]
