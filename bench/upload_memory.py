@@ -17,7 +17,6 @@ import argparse
 import hashlib
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,10 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.live_server import free_port  # noqa: E402
+
 BIN = Path(sys.executable).parent
 MIB = 1024 * 1024
 TARGET_MIB = 32
@@ -35,12 +38,6 @@ SMALL_REQUESTS = 50
 PASSWORD = "bench-password-123"  # noqa: S105 - a throw-away account in a temp database
 FAKE_AWS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}  # moto's
 LINE = b"Signet upload memory bench: plain UTF-8 text, judged from every byte.\n"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
