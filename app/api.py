@@ -56,7 +56,11 @@ class BodyParser(FlaskParser):
         return self._makeproxy(CombinedMultiDict([form, files]), schema)
 
     def _raw_load_json(self, req):
-        data = super()._raw_load_json(req)
+        try:
+            data = super()._raw_load_json(req)
+        except RecursionError:
+            # "[[[[...": a few KB nested deeper than the decoder's recursion limit.
+            raise json.JSONDecodeError("JSON nested too deeply", "body", 0) from None
         # JSON may escape a lone surrogate ("\ud800"), which is not Unicode text: bcrypt
         # and the database drivers raise on it. Refuse it as a malformed body (400).
         try:

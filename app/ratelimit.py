@@ -33,7 +33,10 @@ def client_ip() -> str:
 def login_account_key() -> str:
     """The account a login names (the normalised email), whatever address it comes from."""
     if request.is_json:
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # nested too deeply: the route answers it as a 400
+            data = None
         email = data.get("email") if isinstance(data, dict) else None
     else:
         email = request.form.get("email")

@@ -44,6 +44,22 @@ def test_malformed_json_is_400(client, path, raw):
     assert "Traceback" not in body["detail"]
 
 
+@pytest.mark.parametrize("rate_limited", [False, True], ids=["unlimited", "rate-limited"])
+@pytest.mark.parametrize("raw", [b"[" * 5000 + b"]" * 5000,
+                                 b'{"email": ' + b"[" * 5000 + b"]" * 5000 + b"}"],
+                         ids=["deep-body", "deep-field"])
+@pytest.mark.parametrize("path", [LOGIN, REGISTER])
+def test_json_nested_too_deeply_is_400(app_config, path, raw, rate_limited):
+    # 10 KB of brackets overflowed the JSON decoder's recursion limit: a 500. The login
+    # rate limit reads the body too (its per-account key), before the route does.
+    app_config.update(RATELIMIT_ENABLED=rate_limited, RATELIMIT_STORAGE_URI="memory://")
+    client = create_app(app_config).test_client()
+
+    response = client.post(path, data=raw, content_type="application/json")
+
+    assert_problem(response, 400)
+
+
 def test_unexpected_exception_is_a_generic_500_logged_with_its_traceback(
         client, user, auth_headers, monkeypatch, caplog):
     secret = "SELECT password FROM users -- /srv/signet/app/secret.py"
