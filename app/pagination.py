@@ -36,7 +36,7 @@ def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (binascii.Error, UnicodeError, ValueError):
+    except (binascii.Error, UnicodeError, ValueError, RecursionError):  # "[[[[..." too
         raise ValueError("not a cursor") from None
     if not isinstance(data, dict) or data.get("v") != CURSOR_VERSION:
         raise ValueError("not a cursor")
