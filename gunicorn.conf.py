@@ -19,3 +19,7 @@ errorlog = "-"
 # 200 characters may arrive percent-encoded at 12 bytes a character.
 limit_request_line = 8190
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket lives at one fixed path per user: two servers on one machine
+# (tests, benchmarks, a second instance) would fight over it. Opt in with a path of its own.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or None
+control_socket_disable = control_socket is None

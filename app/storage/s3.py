@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import uuid
 from collections.abc import Iterator
@@ -106,6 +107,13 @@ class S3ReadStream(io.RawIOBase):
         super().close()
 
 
+@functools.cache
+def _boto_session() -> boto3.session.Session:
+    """One boto3 session per process: each new session reloads botocore's service models
+    (about a quarter of a second), and clients made from a shared one are independent."""
+    return boto3.session.Session()
+
+
 class S3Storage:
     """Stores each blob as an object in one bucket; keys are the same as on disk."""
 
@@ -115,7 +123,7 @@ class S3Storage:
         self.bucket = bucket
         self.presign_seconds = presign_seconds
         # Explicit keys when configured; otherwise boto3's usual chain (env, profile, role).
-        self.client = boto3.session.Session().client(
+        self.client = _boto_session().client(
             "s3",
             endpoint_url=endpoint_url,
             region_name=region,
