@@ -59,12 +59,16 @@ def test_create_admin_prompts_for_the_password_twice(cli, db):
     assert admin_row(db, "root@example.com").role is Role.ADMIN
 
 
-def test_mismatched_confirmation_is_asked_again(cli, db):
+def test_mismatched_confirmation_is_asked_again(cli, db, client):
     result = cli("users", "create-admin", "--name", "Root", "--email", "root@example.com",
-                 input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n")
+                 input=f"something else\n{PASSWORD}\n{PASSWORD}\n{PASSWORD}\n")
 
     assert result.exit_code == 0, result.output
-    assert admin_row(db, "root@example.com") is not None
+    assert "do not match" in result.output
+    # The pair that matched is the password, not the first value typed.
+    login = client.post("/api/v1/auth/login",
+                        json={"email": "root@example.com", "password": PASSWORD})
+    assert login.status_code == 200
 
 
 @pytest.mark.parametrize(("args", "field"), [
