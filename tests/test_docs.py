@@ -17,6 +17,13 @@ def test_openapi_document_declares_bearer_auth_and_problem_errors(client):
     assert list(default["content"]) == ["application/problem+json"]
 
 
+def test_register_documents_the_optional_admin_token(client):
+    # Admins register users (and choose roles) with their token; anyone may without one.
+    spec = client.get("/openapi.json").get_json()
+    assert spec["paths"]["/api/v1/auth/register"]["post"]["security"] == [
+        {}, {"bearerAuth": []}]
+
+
 def test_register_body_is_documented_in_three_encodings_with_a_file_input(client):
     spec = client.get("/openapi.json").get_json()
     body = spec["paths"]["/api/v1/auth/register"]["post"]["requestBody"]["content"]

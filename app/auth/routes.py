@@ -41,6 +41,8 @@ class Register(MethodView):
     @blp.alt_response(409, schema=ProblemSchema, description="Email taken.")
     @blp.alt_response(413, schema=ProblemSchema, description="Body or image too large.")
     @blp.alt_response(429, schema=ProblemSchema, description="Too many registrations.")
+    # Anonymous, or an admin's token: listed, so Swagger UI sends it once authorized.
+    @blp.doc(security=[{}, {"bearerAuth": []}])
     def post(self, form):
         """Register a user (anyone when self-registration is on, or an admin)."""
         user = register_user(**form, caller=optional_user())
