@@ -38,10 +38,15 @@ class Ready(MethodView):
     @blp.alt_response(503, schema=ProblemSchema, description="Database or storage down.")
     def get(self):
         """200 when the database answers and the storage is writable."""
-        try:
-            db.session.execute(text("SELECT 1"))
-        except SQLAlchemyError as error:
-            db.session.rollback()
-            raise ServiceUnavailable("The database is not answering.") from error
-        current_storage().check_writable()
+        check_ready()
         return {"status": "ok"}
+
+
+def check_ready() -> None:
+    """Raise ServiceUnavailable unless the database answers and the storage takes writes."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        raise ServiceUnavailable("The database is not answering.") from error
+    current_storage().check_writable()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from marshmallow import Schema, fields, validate
@@ -21,6 +22,8 @@ from app.db_types import MAX_ID
 from app.extensions import db
 
 DEFAULT_LIMIT = 20
+MAX_CURSOR_LENGTH = 64  # ours are about 32 characters
+CURSOR_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")  # unpadded base64url
 MAX_LIMIT = 100
 CURSOR_VERSION = 1
 
@@ -54,6 +57,8 @@ class CursorField(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
         text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > MAX_CURSOR_LENGTH or not CURSOR_PATTERN.fullmatch(text):
+            raise self.make_error("invalid_cursor")
         try:
             return decode_cursor(text)
         except ValueError:
@@ -68,8 +73,10 @@ class PageArgs(Schema):
 
     limit = fields.Integer(load_default=DEFAULT_LIMIT,
                            validate=validate.Range(min=1, max=MAX_LIMIT))
+    # Documented bounds keep generated clients (and fuzzers) inside gunicorn's request line.
     cursor = CursorField(load_default=None, metadata={
-        "description": "The nextCursor of the previous page; omit for the first page."})
+        "description": "The nextCursor of the previous page; omit for the first page.",
+        "maxLength": MAX_CURSOR_LENGTH, "pattern": CURSOR_PATTERN.pattern})
 
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:

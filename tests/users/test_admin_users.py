@@ -96,9 +96,11 @@ def test_pages_are_stable_while_users_are_inserted(client, admin, users, auth_he
     "isActive=maybe", "q=", f"cursor={encode_cursor(2**31)}", f"cursor={encode_cursor(10**20)}",
     # 1,600 characters (fits a request line) of base64 "[[[[...": a RecursionError once.
     f"cursor={base64.urlsafe_b64encode(b'[' * 1200).decode()}",
+    f"cursor={encode_cursor(5) * 3}", "cursor=%C3%A9t%C3%A9",
 ], ids=["limit-0", "limit-101", "limit-negative", "limit-text", "cursor-garbage",
         "cursor-truncated", "cursor-id-not-int", "role-unknown", "isActive-bad", "q-empty",
-        "cursor-id-beyond-int", "cursor-id-huge", "cursor-json-nested-too-deeply"])
+        "cursor-id-beyond-int", "cursor-id-huge", "cursor-json-nested-too-deeply",
+        "cursor-too-long", "cursor-not-base64url"])
 def test_bad_query_parameters_are_422(client, admin, auth_headers, query):
     body = assert_problem(client.get(f"{USERS}?{query}", headers=auth_headers(admin)), 422)
     assert query.split("=")[0] in body["errors"]
