@@ -1,11 +1,20 @@
 """Auth request and response schemas."""
 
-from marshmallow import Schema, fields, validate
+import unicodedata
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.schemas import FileField
 from app.users.models import Role
 
-NAME_LENGTH = validate.Length(min=1, max=255)
+
+def no_control_characters(value: str) -> None:
+    """Refuse NUL, newlines and other control characters in a display name."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValidationError("Must not contain control characters.")
+
+
+NAME_RULES = [validate.Length(min=1, max=255), no_control_characters]
 PASSWORD_LENGTH = validate.Length(min=8, max=128)
 
 
@@ -28,7 +37,7 @@ class OptionalRole(fields.Enum):
 class RegisterForm(Schema):
     """Registration fields (multipart, urlencoded or JSON)."""
 
-    name = TrimmedString(required=True, validate=NAME_LENGTH)
+    name = TrimmedString(required=True, validate=NAME_RULES)
     email = fields.Email(required=True, validate=validate.Length(max=255))
     password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
     # The callable default keeps `default: null` out of the OpenAPI document, which Swagger
@@ -43,7 +52,7 @@ class ProfileUpdateForm(Schema):
     """PATCH /auth/me: the fields a user may change on their own account."""
 
     # Left out means "keep"; an explicit null is an error, not a way to erase the name.
-    name = TrimmedString(validate=NAME_LENGTH, load_default=None, allow_none=False)
+    name = TrimmedString(validate=NAME_RULES, load_default=None, allow_none=False)
     profile_image = FileField(load_default=None, metadata={
         "description": "Replaces the current image; JPEG, PNG, GIF or WebP."})
 

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.auth.schemas import NAME_LENGTH, TrimmedString
+from app.auth.schemas import NAME_RULES, TrimmedString
 from app.pagination import PageArgs, page_schema
 from app.users.models import Role
 
@@ -44,6 +44,6 @@ UserPage = page_schema(UserOut, "UserPage")
 class UserUpdateForm(Schema):
     """Fields an admin may change; omitted fields stay as they are."""
 
-    name = TrimmedString(validate=NAME_LENGTH)
+    name = TrimmedString(validate=NAME_RULES)
     role = fields.Enum(Role, by_value=True)
     is_active = fields.Boolean(data_key="isActive")

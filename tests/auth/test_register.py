@@ -294,6 +294,8 @@ def test_case_variant_duplicate_email_is_409(client, user, upload_dir, variant):
     ({"name": "   "}, "name"),
     ({"name": "x" * 256}, "name"),
     ({"name": None}, "name"),
+    ({"name": "Ada\x00Lovelace"}, "name"),
+    ({"name": "Ada\nLovelace"}, "name"),
     ({"email": "not-an-email"}, "email"),
     ({"email": "alan@"}, "email"),
     ({"email": "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".com"}, "email"),
