@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 MYSQL_TEST_URL ?= mysql+pymysql://root@127.0.0.1:3306
+# pytest-xdist processes; each gets its own database, upload folders and servers.
+TEST_WORKERS ?= 2
 export FLASK_APP := wsgi.py
 
 .PHONY: run test test-sqlite test-mysql lint migrate venv clean postman
@@ -39,10 +41,10 @@ test: venv
 	fi
 
 test-sqlite: venv
-	$(BIN)/pytest --db=sqlite
+	$(BIN)/pytest --db=sqlite -n $(TEST_WORKERS)
 
 test-mysql: venv
-	MYSQL_TEST_URL="$(MYSQL_TEST_URL)" $(BIN)/pytest --db=mysql
+	MYSQL_TEST_URL="$(MYSQL_TEST_URL)" $(BIN)/pytest --db=mysql -n $(TEST_WORKERS)
 
 # The Postman collection with newman (pinned in package-lock.json) on a throw-away MariaDB.
 postman: venv
