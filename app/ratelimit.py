@@ -1,4 +1,4 @@
-"""Rate limits on login and registration, and the client address they are keyed by.
+"""Rate limits on login, registration and password checks, and what they are keyed by.
 
 The address is the TCP peer unless TRUSTED_PROXY_COUNT proxies are configured, in which
 case Werkzeug's ProxyFix takes it from that many X-Forwarded-For hops (counted from the
@@ -11,6 +11,7 @@ import math
 import time
 
 from flask import Flask, Response, current_app, request
+from flask_jwt_extended import get_jwt_identity
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import limiter
@@ -44,6 +45,11 @@ def login_account_key() -> str:
     return f"account:{email}"
 
 
+def signed_in_account_key() -> str:
+    """The signed-in account (the token was verified before the limit is checked)."""
+    return f"user:{get_jwt_identity()}"
+
+
 def _failed_login(response: Response) -> bool:
     return response.status_code == 401
 
@@ -74,4 +80,11 @@ failed_logins_per_account = limiter.limit(
 registrations_per_ip = limiter.limit(
     _config_value("REGISTRATION_RATE_LIMIT"), key_func=client_ip,
     error_message="Too many registrations from this address; retry later.",
+)
+# Someone holding a stolen access token must not be able to guess the current password
+# without limit: wrong current passwords count against the account like failed logins.
+failed_password_checks_per_account = limiter.limit(
+    _config_value("LOGIN_FAILURE_RATE_LIMIT"), key_func=signed_in_account_key,
+    deduct_when=_failed_login,
+    error_message="Too many wrong current passwords for this account; retry later.",
 )

@@ -21,7 +21,12 @@ from app.auth.service import (
     register_user,
 )
 from app.auth.tokens import issue_token_pair
-from app.ratelimit import failed_logins_per_account, login_per_ip, registrations_per_ip
+from app.ratelimit import (
+    failed_logins_per_account,
+    failed_password_checks_per_account,
+    login_per_ip,
+    registrations_per_ip,
+)
 from app.schemas import ProblemSchema
 from app.users.schemas import UserOut
 
@@ -121,10 +126,12 @@ class Password(MethodView):
     """Change the signed-in user's password."""
 
     @jwt_required()
+    @failed_password_checks_per_account
     @blp.arguments(PasswordChangeForm, location="body")
     @blp.response(204)
     @blp.alt_response(401, schema=ProblemSchema,
                       description="Missing or invalid token, or wrong current password.")
+    @blp.alt_response(429, schema=ProblemSchema, description="Too many wrong passwords.")
     @blp.doc(security=[{"bearerAuth": []}])
     def post(self, form):
         """Set a new password; every token issued before it stops working."""

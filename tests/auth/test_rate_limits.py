@@ -131,3 +131,33 @@ def test_rate_limit_store_down_is_503_not_an_unthrottled_login(limits_store_down
     body = assert_problem(response, 503)
     assert response.headers["Retry-After"]
     assert "redis" not in body["detail"].lower()
+
+
+PASSWORD = "/api/v1/auth/password"
+
+
+def change_password(client, headers: dict, current: str, *, ip: str = IP_A):
+    return client.post(PASSWORD, json={"current_password": current,
+                                       "new_password": "a brand new secret"},
+                       headers=headers, environ_base={"REMOTE_ADDR": ip})
+
+
+def test_wrong_current_passwords_are_limited_per_account(limited_config, client, user,
+                                                          auth_headers):
+    headers = auth_headers(user)
+    assert change_password(client, headers, "wrong 1", ip=IP_A).status_code == 401
+    assert change_password(client, headers, "wrong 2", ip=IP_B).status_code == 401
+
+    # The allowance is spent: even the right password waits, from any address.
+    assert_rate_limited(change_password(client, headers, DEFAULT_PASSWORD, ip=IP_C),
+                        "wrong current passwords")
+    assert login(client, user.email).status_code == 200  # the password did not change
+
+
+def test_password_checks_of_one_account_do_not_limit_another(limited_config, client, users,
+                                                              auth_headers):
+    first, second = users.create(), users.create()
+    for attempt in range(2):
+        assert change_password(client, auth_headers(first), f"wrong {attempt}").status_code == 401
+
+    assert change_password(client, auth_headers(second), DEFAULT_PASSWORD).status_code == 204
