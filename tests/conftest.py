@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -44,15 +46,21 @@ def database_url(db_kind, tmp_path_factory):
         _migrate(url)
         yield url
         return
-    name = f"signet_test_{uuid.uuid4().hex[:12]}"
+    with throwaway_mysql_database("signet_test") as url:
+        _migrate(url)
+        yield url
+
+
+@contextmanager
+def throwaway_mysql_database(prefix: str) -> Iterator[str]:
+    """Create an empty utf8mb4 database on the MariaDB server, yield its URL, drop it."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     server = sa.create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
         conn.execute(sa.text(
             f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-    url = f"{MYSQL_SERVER_URL}/{name}?charset=utf8mb4"
     try:
-        _migrate(url)
-        yield url
+        yield f"{MYSQL_SERVER_URL}/{name}?charset=utf8mb4"
     finally:
         with server.connect() as conn:
             conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 
 from app import create_app
 from app.extensions import db as _db
-from tests.conftest import MYSQL_SERVER_URL
+from tests.conftest import throwaway_mysql_database
 
 USERS_COLUMNS = {"id", "name", "email", "password", "isActive", "role", "profileImageId",
                  "createdBy", "updatedBy", "createdAt", "updatedAt"}
@@ -23,17 +21,8 @@ def empty_database_url(db_kind, tmp_path):
     if db_kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    name = f"signet_mig_{uuid.uuid4().hex[:12]}"
-    server = sa.create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(sa.text(
-            f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-    try:
-        yield f"{MYSQL_SERVER_URL}/{name}?charset=utf8mb4"
-    finally:
-        with server.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
-        server.dispose()
+    with throwaway_mysql_database("signet_mig") as url:
+        yield url
 
 
 @pytest.fixture
