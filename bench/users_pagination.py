@@ -36,7 +36,7 @@ from app import create_app  # noqa: E402
 from app.auth.passwords import hash_password  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.pagination import encode_cursor  # noqa: E402
-from tests.live_server import free_port  # noqa: E402
+from tests.live_server import LiveServer  # noqa: E402
 
 SERVER_URL = os.environ.get("MYSQL_BENCH_URL", "mysql+pymysql://root@127.0.0.1:3306")
 PASSWORD = "bench password"  # noqa: S105 - a throw-away account in a throw-away database
@@ -90,24 +90,13 @@ def drop_database(name: str) -> None:
         conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
 
 
-def start_gunicorn(url: str, port: int) -> subprocess.Popen:
-    """Serve the app with production settings on 127.0.0.1:port."""
-    env = {**os.environ, "APP_ENV": "production", "DATABASE_URL": url, "PORT": str(port),
-           "SECRET_KEY": secrets.token_urlsafe(48), "JWT_SECRET_KEY": secrets.token_urlsafe(48),
-           "WEB_CONCURRENCY": "2", "GUNICORN_ACCESSLOG": "", "RATELIMIT_ENABLED": "false",
-           "JWT_ACCESS_TOKEN_EXPIRES": "3600"}
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "wsgi:app"],
-                               cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                return process
-        except requests.RequestException:  # not listening yet, or busy booting
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
+def start_gunicorn(url: str) -> LiveServer:
+    """Serve the app with production settings and 2 workers on a free local port."""
+    return LiveServer({
+        "APP_ENV": "production", "DATABASE_URL": url,
+        "SECRET_KEY": secrets.token_urlsafe(48), "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+        "RATELIMIT_ENABLED": "false", "JWT_ACCESS_TOKEN_EXPIRES": "3600",
+    }, workers=2).start(timeout=30)
 
 
 def measure_wrk(url: str, token: str, seconds: int) -> dict:
@@ -158,9 +147,8 @@ def main() -> None:
     server = None
     try:
         url, first_id = create_database(name, args.users)
-        port = free_port()
-        server = start_gunicorn(url, port)
-        base = f"http://127.0.0.1:{port}"
+        server = start_gunicorn(url)
+        base = server.url
         login = requests.post(f"{base}/api/v1/auth/login", timeout=10, json={
             "email": "bench000000@example.com", "password": PASSWORD})
         assert login.status_code == 200, login.text
@@ -188,8 +176,7 @@ def main() -> None:
                   f"{result['errors']:>8}")
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=15)
+            server.stop()
         drop_database(name)
 
 
