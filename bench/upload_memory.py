@@ -29,7 +29,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.live_server import free_port  # noqa: E402
+from tests.live_server import LiveServer, free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
 MIB = 1024 * 1024
@@ -160,14 +160,12 @@ def main() -> int:
     args = parser.parse_args()
     size = args.size_mib * MIB
     work = Path(tempfile.mkdtemp(prefix="signet-bench-"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "APP_ENV": "testing", "FLASK_APP": "wsgi.py",
            "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
            "UPLOAD_FOLDER": str(work / "uploads"), "MAX_CONTENT_LENGTH": str(size + MIB),
-           "RATELIMIT_ENABLED": "false", "PORT": str(port), "WEB_CONCURRENCY": "1",
-           "GUNICORN_TIMEOUT": "300", "GUNICORN_ACCESSLOG": ""}
+           "RATELIMIT_ENABLED": "false", "GUNICORN_TIMEOUT": "300"}
     helpers: list[subprocess.Popen] = []
+    server: LiveServer | None = None
     try:
         if args.backend == "s3":
             helpers.append(start_moto(env)[0])
@@ -178,11 +176,9 @@ def main() -> int:
                        cwd=ROOT, env=env, check=True, capture_output=True)
         payload = work / "payload.txt"
         checksum = make_payload(payload, size)
-        gunicorn = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py",
-                                     "wsgi:app"], cwd=ROOT, env=env)
-        helpers.append(gunicorn)
-        wait_for(f"{base}/healthz", gunicorn)
-        [worker] = worker_pids(gunicorn.pid)
+        server = LiveServer(env, workers=1).start(timeout=30)
+        base = server.url
+        [worker] = worker_pids(server.process.pid)
         token = requests.post(f"{base}/api/v1/auth/login", timeout=30, json={
             "email": "bench@example.com", "password": PASSWORD}).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
@@ -217,6 +213,8 @@ def main() -> int:
         download_rise = status_kib(worker, "VmHWM") - before
         assert received == size and digest.hexdigest() == checksum, "download differs"
     finally:
+        if server is not None:
+            server.stop()
         for process in reversed(helpers):
             process.terminate()
             process.wait(timeout=30)
