@@ -32,9 +32,12 @@ def file_response(file: File) -> Response:
     """Answer GET /files/{id}/content with the stored bytes of `file`."""
     as_attachment = file.type not in INLINE_TYPES
     storage = current_storage()
-    presign = getattr(storage, "presigned_url", None)
-    if presign is not None and current_app.config.get("S3_PRESIGNED_DOWNLOADS"):
-        return _presigned_redirect(file, presign, as_attachment)
+    if current_app.config.get("S3_PRESIGNED_DOWNLOADS"):
+        url = storage.presigned_url(
+            file.path, mimetype=file.type,
+            disposition=content_disposition(file.original_name, as_attachment))
+        if url is not None:
+            return _presigned_redirect(url)
     source = _open_source(file, storage)
     environ = request.environ
     if request.range is not None:
@@ -70,9 +73,7 @@ def _open_source(file: File, storage):
         raise ContentMissing() from None
 
 
-def _presigned_redirect(file: File, presign, as_attachment: bool) -> Response:
-    url = presign(file.path, mimetype=file.type,
-                  disposition=content_disposition(file.original_name, as_attachment))
+def _presigned_redirect(url: str) -> Response:
     response = redirect(url, code=302)
     response.headers["Cache-Control"] = "no-store"
     return response

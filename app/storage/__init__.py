@@ -1,6 +1,5 @@
-"""File storage behind a tiny interface: save(stream, key), open(key), delete(key).
+"""File storage behind the small interface of `app.storage.base`.
 
-Keys are built by the service from UUIDs; the client's file name never reaches the disk.
 Backends: `local` (UPLOAD_FOLDER) and `s3` (S3_BUCKET), chosen by STORAGE_BACKEND.
 """
 
@@ -8,7 +7,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from app.storage.local import LocalStorage, Storage, StorageConfigError, StoredBlob
+from app.storage.base import Storage, StorageConfigError, StoredBlob
+from app.storage.local import LocalStorage
 
 EXTENSION_KEY = "signet.storage"
 BACKENDS = ("local", "s3")

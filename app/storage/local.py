@@ -1,4 +1,4 @@
-"""The local-disk storage backend and the interface every backend offers."""
+"""The local-disk storage backend."""
 
 from __future__ import annotations
 
@@ -7,39 +7,16 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from app.exceptions import StorageUnavailable
+from app.storage.base import StorageConfigError, StoredBlob
 
 COPY_CHUNK_BYTES = 1024 * 1024
 # Keys are "ab/cd/<name>": only files at this depth belong to the storage layout.
 KEY_DEPTH = 3
-
-
-@dataclass(frozen=True)
-class StoredBlob:
-    """One stored object as a listing sees it (used by `flask files gc`)."""
-
-    key: str
-    modified_at: datetime
-
-
-class StorageConfigError(RuntimeError):
-    """The storage cannot be used as configured; the message says how to fix it."""
-
-
-class Storage(Protocol):
-    """What every backend offers; keys are relative, slash-separated names."""
-
-    def save(self, stream: BinaryIO, key: str) -> int: ...
-    def open(self, key: str) -> BinaryIO: ...
-    def delete(self, key: str) -> None: ...
-    def exists(self, key: str) -> bool: ...
-    def list_blobs(self) -> Iterator[StoredBlob]: ...
-    def check_writable(self) -> None: ...
 
 
 class LocalStorage:
@@ -112,6 +89,10 @@ class LocalStorage:
             probe.unlink()
         except OSError as error:
             raise StorageUnavailable() from error
+
+    def presigned_url(self, key: str, *, mimetype: str, disposition: str) -> None:
+        """Local files have no URL of their own: always None."""
+        return None
 
     def check_startup(self) -> None:
         """Refuse to start unless the upload folder is a directory this process can use."""

@@ -14,7 +14,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from app.exceptions import StorageUnavailable
-from app.storage.local import StoredBlob
+from app.storage.base import StoredBlob
 
 MIB = 1024 * 1024
 MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
