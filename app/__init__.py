@@ -17,11 +17,13 @@ from app.docs import init_docs
 from app.errors import register_error_handlers
 from app.extensions import api, bcrypt, db, jwt, limiter, migrate
 from app.files.routes import blp as files_blp
+from app.files.service import register_sharing_rule
 from app.health import blp as health_blp
 from app.ratelimit import trust_proxies
 from app.request import SignetRequest
 from app.request_id import init_request_id
 from app.storage import init_storage
+from app.users.profile import is_profile_image
 from app.users.routes import blp as users_blp
 from app.web import init_web
 from config import INSTANCE_DIR, load_config
@@ -34,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_request_id(app)
     trust_proxies(app)
     init_extensions(app)
+    connect_domains(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
@@ -66,6 +69,11 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_storage(app)
     init_revocation_store(app)
+
+
+def connect_domains(app: Flask) -> None:
+    """Hand lower domains the rules that higher ones own (files know no users)."""
+    register_sharing_rule(app, is_profile_image)  # anyone signed in sees profile images
 
 
 def register_blueprints(app: Flask) -> None:

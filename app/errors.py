@@ -10,12 +10,11 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from app.exceptions import DomainError
+from app.api import PROBLEM_CONTENT_TYPE
+from app.exceptions import RETRY_AFTER_SECONDS, DomainError
 from app.extensions import db
 from app.ratelimit import retry_after_seconds
 
-PROBLEM_JSON = "application/problem+json"
-DB_RETRY_AFTER_SECONDS = 5
 log = logging.getLogger(__name__)
 
 
@@ -30,7 +29,7 @@ def problem(status: int, detail: str, *, title: str | None = None,
     }
     if errors:
         body["errors"] = errors
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_CONTENT_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -101,14 +100,14 @@ def handle_database_unavailable(error: DBAPIError) -> Response:
     _rollback()
     log.error("database unavailable: %s", error.orig)
     return problem(503, "The database is temporarily unavailable. Please retry shortly.",
-                   headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)})
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def handle_redis_unavailable(error: RedisError) -> Response:
     """Redis (the shared rate-limit store) is down: retryable, and logins stay throttled."""
     log.error("redis unavailable: %s", error)
     return problem(503, "The service is temporarily unavailable. Please retry shortly.",
-                   headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)})
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def handle_unexpected(error: Exception) -> Response:

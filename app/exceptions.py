@@ -6,6 +6,9 @@ and the status code is chosen in exactly one place.
 
 from __future__ import annotations
 
+# How long a client should wait before retrying after a 503 (database, storage, Redis).
+RETRY_AFTER_SECONDS = 5
+
 
 class DomainError(Exception):
     """Base class: `status` picks the HTTP answer, `detail` is the sentence for humans."""
@@ -103,8 +106,15 @@ class ServiceUnavailable(DomainError):
     status = 503
     detail = "The service is temporarily unavailable. Please retry shortly."
 
-    def __init__(self, detail: str | None = None, *, retry_after: int = 5):
+    def __init__(self, detail: str | None = None, *,
+                 retry_after: int = RETRY_AFTER_SECONDS):
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class ContentMissing(NotFound):
+    """A file's row exists but its bytes are gone (reported by `flask files gc`)."""
+
+    detail = "The content of this file is no longer available."
 
 
 class StorageUnavailable(ServiceUnavailable):

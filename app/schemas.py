@@ -1,8 +1,26 @@
-"""Schemas shared by every blueprint."""
+"""Schemas and field rules shared by every blueprint."""
+
+import unicodedata
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
+
+
+def no_control_characters(value: str) -> None:
+    """Refuse NUL, newlines and other control characters in a display name."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValidationError("Must not contain control characters.")
+
+
+NAME_RULES = [validate.Length(min=1, max=255), no_control_characters]
+
+
+class TrimmedString(fields.String):
+    """A string with surrounding white space removed before validation."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
 class ProblemSchema(Schema):

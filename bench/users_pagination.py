@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
-from app.auth.passwords import hash_password  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.pagination import encode_cursor  # noqa: E402
+from app.users.passwords import hash_password  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
 SERVER_URL = os.environ.get("MYSQL_BENCH_URL", "mysql+pymysql://root@127.0.0.1:3306")

@@ -10,9 +10,9 @@ import zlib
 
 from PIL import Image
 
-from app.auth.passwords import hash_password
 from app.extensions import db
 from app.users.models import Role, User
+from app.users.passwords import hash_password
 
 DEFAULT_PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)

@@ -4,8 +4,6 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 
 from app.api import Blueprint
-from app.auth.guards import optional_user
-from app.auth.profile import update_own_profile
 from app.auth.schemas import (
     LoginForm,
     PasswordChangeForm,
@@ -21,6 +19,7 @@ from app.auth.service import (
     register_user,
 )
 from app.auth.tokens import issue_token_pair
+from app.guards import optional_user
 from app.ratelimit import (
     failed_logins_per_account,
     failed_password_checks_per_account,
@@ -28,6 +27,7 @@ from app.ratelimit import (
     registrations_per_ip,
 )
 from app.schemas import ProblemSchema
+from app.users.profile import update_own_profile
 from app.users.schemas import UserOut
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",

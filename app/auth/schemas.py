@@ -1,28 +1,10 @@
 """Auth request and response schemas."""
 
-import unicodedata
+from marshmallow import Schema, fields, validate
 
-from marshmallow import Schema, ValidationError, fields, validate
-
-from app.schemas import FileField
+from app.schemas import NAME_RULES, FileField, TrimmedString
 from app.users.models import Role
-
-
-def no_control_characters(value: str) -> None:
-    """Refuse NUL, newlines and other control characters in a display name."""
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        raise ValidationError("Must not contain control characters.")
-
-
-NAME_RULES = [validate.Length(min=1, max=255), no_control_characters]
-PASSWORD_LENGTH = validate.Length(min=8, max=128)
-
-
-class TrimmedString(fields.String):
-    """A string with surrounding white space removed before validation."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+from app.users.passwords import PASSWORD_LENGTH
 
 
 class OptionalRole(fields.Enum):

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.auth import revocation
-from app.auth.passwords import burn_password_check, hash_password, verify_password
 from app.auth.tokens import issue_token_pair
 from app.exceptions import AccountInactive, Forbidden, InvalidCredentials, Unauthorized
 from app.extensions import db
 from app.users.models import Role, User
+from app.users.passwords import burn_password_check, hash_password, verify_password
 from app.users.service import create_user, normalize_email
 
 

@@ -9,12 +9,17 @@ from typing import BinaryIO
 import filetype
 from PIL import Image, UnidentifiedImageError
 
-from app.files.images import IMAGE_TYPES
-
 HEAD_BYTES = 8192
 TEXT_CHUNK_BYTES = 64 * 1024
 PLAIN_TEXT = "text/plain"
 OCTET_STREAM = "application/octet-stream"
+# Pillow's format name -> (MIME type, extension) of the raster images accepted anywhere.
+IMAGE_TYPES = {
+    "JPEG": ("image/jpeg", ".jpg"),
+    "PNG": ("image/png", ".png"),
+    "GIF": ("image/gif", ".gif"),
+    "WEBP": ("image/webp", ".webp"),
+}
 PILLOW_MIME_TYPES = {mime for mime, _extension in IMAGE_TYPES.values()}
 # Markup that a browser would render (and run scripts in) if it were served inline.
 MARKUP_PREFIXES = (

@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import dump_options_header
 from werkzeug.utils import send_file
 
-from app.exceptions import NotFound
+from app.exceptions import ContentMissing
 from app.files.models import File
 from app.storage import current_storage
 
@@ -20,12 +20,6 @@ INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 # Even a downloaded file must not run scripts if a browser opens it from this origin.
 CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
 log = logging.getLogger(__name__)
-
-
-class ContentMissing(NotFound):
-    """The row exists but its bytes are gone (reported by `flask files gc`)."""
-
-    detail = "The content of this file is no longer available."
 
 
 def file_response(file: File) -> Response:

@@ -7,30 +7,47 @@ removes); deletes go row first, bytes second (for the same reason).
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
 import unicodedata
 import uuid
-from typing import BinaryIO
+from collections.abc import Callable
+from functools import partial
+from typing import BinaryIO, Protocol
 
-from flask import current_app
-from sqlalchemy import delete, select, update
+from flask import Flask, current_app
+from sqlalchemy import delete, select
 from werkzeug.datastructures import FileStorage
 
 from app.exceptions import Forbidden, InvalidField, NotFound, UnsupportedFileType
 from app.extensions import db
 from app.files.detection import detect_type, extension_for
-from app.files.images import CleanImage, InvalidImage, sanitize_image
 from app.files.models import File
 from app.pagination import keyset_page
 from app.storage import current_storage, storage_key
-from app.users.models import User
+from app.transactions import transaction
 
 MAX_NAME_LENGTH = 255
 # Characters that Windows refuses in names or shells treat specially.
 UNSAFE_NAME_CHARACTERS = frozenset('<>:"|?*')
+SHARING_RULES_KEY = "signet.files.sharing_rules"
 log = logging.getLogger(__name__)
+
+
+class Viewer(Protocol):
+    """Who asks for a file: all the files domain knows of an account."""
+
+    id: int
+    is_admin: bool
+
+
+def register_sharing_rule(app: Flask, rule: Callable[[int], bool]) -> None:
+    """Let another domain share files with everyone signed in (rule(file_id) -> bool)."""
+    app.extensions.setdefault(SHARING_RULES_KEY, []).append(rule)
+
+
+def _shared_with_everyone(file_id: int) -> bool:
+    return any(rule(file_id) for rule in current_app.extensions.get(SHARING_RULES_KEY, ()))
 
 
 class _HashingReader:
@@ -76,19 +93,6 @@ def clean_original_name(client_name: str | None, fallback_extension: str) -> str
     return name
 
 
-def read_profile_image(upload: FileStorage, field: str = "profile_image") -> CleanImage:
-    """Validate an uploaded profile image and return it re-encoded without metadata."""
-    limit = current_app.config["PROFILE_IMAGE_MAX_BYTES"]
-    if upload_size(upload) > limit:
-        raise InvalidField(field, f"The image is larger than {limit} bytes.", status=413)
-    try:
-        return sanitize_image(
-            upload.stream, max_pixels=current_app.config["PROFILE_IMAGE_MAX_PIXELS"]
-        )
-    except InvalidImage as error:
-        raise InvalidField(field, str(error)) from None
-
-
 def write_blob(stream: BinaryIO, *, mime_type: str, client_name: str | None) -> File:
     """Stream bytes to storage under a new UUID name and return the (unsaved) row.
 
@@ -109,12 +113,6 @@ def write_blob(stream: BinaryIO, *, mime_type: str, client_name: str | None) -> 
     )
 
 
-def store_image(image: CleanImage, client_name: str | None) -> File:
-    """Write a sanitised image to storage and return its (not yet added) `files` row."""
-    return write_blob(io.BytesIO(image.data), mime_type=image.mime_type,
-                      client_name=client_name)
-
-
 def discard_blob(file: File | None) -> None:
     """Remove the bytes of a row that was never committed; never raises."""
     if file is None:
@@ -125,7 +123,7 @@ def discard_blob(file: File | None) -> None:
         log.exception("could not remove uncommitted blob %s", file.path)
 
 
-def create_file(*, upload: FileStorage, owner: User) -> File:
+def create_file(*, upload: FileStorage, owner: Viewer) -> File:
     """Store an upload whose bytes are of an allowed type, and commit its row."""
     if upload_size(upload) == 0:
         raise InvalidField("file", "The file is empty.")
@@ -136,17 +134,12 @@ def create_file(*, upload: FileStorage, owner: User) -> File:
             f"Files of type {mime_type} are not accepted; allowed: {', '.join(allowed)}.")
     file = write_blob(upload.stream, mime_type=mime_type, client_name=upload.filename)
     file.owner_id = owner.id
-    try:
+    with transaction(on_failure=partial(discard_blob, file)):
         db.session.add(file)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        discard_blob(file)
-        raise
     return file
 
 
-def list_files(*, viewer: User, limit: int, cursor: int | None = None) -> dict:
+def list_files(*, viewer: Viewer, limit: int, cursor: int | None = None) -> dict:
     """One page of the viewer's files (an admin's: everyone's), newest first."""
     query = select(File)
     if not viewer.is_admin:
@@ -154,26 +147,21 @@ def list_files(*, viewer: User, limit: int, cursor: int | None = None) -> dict:
     return keyset_page(query, File.id, limit=limit, after=cursor)
 
 
-def is_profile_image(file_id: int) -> bool:
-    """True when some user shows this file as their profile image."""
-    query = select(User.id).where(User.profile_image_id == file_id).limit(1)
-    return db.session.scalar(query) is not None
-
-
-def get_file_for(*, viewer: User, file_id: int) -> File:
-    """Return the file if `viewer` may read it: owner, admin, or anyone for a profile image.
+def get_file_for(*, viewer: Viewer, file_id: int) -> File:
+    """Return the file if `viewer` may read it: owner, admin, or anyone when a registered
+    sharing rule says so (a profile image).
 
     Another user's private file is answered exactly like a missing one.
     """
     file = db.session.get(File, file_id)
     if file is None or not (
-        viewer.is_admin or file.owner_id == viewer.id or is_profile_image(file.id)
+        viewer.is_admin or file.owner_id == viewer.id or _shared_with_everyone(file.id)
     ):
         raise NotFound("No such file.")
     return file
 
 
-def delete_file_for(*, viewer: User, file_id: int) -> None:
+def delete_file_for(*, viewer: Viewer, file_id: int) -> None:
     """Delete a file the viewer owns (an admin: any file), row and bytes."""
     file = get_file_for(viewer=viewer, file_id=file_id)
     if not (viewer.is_admin or file.owner_id == viewer.id):
@@ -183,20 +171,17 @@ def delete_file_for(*, viewer: User, file_id: int) -> None:
 
 
 def remove_file(file_id: int) -> None:
-    """Delete a file's row (users showing it lose their profile image), then its bytes."""
+    """Delete a file's row, then its bytes.
+
+    Rows that point at the file (a user's profile image) are cleared by their foreign
+    keys' ON DELETE SET NULL (SQLite enforces it through the pragma set in `app`).
+    """
     key = db.session.scalar(select(File.path).where(File.id == file_id))
     if key is None:
         return  # a concurrent request removed it first
-    try:
-        # Explicit rather than trusting ON DELETE SET NULL: SQLite needs a pragma for it.
-        db.session.execute(update(User).where(User.profile_image_id == file_id)
-                           .values(profile_image_id=None))
+    with transaction():
         # A bulk delete matches 0 rows, rather than failing, if the row went meanwhile.
         db.session.execute(delete(File).where(File.id == file_id))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     try:
         current_storage().delete(key)
     except Exception:

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from app.exceptions import LastActiveAdmin, NotFound
 from app.extensions import db
 from app.pagination import keyset_page
+from app.transactions import transaction
 from app.users.models import Role, User
 
 # A child of the "app" logger, which app.request_id gives a handler and the request id.
@@ -48,7 +49,7 @@ def update_user(*, admin: User, user_id: int, name: str | None = None,
                 role: Role | None = None, is_active: bool | None = None) -> User:
     """Change a user's name, role or activity as `admin`; updatedBy becomes the admin."""
     may_remove_admin = (role is not None and role != Role.ADMIN) or is_active is False
-    try:
+    with transaction():
         # Lock the admins first and the target second, always in this order (no deadlock).
         if may_remove_admin:
             _take_sqlite_write_lock()
@@ -58,14 +59,10 @@ def update_user(*, admin: User, user_id: int, name: str | None = None,
         if loses_admin and active_admins == [user.id]:
             raise LastActiveAdmin()
         changes = _apply(user, name=name, role=role, is_active=is_active)
-        if not changes:
-            db.session.rollback()
-            return user
-        user.updated_by = admin.id
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+        if changes:
+            user.updated_by = admin.id
+    if not changes:
+        return user
     audit.info("admin %s <%s> changed user %s <%s>: %s",
                admin.id, admin.email, user.id, user.email, changes)
     return user

@@ -4,8 +4,8 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 
 from app.api import Blueprint
-from app.auth.guards import admin_required
 from app.db_types import MAX_ID
+from app.guards import admin_required
 from app.schemas import ProblemSchema
 from app.users.admin import deactivate_user, list_users, update_user
 from app.users.schemas import UserListArgs, UserOut, UserPage, UserUpdateForm

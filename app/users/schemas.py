@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.auth.schemas import NAME_RULES, TrimmedString
 from app.pagination import PageArgs, page_schema
+from app.schemas import NAME_RULES, TrimmedString
 from app.users.models import Role
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from app.auth.passwords import hash_password
 from app.exceptions import EmailTaken, NotFound
 from app.extensions import db
-from app.files.service import discard_blob, read_profile_image, store_image
+from app.files.service import discard_blob
+from app.transactions import transaction
 from app.users.models import Role, User
+from app.users.passwords import hash_password
+from app.users.profile import read_profile_image, store_image
 
 
 def normalize_email(email: str) -> str:
@@ -40,24 +44,18 @@ def create_user(*, name: str, email: str, password: str, role: Role = Role.USER,
 
     stored = store_image(image, profile_image.filename) if image is not None else None
     try:
-        user = User(name=name, email=email, password=password_hash, role=role,
-                    profile_image=stored)
-        db.session.add(user)
-        db.session.flush()
-        author_id = user.id if self_registered else (created_by.id if created_by else None)
-        user.created_by = user.updated_by = author_id
-        if stored is not None:
-            stored.owner_id = user.id
-        db.session.commit()
+        with transaction(on_failure=partial(discard_blob, stored)):
+            user = User(name=name, email=email, password=password_hash, role=role,
+                        profile_image=stored)
+            db.session.add(user)
+            db.session.flush()
+            author_id = user.id if self_registered else (created_by.id if created_by else None)
+            user.created_by = user.updated_by = author_id
+            if stored is not None:
+                stored.owner_id = user.id
     except IntegrityError:
-        db.session.rollback()
-        discard_blob(stored)
         if email_taken(email):
             raise EmailTaken() from None
-        raise
-    except BaseException:
-        db.session.rollback()
-        discard_blob(stored)
         raise
     return user
 

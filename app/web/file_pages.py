@@ -7,12 +7,11 @@ from flask.views import MethodView
 
 from app.files.schemas import FilePageOut
 from app.files.service import list_files
-from app.pagination import decode_cursor
+from app.pagination import MAX_CURSOR_LENGTH, decode_cursor
 from app.web.pages import NOTICE_PARAMETER, SIGNED_IN_PAGE_DOC, blp, render_page
 from app.web.session import page_session
 
 FILES_PER_PAGE = 20
-MAX_CURSOR_LENGTH = 200
 CURSOR_PARAMETER = {
     "in": "query", "name": "cursor", "required": False,
     "description": "Show older files (the API's `nextCursor`); a bad one shows the first page.",

@@ -20,11 +20,12 @@ from flask import Flask, Response, redirect, render_template, request
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 from werkzeug.exceptions import HTTPException
 
+from app.api import PROBLEM_CONTENT_TYPE
 from app.exceptions import Forbidden, InvalidField
 
 FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-ANSWER_TYPES = ("application/json", "application/problem+json", "text/html")
+ANSWER_TYPES = ("application/json", PROBLEM_CONTENT_TYPE, "text/html")
 NEXT_FIELD = "next"
 MAX_NEXT_LENGTH = 2048
 # Contract paths whose success starts or ends the browser's session.

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import Any
 
 from flask_jwt_extended import current_user, get_current_user, verify_jwt_in_request
 
 from app.exceptions import Forbidden
-from app.users.models import User
 
 
 def admin_required(view):
@@ -23,8 +23,8 @@ def admin_required(view):
     return guarded
 
 
-def optional_user() -> User | None:
-    """Return the signed-in user, or None for an anonymous request.
+def optional_user() -> Any | None:
+    """Return the signed-in user (a `users` row), or None for an anonymous request.
 
     A token that is present but invalid is still refused (401).
     """

@@ -9,12 +9,8 @@ from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-IMAGE_TYPES = {
-    "JPEG": ("image/jpeg", ".jpg"),
-    "PNG": ("image/png", ".png"),
-    "GIF": ("image/gif", ".gif"),
-    "WEBP": ("image/webp", ".webp"),
-}
+from app.files.detection import IMAGE_TYPES
+
 # Only what is needed to draw the image the same way; EXIF, XMP, GPS and comments go.
 KEPT_INFO = ("transparency", "duration", "loop", "background", "icc_profile")
 SAVE_OPTIONS = {"JPEG": {"quality": 90}, "WEBP": {"quality": 90}, "PNG": {}, "GIF": {}}

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import bcrypt as bcrypt_library
 from flask import current_app
+from marshmallow import validate
 
 from app.extensions import bcrypt
 
 DUMMY_HASH_KEY = "signet.dummy_password_hash"
+# Every character counts: hashing pre-hashes, so bcrypt's 72-byte cut never applies.
+PASSWORD_LENGTH = validate.Length(min=8, max=128)
 
 
 def hash_password(password: str) -> str:
