@@ -1,5 +1,6 @@
 """Auth endpoints: thin wrappers that parse, call a service and dump."""
 
+from flask import url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 
@@ -51,7 +52,7 @@ class Register(MethodView):
     def post(self, form):
         """Register a user (anyone when self-registration is on, or an admin)."""
         user = register_user(**form, caller=optional_user())
-        return user, 201, {"Location": f"/api/v1/users/{user.id}"}
+        return user, 201, {"Location": url_for("users.UserById", user_id=user.id)}
 
 
 @blp.route("/login")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import current_app
+from flask import current_app, request
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 from flask_jwt_extended.exceptions import JWTDecodeError
 
@@ -16,6 +16,8 @@ from app.extensions import db
 from app.users.models import User
 
 TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+# Per request (the WSGI environ), unlike flask.g, which an app context may share.
+ISSUED_TOKENS = "signet.issued_tokens"
 USER_ID = re.compile(r"[1-9][0-9]{0,9}")
 # 9999-12-31T23:59:59Z: the last instant a datetime holds; expiry arithmetic fails beyond.
 MAX_TIMESTAMP = 253402300799
@@ -35,12 +37,22 @@ def issue_token_pair(user: User) -> dict:
     access = create_access_token(
         identity=str(user.id), additional_claims={**claims, "rjti": refresh_jti}
     )
-    return {
+    body = {
         "access_token": access,
         "refresh_token": refresh,
         "token_type": TOKEN_TYPE,
         "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]),
     }
+    # Handed to the browser layer (app.web.forms), which turns them into cookies for a
+    # form post, whichever endpoint issued them and whatever its JSON body looks like.
+    if request:
+        request.environ[ISSUED_TOKENS] = body
+    return body
+
+
+def issued_tokens() -> dict | None:
+    """The token pair issued while handling this request, if any."""
+    return request.environ.get(ISSUED_TOKENS)
 
 
 def check_claims(payload: dict) -> None:

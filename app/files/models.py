@@ -32,10 +32,5 @@ class File(db.Model):
         "createdAt", UTCDateTime(), default=utcnow, nullable=False
     )
 
-    @property
-    def url(self) -> str:
-        """The download path clients use; the storage key stays private."""
-        return f"/api/v1/files/{self.id}/content"
-
     def __repr__(self) -> str:
         return f"<File {self.id} {self.modified_name}>"

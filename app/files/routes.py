@@ -1,5 +1,6 @@
 """Files endpoints: thin wrappers that parse, call a service and dump."""
 
+from flask import url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 
@@ -32,7 +33,7 @@ class Files(MethodView):
     def post(self, form):
         """Upload a file (multipart field `file`)."""
         file = create_file(upload=form["file"], owner=current_user)
-        return file, 201, {"Location": f"/api/v1/files/{file.id}"}
+        return file, 201, {"Location": url_for("files.FileById", file_id=file.id)}
 
     @jwt_required()
     @blp.arguments(FileListQuery, location="query")

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.files.schemas import content_url
 from app.pagination import PageArgs, page_schema
 from app.schemas import NAME_RULES, TrimmedString
 from app.users.models import Role
@@ -26,7 +27,7 @@ class UserOut(Schema):
     def _profile_image_url(self, user) -> str | None:
         if user.profile_image_id is None:
             return None
-        return f"/api/v1/files/{user.profile_image_id}/content"
+        return content_url(user.profile_image_id)
 
 
 class UserListArgs(PageArgs):

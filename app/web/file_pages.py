@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, request
+from flask import redirect, request, url_for
 from flask.views import MethodView
 
 from app.files.schemas import FilePageOut
@@ -28,7 +28,7 @@ class FilesPage(MethodView):
         """Upload a file (posts to POST /api/v1/files) and list your files."""
         session = page_session()
         if not session.signed_in:
-            return redirect("/login", code=303)
+            return redirect(url_for("web.LoginPage"), code=303)
         page = list_files(viewer=session.user, limit=FILES_PER_PAGE, cursor=_cursor())
         files = FilePageOut().dump(page)
         return render_page("web/files.html", session, files=files)

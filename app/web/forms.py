@@ -5,9 +5,11 @@ The API endpoints accept form encodings already. When a form post prefers `text/
   - success: `303 See Other` to the form's `next` field (a path on this site only), or a
     small HTML result page when there is no `next`;
   - error: an HTML page with the problem's status, sentence and field errors.
-Signing in through a form stores the tokens in HttpOnly cookies (CSRF double submit is
-Flask-JWT-Extended's) and is refused when the form comes from another site; signing out or
-changing the password removes them.
+Any request that issues a token pair (sign-in, refresh) hands it to this layer
+(`app.auth.tokens.issued_tokens`), which stores it in HttpOnly cookies (CSRF double submit
+is Flask-JWT-Extended's); a sign-in form from another site is refused; signing out or
+changing the password removes the cookies. Behaviour is keyed on endpoint names, never on
+paths: tests/web/test_form_posts.py checks that every name here is a real endpoint.
 JSON clients (curl, Postman, other services) never pass through here.
 """
 
@@ -21,6 +23,7 @@ from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jw
 from werkzeug.exceptions import HTTPException
 
 from app.api import PROBLEM_CONTENT_TYPE
+from app.auth.tokens import issued_tokens
 from app.exceptions import Forbidden, InvalidField
 
 FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
@@ -28,11 +31,10 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ANSWER_TYPES = ("application/json", PROBLEM_CONTENT_TYPE, "text/html")
 NEXT_FIELD = "next"
 MAX_NEXT_LENGTH = 2048
-# Contract paths whose success starts or ends the browser's session.
-SESSION_START_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/refresh"})
-# The one of them that needs no session yet, so no cookie CSRF double submit protects it.
-LOGIN_PATH = "/api/v1/auth/login"
-SESSION_END_PATHS = frozenset({"/api/v1/auth/logout", "/api/v1/auth/password"})
+# The sign-in endpoint needs no session yet, so no cookie CSRF double submit protects it.
+LOGIN_ENDPOINT = "auth.Login"
+# Endpoints whose success ends the browser's session.
+SESSION_END_ENDPOINTS = frozenset({"auth.Logout", "auth.Password"})
 # Plainer page titles than the HTTP reason phrase, where one helps a person.
 HTML_TITLES = {422: "Please check the form", 409: "Already taken"}
 # Headers of the API answer that still matter to a browser on the HTML page.
@@ -87,7 +89,7 @@ def refuse_cross_site_sign_in() -> None:
     Browsers send Origin (or at least Referer) with every form POST; a request with
     neither is no cross-site form and passes. "Origin: null" (sandboxed frames) is refused.
     """
-    if request.path != LOGIN_PATH or not is_html_form_post():
+    if request.endpoint != LOGIN_ENDPOINT or not is_html_form_post():
         return
     source = request.headers.get("Origin") or request.referrer
     if source is None:
@@ -112,7 +114,7 @@ def answer_html_form(response: Response) -> Response:
             detail="Your request was carried out.", errors={}, back=_back_path(),
         ), status=200 if response.status_code == 204 else response.status_code)
         _keep_headers(response, answer)
-    _carry_session(response, answer)
+    _carry_session(answer)
     return answer
 
 
@@ -144,14 +146,12 @@ def _split_url(value: str) -> SplitResult | None:
         return None
 
 
-def _carry_session(api_response: Response, answer: Response) -> None:
-    if request.path in SESSION_START_PATHS:
-        tokens = _json_body(api_response)
-        if tokens.get("access_token"):
-            set_access_cookies(answer, tokens["access_token"])
-        if tokens.get("refresh_token"):
-            set_refresh_cookies(answer, tokens["refresh_token"])
-    elif request.path in SESSION_END_PATHS:
+def _carry_session(answer: Response) -> None:
+    tokens = issued_tokens()
+    if tokens is not None:
+        set_access_cookies(answer, tokens["access_token"])
+        set_refresh_cookies(answer, tokens["refresh_token"])
+    elif request.endpoint in SESSION_END_ENDPOINTS:
         unset_jwt_cookies(answer)
 
 

@@ -7,7 +7,7 @@ answer into a redirect or an HTML result page.
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request
+from flask import redirect, render_template, request, url_for
 from flask.views import MethodView
 
 from app.api import Blueprint
@@ -54,7 +54,7 @@ class Home(MethodView):
         """Links to sign in and register; signed-in users go to their profile."""
         session = page_session()
         if session.signed_in:
-            return redirect("/profile", code=303)
+            return redirect(url_for("web.ProfilePage"), code=303)
         return render_page("web/home.html", session)
 
 
@@ -87,5 +87,5 @@ class ProfilePage(MethodView):
         """Name, email, role and profile image of the signed-in user."""
         session = page_session()
         if not session.signed_in:
-            return redirect("/login", code=303)
+            return redirect(url_for("web.LoginPage"), code=303)
         return render_page("web/profile.html", session, profile=UserOut().dump(session.user))

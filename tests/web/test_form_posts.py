@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from app.web import forms
 from tests.factories import image_bytes
 from tests.helpers import assert_problem, row_count, stored_blobs
 
@@ -250,3 +251,22 @@ def test_cross_site_refresh_form_is_left_to_the_cookie_csrf_check(client, user):
 
     assert response.status_code == 401
     assert not response.headers.getlist("Set-Cookie")
+
+
+def test_every_endpoint_the_form_layer_names_exists(app):
+    """Renaming a route must fail here, not silently break browser sign-in or sign-out."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    named = {forms.LOGIN_ENDPOINT, *forms.SESSION_END_ENDPOINTS}
+    assert named <= endpoints, f"unknown endpoints in app/web/forms.py: {named - endpoints}"
+
+
+def test_refresh_from_a_form_renews_the_cookies_from_the_issued_pair(client, user):
+    """Cookies come from the pair the endpoint issued, not from re-reading its JSON body."""
+    sign_in(client, user.email)
+    old_access = client.get_cookie("access_token_cookie").value
+    csrf = client.get_cookie("csrf_refresh_token").value
+    response = client.post("/api/v1/auth/refresh", data={"csrf_token": csrf, "next": "/profile"},
+                           headers=HTML)
+    assert response.status_code == 303
+    assert client.get_cookie("access_token_cookie").value != old_access
+    assert client.get("/api/v1/auth/me").status_code == 200
