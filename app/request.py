@@ -3,6 +3,11 @@
 Werkzeug applies MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS to multipart bodies only; an
 urlencoded body is read whole up to MAX_CONTENT_LENGTH (16 MiB by default). An HTML form
 without a file has no business being that large, so the same limits answer 413 here too.
+
+Private Werkzeug hooks overridden here (checked against Werkzeug 3.1.9; re-check on upgrade):
+- `FormDataParser._parse_multipart` and `FormDataParser._parse_urlencoded` (no documented
+  hook chooses the parser's read size or bounds an urlencoded body by part count).
+Documented hooks used: `Request.form_data_parser_class`.
 """
 
 from __future__ import annotations

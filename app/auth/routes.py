@@ -2,7 +2,7 @@
 
 from flask import url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user, get_jwt, jwt_required
+from flask_jwt_extended import current_user, get_jwt
 
 from app.api import Blueprint
 from app.auth.schemas import (
@@ -76,20 +76,16 @@ class Login(MethodView):
 class Me(MethodView):
     """The signed-in user."""
 
-    @jwt_required()
+    @blp.signed_in()
     @blp.response(200, UserOut)
-    @blp.alt_response(401, schema=ProblemSchema, description="Missing or invalid token.")
-    @blp.doc(security=[{"bearerAuth": []}])
     def get(self):
         """Return the signed-in user."""
         return current_user
 
-    @jwt_required()
+    @blp.signed_in()
     @blp.arguments(ProfileUpdateForm, location="body")
     @blp.response(200, UserOut)
-    @blp.alt_response(401, schema=ProblemSchema, description="Missing or invalid token.")
     @blp.alt_response(413, schema=ProblemSchema, description="Body or image too large.")
-    @blp.doc(security=[{"bearerAuth": []}])
     def patch(self, form):
         """Change your name and/or profile image (the old image is deleted)."""
         return update_own_profile(user=current_user, **form)
@@ -99,11 +95,8 @@ class Me(MethodView):
 class Refresh(MethodView):
     """Exchange a refresh token for a new token pair."""
 
-    @jwt_required(refresh=True)
+    @blp.signed_in(refresh=True, unauthorized="Missing, invalid, expired, revoked or already used.")
     @blp.response(200, TokenOut)
-    @blp.alt_response(401, schema=ProblemSchema,
-                      description="Missing, invalid, expired, revoked or already used.")
-    @blp.doc(security=[{"bearerAuth": []}])
     def post(self):
         """Send the refresh token as the bearer token; it is rotated (single use)."""
         return refresh_tokens(user=current_user, refresh_token=get_jwt())
@@ -113,10 +106,8 @@ class Refresh(MethodView):
 class Logout(MethodView):
     """End this session."""
 
-    @jwt_required()
+    @blp.signed_in()
     @blp.response(204)
-    @blp.alt_response(401, schema=ProblemSchema, description="Missing or invalid token.")
-    @blp.doc(security=[{"bearerAuth": []}])
     def post(self):
         """Revoke this access token and its refresh token, on every worker at once."""
         logout(access_token=get_jwt())
@@ -126,14 +117,11 @@ class Logout(MethodView):
 class Password(MethodView):
     """Change the signed-in user's password."""
 
-    @jwt_required()
+    @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
     @failed_password_checks_per_account
     @blp.arguments(PasswordChangeForm, location="body")
     @blp.response(204)
-    @blp.alt_response(401, schema=ProblemSchema,
-                      description="Missing or invalid token, or wrong current password.")
     @blp.alt_response(429, schema=ProblemSchema, description="Too many wrong passwords.")
-    @blp.doc(security=[{"bearerAuth": []}])
     def post(self, form):
         """Set a new password; every token issued before it stops working."""
         change_password(user=current_user, **form)

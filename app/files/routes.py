@@ -2,7 +2,7 @@
 
 from flask import url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user, jwt_required
+from flask_jwt_extended import current_user
 
 from app.api import Blueprint
 from app.db_types import MAX_ID
@@ -14,7 +14,6 @@ from app.schemas import ProblemSchema
 blp = Blueprint("files", __name__, url_prefix="/api/v1/files",
                 description="Uploading, listing, downloading and deleting files.")
 
-UNAUTHORIZED = "Missing or invalid token."
 NOT_FOUND = "Unknown file, or another user's private file."
 
 
@@ -22,24 +21,20 @@ NOT_FOUND = "Unknown file, or another user's private file."
 class Files(MethodView):
     """The signed-in user's files."""
 
-    @jwt_required()
+    @blp.signed_in()
     @blp.arguments(FileUploadForm, location="files")
     @blp.response(201, FileOut, headers={"Location": {"schema": {"type": "string"}}})
-    @blp.alt_response(401, schema=ProblemSchema, description=UNAUTHORIZED)
     @blp.alt_response(413, schema=ProblemSchema, description="Over MAX_CONTENT_LENGTH.")
     @blp.alt_response(415, schema=ProblemSchema,
                       description="The bytes are not of a type in ALLOWED_FILE_TYPES.")
-    @blp.doc(security=[{"bearerAuth": []}])
     def post(self, form):
         """Upload a file (multipart field `file`)."""
         file = create_file(upload=form["file"], owner=current_user)
         return file, 201, {"Location": url_for("files.FileById", file_id=file.id)}
 
-    @jwt_required()
+    @blp.signed_in()
     @blp.arguments(FileListQuery, location="query")
     @blp.response(200, FilePageOut)
-    @blp.alt_response(401, schema=ProblemSchema, description=UNAUTHORIZED)
-    @blp.doc(security=[{"bearerAuth": []}])
     def get(self, query):
         """List your files (admins: every file), newest first."""
         return list_files(viewer=current_user, **query)
@@ -49,22 +44,18 @@ class Files(MethodView):
 class FileById(MethodView):
     """One file's metadata."""
 
-    @jwt_required()
+    @blp.signed_in()
     @blp.response(200, FileOut)
-    @blp.alt_response(401, schema=ProblemSchema, description=UNAUTHORIZED)
     @blp.alt_response(404, schema=ProblemSchema, description=NOT_FOUND)
-    @blp.doc(security=[{"bearerAuth": []}])
     def get(self, file_id: int):
         """Return a file's metadata (owner, admin; anyone signed in for a profile image)."""
         return get_file_for(viewer=current_user, file_id=file_id)
 
-    @jwt_required()
+    @blp.signed_in()
     @blp.response(204)
-    @blp.alt_response(401, schema=ProblemSchema, description=UNAUTHORIZED)
     @blp.alt_response(403, schema=ProblemSchema,
                       description="Someone else's profile image: visible, not deletable.")
     @blp.alt_response(404, schema=ProblemSchema, description=NOT_FOUND)
-    @blp.doc(security=[{"bearerAuth": []}])
     def delete(self, file_id: int):
         """Delete a file and its bytes; a user showing it loses their profile image."""
         delete_file_for(viewer=current_user, file_id=file_id)
@@ -74,7 +65,7 @@ class FileById(MethodView):
 class FileContent(MethodView):
     """One file's bytes."""
 
-    @jwt_required()
+    @blp.signed_in()
     @blp.response(200, content_type="application/octet-stream", description=(
         "The bytes, with the stored Content-Type, ETag and Content-Disposition "
         "(inline for JPEG, PNG, GIF and WebP; attachment otherwise)."))
@@ -82,10 +73,8 @@ class FileContent(MethodView):
     @blp.alt_response(304, description="If-None-Match matched the ETag.")
     @blp.alt_response(302, description="Redirect to a short-lived presigned URL "
                       "(s3 backend with S3_PRESIGNED_DOWNLOADS).")
-    @blp.alt_response(401, schema=ProblemSchema, description=UNAUTHORIZED)
     @blp.alt_response(404, schema=ProblemSchema, description=NOT_FOUND)
     @blp.alt_response(416, schema=ProblemSchema, description="The Range cannot be satisfied.")
-    @blp.doc(security=[{"bearerAuth": []}])
     def get(self, file_id: int):
         """Download a file's bytes (Range and If-None-Match supported)."""
         return file_response(get_file_for(viewer=current_user, file_id=file_id))
