@@ -1,26 +1,54 @@
 """Fixtures: the app on a real database (SQLite file or a throw-away MariaDB database).
 
 Run `pytest --db=mysql` to use MariaDB at MYSQL_TEST_URL (root@127.0.0.1:3306 by default);
-each session creates its own database and drops it afterwards.
+each session creates its own database and drops it afterwards. A test (or module, with
+`pytestmark`) marked `all_storage_backends` runs once on the local disk and once on S3
+(moto's server over real HTTP); every other test runs on the local disk.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import boto3
 import pytest
+import requests
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db as _db
+from app.storage import current_storage
 from tests.factories import UserFactory
+from tests.helpers import S3_SETTINGS
+from tests.live_server import free_port
 
 MYSQL_SERVER_URL = os.environ.get("MYSQL_TEST_URL", "mysql+pymysql://root@127.0.0.1:3306")
-TABLES_IN_DELETE_ORDER = ("revoked_tokens", "files", "users")
+STORAGE_BACKENDS = ("local", "s3")
+MOTO_SERVER = Path(sys.executable).with_name("moto_server")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "all_storage_backends: run on the local disk and on S3 (moto server)")
+
+
+def pytest_generate_tests(metafunc):
+    if ("storage_backend" not in metafunc.fixturenames
+            or not metafunc.definition.get_closest_marker("all_storage_backends")):
+        return
+    # A test that names its own backends (`parametrize("storage_backend", ...)`) keeps them.
+    if any("storage_backend" in marker.args[0]
+           for marker in metafunc.definition.iter_markers("parametrize")):
+        return
+    metafunc.parametrize("storage_backend", STORAGE_BACKENDS, indirect=True)
 
 
 def pytest_addoption(parser):
@@ -83,15 +111,73 @@ def upload_dir(tmp_path):
 
 
 @pytest.fixture
-def app_config(database_url, upload_dir) -> dict:
+def app_config(database_url, upload_dir, storage_backend, s3_bucket, request) -> dict:
     """Settings of the app under test; tests may edit it before `app` is built."""
-    return {
+    config = {
         "APP_ENV": "testing",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_FOLDER": str(upload_dir),
         "BCRYPT_LOG_ROUNDS": 4,
         "RATELIMIT_ENABLED": False,
+        "STORAGE_BACKEND": storage_backend,
     }
+    if storage_backend == "s3":
+        config.update(S3_SETTINGS, S3_BUCKET=s3_bucket,
+                      S3_ENDPOINT_URL=request.getfixturevalue("s3_endpoint"))
+    return config
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto's standalone S3 server on a free local port, for the whole session."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"moto_server exited with {process.returncode}")
+            try:
+                requests.get(url, timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("moto_server did not start in time") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def storage_backend(request) -> str:
+    """The storage backend of this test: local, or each backend under the marker."""
+    return getattr(request, "param", "local")
+
+
+@pytest.fixture(scope="session")
+def s3_admin_client(s3_endpoint):
+    """One S3 client for the session (building a client costs a quarter of a second)."""
+    return boto3.client(
+        "s3", endpoint_url=s3_endpoint, region_name=S3_SETTINGS["S3_REGION"],
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def s3_bucket(storage_backend, request) -> str | None:
+    """A fresh, empty bucket on the moto server when the backend is s3."""
+    if storage_backend != "s3":
+        return None
+    name = f"signet-test-{uuid.uuid4().hex[:12]}"
+    request.getfixturevalue("s3_admin_client").create_bucket(Bucket=name)
+    return name
 
 
 @pytest.fixture
@@ -110,11 +196,22 @@ def _truncate() -> None:
         if conn.dialect.name == "mysql":
             conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
         else:
+            # users and files name each other; break the cycle before deleting.
             conn.execute(sa.text('UPDATE users SET "profileImageId" = NULL'))
-        for table in TABLES_IN_DELETE_ORDER:
-            conn.execute(sa.text(f"DELETE FROM {table}"))
+        for table in reversed(_db.metadata.sorted_tables):  # dependents first
+            conn.execute(table.delete())
         if conn.dialect.name == "mysql":
             conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
+
+
+@pytest.fixture
+def blobs(app):
+    """`blobs()` lists the keys the storage backend holds, whatever it is."""
+
+    def keys() -> set[str]:
+        return {blob.key for blob in current_storage().list_blobs()}
+
+    return keys
 
 
 @pytest.fixture

@@ -15,6 +15,12 @@ from app.extensions import db
 from tests.live_server import free_port
 
 PROBLEM_JSON = "application/problem+json"
+# Credentials moto accepts; the region every test bucket lives in.
+S3_SETTINGS = {
+    "S3_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}
 
 
 def assert_problem(response, status: int) -> dict:

@@ -10,6 +10,8 @@ from app.users.models import User
 from tests.factories import image_bytes
 from tests.helpers import assert_problem, row_count
 
+pytestmark = pytest.mark.all_storage_backends
+
 URL = "/api/v1/files"
 PDF = b"%PDF-1.4\n%%EOF\n"
 

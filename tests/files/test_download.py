@@ -13,6 +13,8 @@ from app.storage import current_storage
 from tests.factories import image_bytes
 from tests.helpers import assert_problem
 
+pytestmark = pytest.mark.all_storage_backends
+
 PDF = b"%PDF-1.4\n" + b"0123456789" * 100 + b"\n%%EOF\n"
 
 

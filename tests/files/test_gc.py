@@ -17,6 +17,8 @@ from app.storage import current_storage
 from app.users.models import User
 from tests.helpers import row_count
 
+pytestmark = pytest.mark.all_storage_backends
+
 ROOT = Path(__file__).resolve().parents[2]
 PDF = b"%PDF-1.4\n%%EOF\n"
 # Runs the real upload service in its own process and kills that process at the moment

@@ -9,6 +9,8 @@ import requests
 
 from tests.factories import image_bytes
 
+pytestmark = pytest.mark.all_storage_backends
+
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4096 + b"\n%%EOF\n"  # 1 MiB
 
 

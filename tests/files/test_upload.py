@@ -14,6 +14,8 @@ from app.files.service import clean_original_name
 from tests.factories import image_bytes
 from tests.helpers import assert_problem, row_count
 
+pytestmark = pytest.mark.all_storage_backends
+
 URL = "/api/v1/files"
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z]+$")
 FILE_KEYS = {"id", "originalName", "modifiedName", "type", "size", "url", "createdAt"}

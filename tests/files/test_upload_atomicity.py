@@ -11,8 +11,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.storage import current_storage
-from tests.files.conftest import S3_SETTINGS
-from tests.helpers import assert_problem, row_count
+from tests.helpers import S3_SETTINGS, assert_problem, row_count
+
+pytestmark = pytest.mark.all_storage_backends
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 

@@ -17,6 +17,8 @@ from app.users.models import User
 from tests.factories import gps_exif, has_exif, image_bytes
 from tests.helpers import assert_problem, row_count
 
+pytestmark = pytest.mark.all_storage_backends
+
 URL = "/api/v1/auth/me"
 
 
