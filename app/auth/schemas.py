@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from app.schemas import NAME_RULES, FileField, TrimmedString
 from app.users.models import Role
 from app.users.passwords import PASSWORD_LENGTH
+from app.users.schemas import UserCreateForm
 
 
 class OptionalRole(fields.Enum):
@@ -16,12 +17,8 @@ class OptionalRole(fields.Enum):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class RegisterForm(Schema):
-    """Registration fields (multipart, urlencoded or JSON)."""
-
-    name = TrimmedString(required=True, validate=NAME_RULES)
-    email = fields.Email(required=True, validate=validate.Length(max=255))
-    password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
+class RegisterForm(UserCreateForm):
+    """Registration fields (multipart, urlencoded or JSON): a new account's, plus these."""
     # The callable default keeps `default: null` out of the OpenAPI document, which Swagger
     # UI would otherwise send as the string "null".
     role = OptionalRole(Role, by_value=True, allow_none=True, load_default=lambda: None,

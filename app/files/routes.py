@@ -7,7 +7,7 @@ from flask_jwt_extended import current_user
 from app.api import Blueprint
 from app.db_types import MAX_ID
 from app.files.download import file_response
-from app.files.schemas import FileListQuery, FileOut, FilePageOut, FileUploadForm
+from app.files.schemas import FileListArgs, FileOut, FilePage, FileUploadForm
 from app.files.service import create_file, delete_file_for, get_file_for, list_files
 from app.schemas import ProblemSchema
 
@@ -33,8 +33,8 @@ class Files(MethodView):
         return file, 201, {"Location": url_for("files.FileById", file_id=file.id)}
 
     @blp.signed_in()
-    @blp.arguments(FileListQuery, location="query")
-    @blp.response(200, FilePageOut)
+    @blp.arguments(FileListArgs, location="query")
+    @blp.response(200, FilePage)
     def get(self, query):
         """List your files (admins: every file), newest first."""
         return list_files(viewer=current_user, **query)

@@ -19,7 +19,7 @@ class FileUploadForm(Schema):
         "description": "The file; its type is judged from the bytes (ALLOWED_FILE_TYPES)."})
 
 
-class FileListQuery(PageArgs):
+class FileListArgs(PageArgs):
     """Keyset pagination of the files listing."""
 
 
@@ -36,4 +36,4 @@ class FileOut(Schema):
     created_at = fields.AwareDateTime(data_key="createdAt")
 
 
-FilePageOut = page_schema(FileOut, "FilePageOut")
+FilePage = page_schema(FileOut, "FilePage")

@@ -25,17 +25,18 @@ from app.users.models import User
 IMAGE_FIELD = "profile_image"
 
 
-def read_profile_image(upload: FileStorage, field: str = IMAGE_FIELD) -> CleanImage:
+def read_profile_image(upload: FileStorage) -> CleanImage:
     """Validate an uploaded profile image and return it re-encoded without metadata."""
     limit = current_app.config["PROFILE_IMAGE_MAX_BYTES"]
     if upload_size(upload) > limit:
-        raise InvalidField(field, f"The image is larger than {limit} bytes.", status=413)
+        raise InvalidField(IMAGE_FIELD, f"The image is larger than {limit} bytes.",
+                           status=413)
     try:
         return sanitize_image(
             upload.stream, max_pixels=current_app.config["PROFILE_IMAGE_MAX_PIXELS"]
         )
     except InvalidImage as error:
-        raise InvalidField(field, str(error)) from None
+        raise InvalidField(IMAGE_FIELD, str(error)) from None
 
 
 def store_image(image: CleanImage, client_name: str | None) -> File:

@@ -6,6 +6,7 @@ from app.files.schemas import content_url
 from app.pagination import PageArgs, page_schema
 from app.schemas import NAME_RULES, TrimmedString
 from app.users.models import Role
+from app.users.passwords import PASSWORD_LENGTH
 
 
 class UserOut(Schema):
@@ -28,6 +29,14 @@ class UserOut(Schema):
         if user.profile_image_id is None:
             return None
         return content_url(user.profile_image_id)
+
+
+class UserCreateForm(Schema):
+    """The fields every new account needs, wherever it is created (API, form, CLI)."""
+
+    name = TrimmedString(required=True, validate=NAME_RULES)
+    email = fields.Email(required=True, validate=validate.Length(max=255))
+    password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
 
 
 class UserListArgs(PageArgs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import redirect, request, url_for
 from flask.views import MethodView
 
-from app.files.schemas import FilePageOut
+from app.files.schemas import FilePage
 from app.files.service import list_files
 from app.pagination import MAX_CURSOR_LENGTH, decode_cursor
 from app.web.pages import NOTICE_PARAMETER, SIGNED_IN_PAGE_DOC, blp, render_page
@@ -30,7 +30,7 @@ class FilesPage(MethodView):
         if not session.signed_in:
             return redirect(url_for("web.LoginPage"), code=303)
         page = list_files(viewer=session.user, limit=FILES_PER_PAGE, cursor=_cursor())
-        files = FilePageOut().dump(page)
+        files = FilePage().dump(page)
         return render_page("web/files.html", session, files=files)
 
 
