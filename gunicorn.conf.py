@@ -7,6 +7,9 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGTERM (a deploy, `systemctl stop`) workers finish the request in hand, uploads
+# included, for up to this long before they are killed.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 # "-" is stdout; an empty GUNICORN_ACCESSLOG switches the access log off (the tests do).
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 # The app answers every request with X-Request-ID (app/request_id.py); printing it here

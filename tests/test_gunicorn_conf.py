@@ -17,7 +17,8 @@ CONF = ROOT / "gunicorn.conf.py"
 
 def load_conf(monkeypatch, **env) -> dict:
     """The settings gunicorn.conf.py computes under `env`."""
-    for name in ("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_ACCESSLOG"):
+    for name in ("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_ACCESSLOG",
+                 "GUNICORN_GRACEFUL_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -36,6 +37,11 @@ def test_defaults_and_an_empty_access_log(monkeypatch):
     conf = load_conf(monkeypatch, GUNICORN_ACCESSLOG="")
     assert conf["bind"] == "127.0.0.1:8000"
     assert conf["accesslog"] is None
+    assert conf["graceful_timeout"] == 30
+
+
+def test_graceful_timeout_comes_from_the_environment(monkeypatch):
+    assert load_conf(monkeypatch, GUNICORN_GRACEFUL_TIMEOUT="75")["graceful_timeout"] == 75
 
 
 def test_access_log_lines_carry_the_request_id(app_config, tmp_path):
