@@ -92,6 +92,9 @@ class Config:
     # streaming the object through the worker.
     S3_PRESIGNED_DOWNLOADS = env_bool("S3_PRESIGNED_DOWNLOADS", False)
     S3_PRESIGN_SECONDS = env_int("S3_PRESIGN_SECONDS", 60)
+    # Behind nginx (deploy/nginx): local downloads answer with X-Accel-Redirect to this
+    # internal location and nginx sends the bytes. Empty: the worker streams them itself.
+    ACCEL_REDIRECT_PREFIX = env_str("ACCEL_REDIRECT_PREFIX")
     # `flask files gc` leaves blobs younger than this alone: an upload may be mid-commit.
     FILES_GC_GRACE_SECONDS = env_int("FILES_GC_GRACE_SECONDS", 3600)
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)

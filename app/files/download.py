@@ -32,6 +32,9 @@ def file_response(file: File) -> Response:
             disposition=content_disposition(file.original_name, as_attachment))
         if url is not None:
             return _presigned_redirect(url)
+    accel_prefix = current_app.config.get("ACCEL_REDIRECT_PREFIX")
+    if accel_prefix and current_app.config.get("STORAGE_BACKEND") == "local":
+        return _accel_redirect(file, storage, accel_prefix, as_attachment)
     source = _open_source(file, storage)
     environ = request.environ
     if request.range is not None:
@@ -65,6 +68,26 @@ def _open_source(file: File, storage):
     except FileNotFoundError:
         log.error("file %s has a row but no bytes at %s", file.id, file.path)
         raise ContentMissing() from None
+
+
+def _accel_redirect(file: File, storage, prefix: str, as_attachment: bool) -> Response:
+    # nginx would answer a missing file with its own HTML 404: say it here, in problem+json.
+    if not storage.exists(file.path):
+        log.error("file %s has a row but no bytes at %s", file.id, file.path)
+        raise ContentMissing()
+    response = current_app.response_class(mimetype=file.type)
+    response.headers["Content-Disposition"] = content_disposition(file.original_name,
+                                                                  as_attachment)
+    response.set_etag(file.checksum)
+    response.last_modified = file.created_at
+    # If-None-Match and If-Modified-Since are answered here; nginx serves the bytes
+    # (sendfile) and any Range. nginx follows X-Accel-Redirect whatever the status, so a
+    # 304 must not carry it.
+    response = response.make_conditional(request.environ)
+    if response.status_code == 200:
+        response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(file.path)
+    _harden(response)
+    return response
 
 
 def _presigned_redirect(url: str) -> Response:
