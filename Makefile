@@ -1,4 +1,5 @@
-# Signet: `make run` serves on http://127.0.0.1:8000, `make test` runs the suite.
+# Signet: `make run` serves on http://127.0.0.1:8000, `make test` runs the suite,
+# `make cluster` runs nginx and two instances on MariaDB, Redis and S3 (http://127.0.0.1:8080).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ MYSQL_TEST_URL ?= mysql+pymysql://root@127.0.0.1:3306
 TEST_WORKERS ?= 2
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-sqlite test-mysql lint migrate venv clean postman
+.PHONY: run cluster nginx test test-sqlite test-mysql lint migrate venv clean postman
 
 venv: $(STAMP)
 
@@ -26,6 +27,17 @@ migrate: venv
 
 run: migrate
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Debian's nginx, installed when missing (it lives in /usr/sbin, often not on PATH).
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+	  echo "nginx is missing; installing Debian's nginx"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
+
+# nginx on :8080 in front of two instances (MariaDB database signet_cluster, Redis, moto
+# S3); Ctrl-C stops everything. deploy/cluster.py is the supervisor.
+cluster: venv nginx
+	$(BIN)/python -m deploy.cluster
 
 test: venv
 	@$(BIN)/ruff check .
