@@ -12,7 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
+from config import load_config
 from deploy.nginx import (
+    ACCEL_PREFIX,
+    DEPLOY_DIR,
     PRODUCTION_SITE,
     Site,
     nginx_command,
@@ -21,6 +24,10 @@ from deploy.nginx import (
     write_config,
 )
 from tests.live_server import free_port
+
+# Read by gunicorn.conf.py, or by config.py under another name (SQLALCHEMY_DATABASE_URI).
+READ_ELSEWHERE = {"HOST", "PORT", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS",
+                  "GUNICORN_GRACEFUL_TIMEOUT", "DATABASE_URL"}
 
 
 def test_the_committed_production_site_is_the_rendered_template():
@@ -119,3 +126,29 @@ def test_a_post_is_sent_once_and_a_get_is_retried_elsewhere(nginx_in_front):
     assert failing.hits["GET"] >= 1  # it was tried, failed, and the GET went on
     assert healthy.hits["GET"] == 4
 
+
+
+def settings_of(path) -> dict[str, str]:
+    """The KEY=value lines of an env file (comments skipped)."""
+    lines = path.read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def test_the_env_template_agrees_with_the_nginx_site():
+    settings = settings_of(DEPLOY_DIR / "signet.env.example")
+    site = PRODUCTION_SITE.read_text()
+    assert settings["TRUSTED_PROXY_COUNT"] == "1"  # nginx appends exactly one hop
+    assert f"client_max_body_size {settings['MAX_CONTENT_LENGTH']};" in site
+    assert settings["ACCEL_REDIRECT_PREFIX"] == ACCEL_PREFIX
+    assert f"location {ACCEL_PREFIX} {{" in site
+    assert f"alias {settings['UPLOAD_FOLDER']}/;" in site
+    unknown = set(settings) - set(load_config("testing")) - READ_ELSEWHERE
+    assert not unknown, f"settings nothing reads: {unknown}"
+
+
+def test_systemd_waits_longer_than_the_graceful_timeout():
+    unit = (DEPLOY_DIR / "systemd" / "signet@.service").read_text()
+    stop = int(re.search(r"^TimeoutStopSec=(\d+)$", unit, re.M).group(1))
+    graceful = int(settings_of(DEPLOY_DIR / "signet.env.example")["GUNICORN_GRACEFUL_TIMEOUT"])
+    assert stop > graceful
+    assert "Environment=PORT=%i" in unit
