@@ -143,9 +143,10 @@ def s3_endpoint():
             if process.poll() is not None:
                 raise RuntimeError(f"moto_server exited with {process.returncode}")
             try:
-                requests.get(url, timeout=1)
+                requests.get(url, timeout=5)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not listening yet, or listening but still importing on a busy machine.
                 if time.monotonic() > deadline:
                     raise RuntimeError("moto_server did not start in time") from None
                 time.sleep(0.1)
