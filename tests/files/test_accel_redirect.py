@@ -15,6 +15,7 @@ from app.files.models import File
 from app.storage import current_storage
 from tests.helpers import assert_problem
 
+pytestmark = pytest.mark.all_storage_backends
 PDF = b"%PDF-1.4\n" + b"0123456789" * 100 + b"\n%%EOF\n"
 PREFIX = "/_signet_files/"
 
