@@ -140,6 +140,9 @@ class Config:
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
     REVOCATION_STORE_URL = env_str("REVOCATION_STORE_URL", "database")
     REVOCATION_KEY_PREFIX = env_str("REVOCATION_KEY_PREFIX", "signet:")
+    # With the Redis store, users' rows are cached there (app/auth/user_cache.py). Entries
+    # are fresh by generation, never by time: this only frees the memory of idle users.
+    USER_CACHE_TTL = env_int("USER_CACHE_TTL", 3600)
 
     API_TITLE = "Signet"
     API_VERSION = "v1"

@@ -3,6 +3,11 @@
 Two backends behind one small interface, chosen by REVOCATION_STORE_URL: the database
 (default; table `revoked_tokens`, expired rows purged) or Redis (`redis://...`; each key
 expires by itself when the token would have).
+
+Every authenticated request asks the store one question, `lookup`: the user the token
+names together with "is any of the token's revocation keys revoked" (its `jti`, and
+`sid:<id>` once tokens carry a session). One SQL statement with the database store; one
+Redis round trip with the Redis store, whose user rows are cached (app/auth/user_cache.py).
 """
 
 from __future__ import annotations
@@ -10,18 +15,22 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 import redis
-from flask import Flask, current_app
-from sqlalchemy import delete, select
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import RevokedToken
+from app.auth.user_cache import UserCache, register_invalidation
 from app.db_types import utcnow
 from app.exceptions import ServiceUnavailable
 from app.extensions import db
+from app.users.models import User
 from config import ConfigError
 
 EXTENSION_KEY = "signet.revocation"
@@ -31,8 +40,19 @@ PURGE_INTERVAL_SECONDS = 300
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Authority:
+    """What one lookup tells about a token: its user (None if gone) and its revocation."""
+
+    user: User | None
+    revoked: bool
+
+
 class RevocationStore(Protocol):
     """Where revoked token ids live until the tokens would have expired anyway."""
+
+    def lookup(self, user_id: int, keys: Sequence[str]) -> Authority:
+        """The user and whether any of `keys` is revoked, in one round trip."""
 
     def is_revoked(self, jti: str) -> bool:
         """True when the token id was revoked."""
@@ -49,6 +69,14 @@ class DatabaseRevocationStore:
 
     def __init__(self) -> None:
         self._next_purge = 0.0
+
+    def lookup(self, user_id: int, keys: Sequence[str]) -> Authority:
+        """One statement: the user's row and an EXISTS over the revoked keys."""
+        revoked = exists().where(RevokedToken.jti.in_(keys)).label("revoked")
+        row = db.session.execute(select(User, revoked).where(User.id == user_id)).first()
+        if row is None:
+            return Authority(user=None, revoked=False)
+        return Authority(user=row[0], revoked=bool(row[1]))
 
     def is_revoked(self, jti: str) -> bool:
         """True when a row names the token id."""
@@ -84,9 +112,22 @@ class DatabaseRevocationStore:
 class RedisRevocationStore:
     """One key per revoked token id, with a TTL equal to the token's remaining life."""
 
-    def __init__(self, url: str, *, key_prefix: str) -> None:
+    def __init__(self, url: str, *, key_prefix: str, user_cache_ttl: int = 3600) -> None:
         self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._prefix = f"{key_prefix}revoked:"
+        self.users = UserCache(self._redis, key_prefix=key_prefix, ttl=user_cache_ttl)
+
+    def lookup(self, user_id: int, keys: Sequence[str]) -> Authority:
+        """One MGET: the cached user row, its generation and the revocation keys."""
+        try:
+            entry, generation, *revoked = self._redis.mget(
+                self.users.entry_key(user_id), self.users.generation_key(user_id),
+                *(self._prefix + key for key in keys))
+        except redis.RedisError as error:
+            raise _store_down(error) from error
+        if any(value is not None for value in revoked):
+            return Authority(user=None, revoked=True)
+        return Authority(user=self.users.resolve(user_id, entry, generation), revoked=False)
 
     def is_revoked(self, jti: str) -> bool:
         """True when the key exists (Redis drops it once the token has expired)."""
@@ -113,12 +154,13 @@ def _store_down(error: Exception) -> ServiceUnavailable:
     return ServiceUnavailable("The token revocation store is temporarily unavailable.")
 
 
-def build_store(url: str, *, key_prefix: str = "signet:") -> RevocationStore:
+def build_store(url: str, *, key_prefix: str = "signet:",
+                user_cache_ttl: int = 3600) -> RevocationStore:
     """Return the store REVOCATION_STORE_URL names ("database" or a redis:// URL)."""
     if url == DATABASE_STORE:
         return DatabaseRevocationStore()
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisRevocationStore(url, key_prefix=key_prefix)
+        return RedisRevocationStore(url, key_prefix=key_prefix, user_cache_ttl=user_cache_ttl)
     raise ConfigError(
         f"REVOCATION_STORE_URL must be 'database' or a redis:// URL, got {url!r}."
     )
@@ -127,13 +169,29 @@ def build_store(url: str, *, key_prefix: str = "signet:") -> RevocationStore:
 def init_revocation_store(app: Flask) -> None:
     """Build this app's revocation store from its configuration."""
     app.extensions[EXTENSION_KEY] = build_store(
-        app.config["REVOCATION_STORE_URL"], key_prefix=app.config["REVOCATION_KEY_PREFIX"]
+        app.config["REVOCATION_STORE_URL"], key_prefix=app.config["REVOCATION_KEY_PREFIX"],
+        user_cache_ttl=app.config["USER_CACHE_TTL"],
     )
+
+
+def _current_user_cache() -> UserCache | None:
+    if not has_app_context():
+        return None
+    store = current_app.extensions.get(EXTENSION_KEY)
+    return getattr(store, "users", None)
+
+
+register_invalidation(_current_user_cache)
 
 
 def current_store() -> RevocationStore:
     """The revocation store of the current app."""
     return current_app.extensions[EXTENSION_KEY]
+
+
+def lookup(user_id: int, keys: Sequence[str]) -> Authority:
+    """The user and whether any of the token's revocation keys is revoked."""
+    return current_store().lookup(user_id, keys)
 
 
 def is_revoked(jti: str) -> bool:

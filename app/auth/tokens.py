@@ -12,7 +12,6 @@ from flask_jwt_extended.exceptions import JWTDecodeError
 from app.auth import revocation
 from app.db_types import MAX_ID
 from app.errors import problem
-from app.extensions import db
 from app.users.models import User
 
 TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
@@ -21,6 +20,10 @@ ISSUED_TOKENS = "signet.issued_tokens"
 USER_ID = re.compile(r"[1-9][0-9]{0,9}")
 # 9999-12-31T23:59:59Z: the last instant a datetime holds; expiry arithmetic fails beyond.
 MAX_TIMESTAMP = 253402300799
+MAX_SID_LENGTH = 64
+# Where the token check leaves its one lookup for the user loader that runs after it
+# (in the WSGI environ: per request, unlike flask.g, which an app context may share).
+AUTHORITY = "signet.authority"
 
 
 def issue_token_pair(user: User) -> dict:
@@ -61,11 +64,31 @@ def check_claims(payload: dict) -> None:
     Anyone holding the key (a sibling service sharing it, say) can sign `sub: "ada@x"` or
     leave out `exp`: such a token is a 401, never a crash in the code that trusts them.
     """
-    sub, rjti = payload.get("sub"), payload.get("rjti", "")
+    sub, rjti, sid = payload.get("sub"), payload.get("rjti", ""), payload.get("sid")
     if not (isinstance(sub, str) and USER_ID.fullmatch(sub) and int(sub) <= MAX_ID
             and isinstance(payload.get("jti"), str) and isinstance(rjti, str)
+            and (sid is None or (type(sid) in (int, str) and len(str(sid)) <= MAX_SID_LENGTH))
             and _is_timestamp(payload.get("exp")) and _is_timestamp(payload.get("iat"))):
         raise JWTDecodeError("The token's claims are not ones this service issues.")
+
+
+def revocation_keys(payload: dict) -> list[str]:
+    """The revocation-store keys that refuse this token: its jti, and its session's."""
+    sid = payload.get("sid")
+    return [payload["jti"]] if sid is None else [payload["jti"], f"sid:{sid}"]
+
+
+def _look_up(payload: dict) -> revocation.Authority:
+    """The one lookup of a request: user row plus revocation of the token's keys."""
+    authority = revocation.lookup(int(payload["sub"]), revocation_keys(payload))
+    request.environ.setdefault(AUTHORITY, {})[payload["jti"]] = authority
+    return authority
+
+
+def _looked_up(payload: dict) -> revocation.Authority:
+    """The lookup the blocklist check made for this token (consumed), else a new one."""
+    authority = request.environ.get(AUTHORITY, {}).pop(payload["jti"], None)
+    return authority if authority is not None else _look_up(payload)
 
 
 def _is_timestamp(value) -> bool:
@@ -81,8 +104,10 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
 
     @jwt.user_lookup_loader
     def load_user(_header: dict, payload: dict) -> User | None:
-        # Role and isActive come from the database, never from the token.
-        user = db.session.get(User, int(payload["sub"]))
+        # Role and isActive come from the store's lookup (database row, or a cache entry
+        # invalidated by every change), never from the token. The blocklist check below
+        # ran first and made that lookup; this reuses it.
+        user = _looked_up(payload).user
         if user is None or not user.is_active:
             return None
         if payload.get("ver") != user.token_version:
@@ -92,9 +117,10 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
     @jwt.token_in_blocklist_loader
     def token_revoked(_header: dict, payload: dict) -> bool:
         # The first of our callbacks to see a decoded token: check its claims before any
-        # store, query or user lookup relies on them (JWTDecodeError answers 401).
+        # store, query or user lookup relies on them (JWTDecodeError answers 401). One
+        # lookup answers both this and the user loader: user row plus revocation keys.
         check_claims(payload)
-        return revocation.is_revoked(payload["jti"])
+        return _look_up(payload).revoked
 
     @jwt.unauthorized_loader
     def missing_token(reason: str):

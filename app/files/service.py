@@ -180,8 +180,15 @@ def remove_file(file_id: int) -> None:
     if key is None:
         return  # a concurrent request removed it first
     with transaction():
+        # ON DELETE SET NULL clears the profile image of users showing this file, out of
+        # the ORM's sight: naming them lets their cached rows be invalidated at commit
+        # (app/auth/user_cache.py). The table by name: files does not import users.
+        users = db.metadata.tables["users"]
+        showing = list(db.session.scalars(
+            select(users.c.id).where(users.c.profileImageId == file_id).with_for_update()))
         # A bulk delete matches 0 rows, rather than failing, if the row went meanwhile.
-        db.session.execute(delete(File).where(File.id == file_id))
+        db.session.execute(delete(File).where(File.id == file_id),
+                           execution_options={"changed_user_ids": showing})
     try:
         current_storage().delete(key)
     except Exception:

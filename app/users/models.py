@@ -71,7 +71,8 @@ class User(db.Model):
         "updatedAt", UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
     )
 
-    profile_image = relationship("File", foreign_keys=[profile_image_id], lazy="joined")
+    # Loaded only when read: the user JSON needs profileImageId, never the file's row.
+    profile_image = relationship("File", foreign_keys=[profile_image_id])
 
     @property
     def is_admin(self) -> bool:
