@@ -78,7 +78,10 @@ class Config:
 
     APP_ENV = "development"
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'signet.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 280}
+    # No ping on every checkout (a round trip per request): app/db_driver.py pings only
+    # connections idle longer than DB_PING_AFTER_IDLE seconds.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 280}
+    DB_PING_AFTER_IDLE = env_int("DB_PING_AFTER_IDLE", 10)
 
     UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(BASE_DIR / "uploads"))
     STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")

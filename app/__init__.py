@@ -13,6 +13,7 @@ from app.auth.revocation import init_revocation_store
 from app.auth.routes import blp as auth_blp
 from app.auth.tokens import register_jwt_callbacks
 from app.cli import register_cli
+from app.db_driver import install as install_db_driver
 from app.docs import init_docs
 from app.errors import register_error_handlers
 from app.extensions import api, bcrypt, db, jwt, limiter, migrate
@@ -61,6 +62,8 @@ def configure(app: Flask, overrides: dict) -> None:
 def init_extensions(app: Flask) -> None:
     """Bind the extension objects of app.extensions to this app."""
     db.init_app(app)
+    with app.app_context():
+        install_db_driver(db.engine, ping_after_idle=app.config["DB_PING_AFTER_IDLE"])
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     bcrypt.init_app(app)
     jwt.init_app(app)

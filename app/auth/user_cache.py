@@ -37,6 +37,7 @@ from datetime import datetime
 import redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from app.exceptions import ServiceUnavailable
 from app.extensions import db
@@ -141,6 +142,9 @@ def attach(row: dict) -> User:
 
     Columns not cached (the password hash) load from the database if something reads them.
     """
+    known = db.session.identity_map.get(identity_key(User, row["id"]))
+    if known is not None:  # this session already holds the row (it wrote it, say)
+        return known
     user = User(**{
         **row,
         "role": Role(row["role"]),

@@ -1,0 +1,79 @@
+"""What one authenticated request costs the database: one statement, or none with Redis."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from tests.auth.test_revocation_store import REDIS_URL
+
+
+@contextmanager
+def counted_statements(engine):
+    """Collect every SQL statement the engine sends while the block runs."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _many):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_me_is_one_statement_with_the_database_store(client, db, user, auth_headers):
+    headers = auth_headers(user)
+    db.session.expunge_all()  # nothing cached in the session: the request must look it up
+
+    with counted_statements(db.engine) as statements:
+        response = client.get("/api/v1/auth/me", headers=headers)
+
+    assert response.status_code == 200
+    assert response.get_json()["id"] == user.id
+    assert len(statements) == 1, statements
+    assert "revoked_tokens" in statements[0] and "users" in statements[0]
+    assert "files" not in statements[0]  # the profile image is not joined
+
+
+@pytest.fixture
+def redis_app_config(app_config, redis_prefix):
+    """App settings that select the Redis revocation store (and its user cache)."""
+    app_config.update(REVOCATION_STORE_URL=REDIS_URL, REVOCATION_KEY_PREFIX=redis_prefix)
+    return app_config
+
+
+@pytest.mark.usefixtures("redis_app_config")
+def test_me_sends_no_sql_with_the_redis_store(client, db, user, auth_headers):
+    headers = auth_headers(user)
+    db.session.expunge_all()
+    with counted_statements(db.engine) as first:
+        assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    db.session.expunge_all()
+
+    with counted_statements(db.engine) as second:
+        response = client.get("/api/v1/auth/me", headers=headers)
+
+    assert len(first) == 1, first  # the cache was empty: one read fills it
+    assert response.status_code == 200
+    assert response.get_json()["email"] == user.email
+    assert second == []
+
+
+@pytest.mark.usefixtures("redis_app_config")
+def test_a_cached_user_still_gets_their_files_and_can_change_password(client, db, user,
+                                                                      auth_headers):
+    headers = auth_headers(user)
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    db.session.expunge_all()
+
+    # The cached copy holds no password hash: the change reads it from the database.
+    response = client.post("/api/v1/auth/password", headers=headers, json={
+        "current_password": "correct horse battery", "new_password": "a new long password"})
+
+    assert response.status_code == 204, response.get_data(as_text=True)
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+    assert client.get("/api/v1/files", headers=headers).status_code == 401
