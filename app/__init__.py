@@ -20,7 +20,7 @@ from app.extensions import api, bcrypt, db, jwt, limiter, migrate
 from app.files.routes import blp as files_blp
 from app.files.service import register_sharing_rule
 from app.health import blp as health_blp
-from app.ratelimit import trust_proxies
+from app.ratelimit import drop_limiter_middleware, trust_proxies
 from app.request import SignetRequest
 from app.request_id import init_request_id
 from app.storage import init_storage
@@ -70,6 +70,7 @@ def init_extensions(app: Flask) -> None:
     register_jwt_callbacks(jwt)
     api.init_app(app)
     limiter.init_app(app)
+    drop_limiter_middleware(app)
     init_storage(app)
     init_revocation_store(app)
 

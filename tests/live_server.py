@@ -23,9 +23,10 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """gunicorn serving `wsgi:app` on a free port with the given environment."""
+    """gunicorn serving `app` (default `wsgi:app`) on a free port with the given environment."""
 
-    def __init__(self, env: dict[str, str], workers: int = 4):
+    def __init__(self, env: dict[str, str], workers: int = 4, app: str = "wsgi:app"):
+        self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "APP_ENV": "testing", "PORT": str(self.port),
@@ -36,7 +37,7 @@ class LiveServer:
     def start(self, timeout: float = 20.0) -> LiveServer:
         """Start gunicorn and wait until /healthz answers."""
         self.process = subprocess.Popen(
-            [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
+            [str(GUNICORN), "-c", "gunicorn.conf.py", self.app],
             cwd=ROOT, env=self.env,
         )
         deadline = time.monotonic() + timeout

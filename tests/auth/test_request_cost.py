@@ -77,3 +77,19 @@ def test_a_cached_user_still_gets_their_files_and_can_change_password(client, db
     assert response.status_code == 204, response.get_data(as_text=True)
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
     assert client.get("/api/v1/files", headers=headers).status_code == 401
+
+
+def test_the_limiter_checks_only_decorated_routes(app_config):
+    from app import create_app
+    from app.extensions import limiter
+
+    app_config.update(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute")
+    application = create_app(app_config)
+
+    # The before-request hook is gone (profiled as waste); decorated limits still apply.
+    assert limiter._check_request_limit not in application.before_request_funcs.get(None, [])
+    client = application.test_client()
+    statuses = [client.post("/api/v1/auth/login", json={
+        "email": "nobody@example.com", "password": "wrong password"}).status_code
+        for _ in range(3)]
+    assert statuses == [401, 401, 429]

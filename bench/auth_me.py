@@ -1,0 +1,204 @@
+"""Benchmark: an authenticated request against bare Flask, side by side in one run.
+
+Run from the repository root:  .venv/bin/python bench/auth_me.py
+(--rounds N, --seconds S, --bcrypt-rounds COST; MYSQL_BENCH_URL, REDIS_BENCH_URL)
+
+Starts, under the same gunicorn settings (gunicorn.conf.py, 2 sync workers, production
+settings, access log off): bare Flask (bench/bare_flask.py), Signet with the database
+revocation store on a throw-away MariaDB database, and Signet with the Redis store. Then,
+round after round, drives each with `wrk -t2 -c16` in turn and prints req/s, p50, p99 and
+the ratio to the bare-Flask figure of the same round:
+
+- GET /api/v1/auth/me and GET /api/v1/files (first page, 20 of 30 files) against bare
+  Flask's GET /json (target: /me >= 0.30x with the database store, >= 0.40x with Redis;
+  /files >= 0.25x);
+- POST /api/v1/auth/login against the bare app's one-bcrypt-check POST /login at the same
+  cost (target >= 0.90x: a login is one bcrypt check and nothing much else).
+
+Rate limits are off (a login benchmark would measure 429s). Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import redis
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.files.models import File  # noqa: E402
+from app.users.models import Role, User  # noqa: E402
+from tests.live_server import LiveServer  # noqa: E402
+
+SERVER_URL = os.environ.get("MYSQL_BENCH_URL", "mysql+pymysql://root@127.0.0.1:3306")
+REDIS_URL = os.environ.get("REDIS_BENCH_URL", "redis://127.0.0.1:6379/0")
+EMAIL, PASSWORD = "bench@example.com", "bench password"  # a throw-away account
+FILES = 30
+# A login waits behind 15 others for bcrypt: no request may time out at wrk's default 2 s.
+WRK = ["wrk", "-t2", "-c16", "--latency", "--timeout", "30s"]
+
+
+def create_database(name: str, bcrypt_rounds: int) -> str:
+    """Create, migrate and fill database `name` (one user, FILES files); return its URL."""
+    with sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 "
+                             "COLLATE utf8mb4_unicode_ci"))
+    url = f"{SERVER_URL}/{name}?charset=utf8mb4"
+    app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url,
+                      "BCRYPT_LOG_ROUNDS": bcrypt_rounds})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        from app.auth.passwords import hash_password
+        upgrade()
+        user = User(name="Bench User", email=EMAIL, password=hash_password(PASSWORD),
+                    role=Role.USER)
+        db.session.add(user)
+        db.session.flush()
+        now = datetime.now(UTC).replace(microsecond=0)
+        db.session.add_all(File(path=f"bench/{n}.txt", type="text/plain",
+                                original_name=f"note {n}.txt", modified_name=f"{n}.txt",
+                                size=10, checksum="0" * 64, owner_id=user.id, created_at=now)
+                           for n in range(FILES))
+        db.session.commit()
+        db.engine.dispose()
+    return url
+
+
+def drop_database(name: str) -> None:
+    """Remove the benchmark database."""
+    with sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
+
+
+def serve(env: dict, app: str = "wsgi:app") -> LiveServer:
+    """gunicorn with gunicorn.conf.py, 2 sync workers, access log off, production settings."""
+    return LiveServer({
+        "APP_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
+        "JWT_SECRET_KEY": secrets.token_urlsafe(48), "RATELIMIT_ENABLED": "false",
+        "JWT_ACCESS_TOKEN_EXPIRES": "3600", "GUNICORN_ACCESSLOG": "", **env,
+    }, workers=2, app=app).start(timeout=60)
+
+
+def wrk(url: str, seconds: int, *, token: str | None = None, script: str | None = None) -> dict:
+    """Run wrk and parse req/s, p50, p99 and the non-2xx count."""
+    command = [*WRK, f"-d{seconds}s"]
+    if token:
+        command += ["-H", f"Authorization: Bearer {token}"]
+    if script:
+        command += ["-s", script]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True,
+                         timeout=seconds + 60).stdout
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50": re.search(r"50%\s+([\d.]+\w+)", out).group(1),
+            "p99": re.search(r"99%\s+([\d.]+\w+)", out).group(1),
+            "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def post_script(directory: Path, body: dict) -> str:
+    """A wrk Lua script that POSTs `body` as JSON."""
+    path = directory / "post.lua"
+    path.write_text('wrk.method = "POST"\n'
+                    f"wrk.body = {json.dumps(json.dumps(body))}\n"
+                    'wrk.headers["Content-Type"] = "application/json"\n')
+    return str(path)
+
+
+def login(base: str) -> str:
+    """An access token of the bench user."""
+    response = requests.post(f"{base}/api/v1/auth/login", timeout=60,
+                             json={"email": EMAIL, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def main() -> None:
+    """Build the data, serve the three apps, measure them in alternating rounds."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--bcrypt-rounds", type=int, default=12)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is required (apt-get install wrk)")
+
+    name, prefix = f"signet_bench_{uuid.uuid4().hex[:10]}", f"signet-bench-{uuid.uuid4().hex[:8]}:"
+    cost = {"BCRYPT_LOG_ROUNDS": str(args.bcrypt_rounds)}
+    servers: list[LiveServer] = []
+    try:
+        url = create_database(name, args.bcrypt_rounds)
+        with tempfile.TemporaryDirectory() as scratch:
+            uploads = Path(scratch) / "uploads"
+            uploads.mkdir()
+            signet = {**cost, "DATABASE_URL": url, "UPLOAD_FOLDER": str(uploads)}
+            bare = serve(cost, "bench.bare_flask:app")
+            database = serve(signet)
+            cached = serve({**signet, "REVOCATION_STORE_URL": REDIS_URL,
+                            "REVOCATION_KEY_PREFIX": prefix})
+            servers += [bare, database, cached]
+            tokens = {database: login(database.url), cached: login(cached.url)}
+            login_lua = post_script(Path(scratch), {"email": EMAIL, "password": PASSWORD})
+            cases = [
+                ("bare Flask GET /json", bare, "/json", None, None),
+                ("GET /auth/me, database store", database, "/api/v1/auth/me", "db", None),
+                ("GET /auth/me, Redis store", cached, "/api/v1/auth/me", "redis", None),
+                ("GET /files, database store", database, "/api/v1/files", "db", None),
+                ("GET /files, Redis store", cached, "/api/v1/files", "redis", None),
+                ("bcrypt bound: bare POST /login", bare, "/login", None, login_lua),
+                ("POST /auth/login", database, "/api/v1/auth/login", None, login_lua),
+            ]
+            print(f"wrk -t2 -c16, {args.seconds}s per case, gunicorn 2 sync workers, "
+                  f"bcrypt cost {args.bcrypt_rounds}, {args.rounds} rounds")
+            ratios: dict[str, list[float]] = {}
+            for number in range(1, args.rounds + 1):
+                print(f"\nround {number}")
+                print(f"{'case':<34} {'req/s':>9} {'p50':>10} {'p99':>10} {'non-2xx':>8}"
+                      f" {'ratio':>7}")
+                baseline = bound = 0.0
+                for label, server, path, needs_token, script in cases:
+                    token = tokens.get(server) if needs_token else None
+                    result = wrk(server.url + path, args.seconds, token=token, script=script)
+                    if label.startswith("bare Flask"):
+                        baseline, ratio = result["rps"], ""
+                    elif label.startswith("bcrypt bound"):
+                        bound, ratio = result["rps"], ""
+                    else:
+                        ratio = result["rps"] / (bound if "login" in label else baseline)
+                        ratios.setdefault(label, []).append(ratio)
+                        ratio = f"{ratio:.3f}x"
+                    print(f"{label:<34} {result['rps']:>9.1f} {result['p50']:>10} "
+                          f"{result['p99']:>10} {result['errors']:>8} {ratio:>7}")
+            print("\nmedian ratio over the rounds (login: to the bcrypt bound; "
+                  "others: to bare Flask)")
+            for label, values in ratios.items():
+                print(f"{label:<34} {statistics.median(values):.3f}x")
+    finally:
+        for server in servers:
+            server.stop()
+        drop_database(name)
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+if __name__ == "__main__":
+    main()
