@@ -6,8 +6,8 @@ and the pool's reset-on-return), because PyMySQL sends ROLLBACK whether or not a
 transaction is open, and with autocommit off every SELECT opens one.
 
 Here connections run with the server's autocommit on and open a transaction with BEGIN
-just before the first statement that writes or locks (anything but a plain SELECT or
-SHOW) — the rule Python's sqlite3 driver already follows, so both databases now behave
+just before the first statement that writes or locks (anything but a plain SELECT, SHOW
+or SET) — the rule Python's sqlite3 driver already follows, so both databases now behave
 alike. COMMIT and ROLLBACK are sent only while the server reports a transaction open
 (its SERVER_STATUS_IN_TRANS flag, from the last reply): the pool still resets on return
 (`pool_reset_on_return` stays "rollback"), but a connection that did no work in a
@@ -35,8 +35,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
-# A statement that neither writes nor locks: it may run outside a transaction.
-PLAIN_READ = re.compile(rb"\s*(SELECT|SHOW)\b(?!.*\b(FOR\s+UPDATE|FOR\s+SHARE|LOCK\s+IN)\b)",
+# A statement that neither writes nor locks (SET only sets session variables such as the
+# connection's character set): it may run outside a transaction.
+PLAIN_READ = re.compile(rb"\s*(SELECT|SHOW|SET)\b(?!.*\b(FOR\s+UPDATE|FOR\s+SHARE|LOCK\s+IN)\b)",
                         re.IGNORECASE | re.DOTALL)
 CHECKED_IN_AT = "signet.checked_in_at"
 

@@ -106,6 +106,7 @@ def test_a_write_is_one_transaction_on_mariadb(fresh_app, user, db_kind, monkeyp
         pytest.skip("the BEGIN rule is PyMySQL's; sqlite3 has its own, the same")
     client = fresh_app.test_client()
     headers = {"Authorization": f"Bearer {issue_token_pair(user)['access_token']}"}
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200  # connects
     sent: list = []
     original = pymysql.connections.Connection._execute_command
 
