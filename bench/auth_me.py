@@ -68,7 +68,7 @@ def create_database(name: str, bcrypt_rounds: int) -> str:
     with app.app_context():
         from flask_migrate import upgrade
 
-        from app.auth.passwords import hash_password
+        from app.users.passwords import hash_password
         upgrade()
         user = User(name="Bench User", email=EMAIL, password=hash_password(PASSWORD),
                     role=Role.USER)
