@@ -25,7 +25,8 @@ def free_port() -> int:
 class LiveServer:
     """gunicorn serving `app` (default `wsgi:app`) on a free port with the given environment."""
 
-    def __init__(self, env: dict[str, str], workers: int = 4, app: str = "wsgi:app"):
+    def __init__(self, env: dict[str, str], workers: int = 4, app: str = "wsgi:app",
+                 output: Path | None = None):
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -33,13 +34,18 @@ class LiveServer:
                     "WEB_CONCURRENCY": str(workers), "GUNICORN_ACCESSLOG": "",
                     "BCRYPT_LOG_ROUNDS": "4", **env}
         self.process: subprocess.Popen | None = None
+        # gunicorn's stdout and stderr (the app's log lines) go here when given.
+        self.output = output
 
     def start(self, timeout: float = 20.0) -> LiveServer:
         """Start gunicorn and wait until /healthz answers."""
+        sink = open(self.output, "ab") if self.output else None  # noqa: SIM115
         self.process = subprocess.Popen(
             [str(GUNICORN), "-c", "gunicorn.conf.py", self.app],
-            cwd=ROOT, env=self.env,
+            cwd=ROOT, env=self.env, stdout=sink, stderr=sink,
         )
+        if sink is not None:
+            sink.close()  # the child holds its own descriptor
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
