@@ -81,7 +81,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'signet.db'}")
     # No ping on every checkout (a round trip per request): app/db_driver.py pings only
     # connections idle longer than DB_PING_AFTER_IDLE seconds.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 280}
+    # hide_parameters: a failed statement's error (and so its logged traceback) names no
+    # values; an outbox row's values are mail bodies holding links with tokens.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 280, "hide_parameters": True}
     DB_PING_AFTER_IDLE = env_int("DB_PING_AFTER_IDLE", 10)
 
     UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(BASE_DIR / "uploads"))
