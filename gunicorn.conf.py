@@ -34,4 +34,6 @@ def post_worker_init(worker):
     """Start the mail delivery thread in each worker (never in the master: see app/mail)."""
     from app.mail.worker import ensure_delivery_thread
 
-    ensure_delivery_thread(worker.wsgi)  # the Flask app of wsgi:app, loaded in this worker
+    app = worker.wsgi  # the app this worker loaded: Signet's, or a bench's bare Flask
+    if hasattr(app, "config"):
+        ensure_delivery_thread(app)

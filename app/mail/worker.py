@@ -84,7 +84,8 @@ class DeliveryThread:
 
 def ensure_delivery_thread(app: Flask) -> DeliveryThread | None:
     """Start this process's delivery thread for `app` unless it runs or is switched off."""
-    if not app.config["MAIL_DELIVERY_THREAD"]:
+    # .get: gunicorn's hook may serve another app (bench/bare_flask.py) with no such setting.
+    if not app.config.get("MAIL_DELIVERY_THREAD"):
         return None
     current = app.extensions.get(EXTENSION_KEY)
     if current is not None and current.is_alive():
