@@ -1,7 +1,8 @@
 """Imports every model so that Alembic and `db.create_all` see the whole schema."""
 
+from app.audit.models import AuditEvent
 from app.auth.models import RevokedToken
 from app.files.models import File
 from app.users.models import Role, User
 
-__all__ = ["File", "RevokedToken", "Role", "User"]
+__all__ = ["AuditEvent", "File", "RevokedToken", "Role", "User"]

@@ -55,10 +55,10 @@ class User(db.Model):
         nullable=True,
     )
     created_by: Mapped[int | None] = mapped_column(
-        "createdBy", ForeignKey("users.id"), nullable=True
+        "createdBy", ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     updated_by: Mapped[int | None] = mapped_column(
-        "updatedBy", ForeignKey("users.id"), nullable=True
+        "updatedBy", ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     # Bumped on password change: every token carrying an older version is refused.
     token_version: Mapped[int] = mapped_column(
