@@ -13,13 +13,12 @@ from app.auth.schemas import (
     TokenOut,
 )
 from app.auth.service import (
-    authenticate,
     change_password,
     logout,
     refresh_tokens,
     register_user,
+    sign_in,
 )
-from app.auth.tokens import issue_token_pair
 from app.guards import optional_user
 from app.ratelimit import (
     failed_logins_per_account,
@@ -69,7 +68,7 @@ class Login(MethodView):
     @blp.alt_response(429, schema=ProblemSchema, description="Too many attempts.")
     def post(self, form):
         """Log in with email and password."""
-        return issue_token_pair(authenticate(**form))
+        return sign_in(**form)
 
 
 @blp.route("/me")

@@ -1,4 +1,4 @@
-"""Admin workflows on accounts: listing, editing and deactivating, each change logged.
+"""Admin workflows on accounts: listing, editing and deactivating, each change audited.
 
 The one invariant here is that the service always keeps an active admin. It is checked
 under row locks on the active admins (SELECT ... FOR UPDATE on MySQL), so two admins
@@ -7,18 +7,15 @@ demoting each other at the same moment cannot both succeed.
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import or_, select
 
+from app.audit import record_event
 from app.exceptions import LastActiveAdmin, NotFound
 from app.extensions import db
 from app.pagination import keyset_page
 from app.transactions import transaction
 from app.users.models import Role, User
 
-# A child of the "app" logger, which app.request_id gives a handler and the request id.
-audit = logging.getLogger("app.audit")
 LIKE_ESCAPE = "\\"
 
 
@@ -61,10 +58,8 @@ def update_user(*, admin: User, user_id: int, name: str | None = None,
         changes = _apply(user, name=name, role=role, is_active=is_active)
         if changes:
             user.updated_by = admin.id
-    if not changes:
-        return user
-    audit.info("admin %s <%s> changed user %s <%s>: %s",
-               admin.id, admin.email, user.id, user.email, changes)
+            record_event("admin.user_updated", actor_id=admin.id, subject_id=user.id,
+                         details={"changes": changes})
     return user
 
 
