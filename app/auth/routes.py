@@ -5,6 +5,8 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 
 from app.api import Blueprint
+from app.audit.schemas import AuditPage
+from app.audit.service import list_own_events
 from app.auth.schemas import (
     LoginForm,
     PasswordChangeForm,
@@ -20,6 +22,7 @@ from app.auth.service import (
     sign_in,
 )
 from app.guards import optional_user
+from app.pagination import PageArgs
 from app.ratelimit import (
     failed_logins_per_account,
     failed_password_checks_per_account,
@@ -124,3 +127,15 @@ class Password(MethodView):
     def post(self, form):
         """Set a new password; every token issued before it stops working."""
         change_password(user=current_user, **form)
+
+
+@blp.route("/me/audit")
+class MyAudit(MethodView):
+    """The signed-in user's own audit trail."""
+
+    @blp.signed_in()
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, AuditPage)
+    def get(self, args):
+        """List the events you took part in (as actor or subject), newest first."""
+        return list_own_events(user_id=current_user.id, **args)
