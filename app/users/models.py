@@ -33,6 +33,8 @@ class User(db.Model):
     __table_args__ = (
         Index("ix_users_role_id", "role", "id"),
         Index("ix_users_isActive_id", "isActive", "id"),
+        # Ids of deleted accounts are never reused (SQLite would; migration 0006).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -8,7 +8,9 @@ Accounts can now be deleted (DELETE /auth/me). `users.createdBy` and `users.upda
 were plain foreign keys, so deleting an admin who had created or edited others was refused
 by the database; they get ON DELETE SET NULL like `files.ownerId` and
 `users.profileImageId` already have. `audit_events.actorId`/`subjectId` are deliberately
-no foreign keys: an event keeps the numeric id of an account after it is gone.
+no foreign keys: an event keeps the numeric id of an account after it is gone. On SQLite,
+users ids become AUTOINCREMENT so a deleted account's id is never handed out again
+(MariaDB's InnoDB counter never goes back).
 
 SQLite cannot alter a constraint: batch mode copies `users` into a new table, which is
 only safe with foreign keys off (migrations/env.py turns them off for the run; dropping
@@ -52,7 +54,11 @@ def downgrade():
 
 
 def _replace_author_keys(*, ondelete: str | None) -> None:
-    with op.batch_alter_table("users") as batch_op:
+    # SQLite hands the largest rowid out again once its row is deleted: a new account
+    # would take a deleted one's id, its audit trail and the old tokens naming that id.
+    # AUTOINCREMENT (kept in sqlite_sequence) never reuses one; the copy picks it up.
+    with op.batch_alter_table("users", recreate="auto",
+                              table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         for column in AUTHOR_COLUMNS:
             name = op.f(f"fk_users_{column}_users")
             batch_op.drop_constraint(name, type_="foreignkey")
