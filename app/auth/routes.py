@@ -7,7 +7,9 @@ from flask_jwt_extended import current_user, get_jwt
 from app.api import Blueprint
 from app.audit.schemas import AuditPage
 from app.audit.service import list_own_events
+from app.auth.account import delete_account
 from app.auth.schemas import (
+    AccountDeleteForm,
     LoginForm,
     PasswordChangeForm,
     ProfileUpdateForm,
@@ -92,6 +94,17 @@ class Me(MethodView):
         """Change your name and/or profile image (the old image is deleted)."""
         return update_own_profile(user=current_user, **form)
 
+    # Account security: a personal access token must never delete the account (no scope).
+    @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
+    @failed_password_checks_per_account
+    @blp.arguments(AccountDeleteForm, location="body")
+    @blp.response(204)
+    @blp.alt_response(409, schema=ProblemSchema, description="Last active admin.")
+    @blp.alt_response(429, schema=ProblemSchema, description="Too many wrong passwords.")
+    def delete(self, form):
+        """Delete your account: its sessions, tokens and files (rows and bytes) are gone."""
+        delete_account(user=current_user, **form)
+
 
 @blp.route("/refresh")
 class Refresh(MethodView):
@@ -139,3 +152,4 @@ class MyAudit(MethodView):
     def get(self, args):
         """List the events you took part in (as actor or subject), newest first."""
         return list_own_events(user_id=current_user.id, **args)
+
