@@ -1,6 +1,6 @@
 """Auth endpoints: thin wrappers that parse, call a service and dump."""
 
-from flask import url_for
+from flask import Response, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 
@@ -8,6 +8,7 @@ from app.api import Blueprint
 from app.audit.schemas import AuditPage
 from app.audit.service import list_own_events
 from app.auth.account import delete_account
+from app.auth.export import export_account
 from app.auth.schemas import (
     AccountDeleteForm,
     LoginForm,
@@ -153,3 +154,20 @@ class MyAudit(MethodView):
         """List the events you took part in (as actor or subject), newest first."""
         return list_own_events(user_id=current_user.id, **args)
 
+
+@blp.route("/me/export")
+class MyExport(MethodView):
+    """Everything the service holds about the signed-in user, as one download."""
+
+    # Account security: a personal access token must never export the account (no scope).
+    @blp.signed_in()
+    @blp.response(200, content_type="application/zip", description=(
+        "A ZIP streamed as it is written: account.json (the user, files, audit events) "
+        "and files/ with the bytes of every file you own."),
+        headers={"Content-Disposition": {"schema": {"type": "string"}}})
+    def get(self):
+        """Download your data: account.json and your files, as a ZIP."""
+        export = export_account(user=current_user)
+        return Response(export.chunks, mimetype="application/zip", headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Cache-Control": "no-store"})

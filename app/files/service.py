@@ -196,6 +196,12 @@ def remove_file(file_id: int) -> None:
         log.exception("could not remove the bytes of deleted file %s", key)
 
 
+def owned_files(owner_id: int) -> list[File]:
+    """Every file row `owner_id` owns, oldest first (for the account export)."""
+    return list(db.session.scalars(
+        select(File).where(File.owner_id == owner_id).order_by(File.id)))
+
+
 def delete_rows_owned_by(owner_id: int) -> list[str]:
     """Delete the rows of every file `owner_id` owns, in the caller's transaction.
 
