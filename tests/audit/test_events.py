@@ -148,3 +148,22 @@ def test_the_log_line_escapes_control_characters(app, db, user, caplog):
 def test_record_event_refuses_names_outside_the_convention(app, action):
     with pytest.raises(ValueError):
         record_event(action, actor_id=None)
+
+
+def test_an_admin_registering_someone_is_recorded(client, db, admin, auth_headers):
+    response = client.post("/api/v1/auth/register", headers=auth_headers(admin), json={
+        "name": "New Person", "email": "new@example.com", "password": "long enough pw",
+        "role": "admin"})
+
+    assert response.status_code == 201
+    [event] = events(db, "admin.user_created")
+    assert (event.actor_id, event.subject_id) == (admin.id, response.get_json()["id"])
+    assert event.details == {"role": "admin"}
+
+
+def test_self_registration_is_no_admin_event(client, db):
+    response = client.post("/api/v1/auth/register", json={
+        "name": "Self", "email": "self@example.com", "password": "long enough pw"})
+
+    assert response.status_code == 201
+    assert not events(db, "admin.user_created")
