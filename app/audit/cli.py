@@ -15,4 +15,6 @@ audit_cli = AppGroup("audit", help="Maintain the audit trail.")
 def purge() -> None:
     """Delete audit events older than AUDIT_RETENTION_DAYS (run it from cron)."""
     days = current_app.config["AUDIT_RETENTION_DAYS"]
+    if days < 1:  # 0 or less would delete the whole trail, today's events included
+        raise click.ClickException(f"AUDIT_RETENTION_DAYS must be at least 1, got {days}.")
     click.echo(f"Purged {purge_expired_events()} audit event(s) older than {days} days.")

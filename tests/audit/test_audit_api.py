@@ -128,3 +128,15 @@ def test_purge_deletes_only_events_past_the_retention(app, db, user):
     assert "Purged 1 audit event(s) older than 30 days." in result.output
     db.session.rollback()
     assert [e.action for e in db.session.scalars(db.select(AuditEvent))] == ["auth.logout"]
+
+
+@pytest.mark.parametrize("days", [0, -5])
+def test_purge_refuses_a_retention_that_would_empty_the_trail(app, db, user, days):
+    app.config["AUDIT_RETENTION_DAYS"] = days
+    seed(("auth.login", user.id, user.id))
+
+    result = app.test_cli_runner().invoke(args=["audit", "purge"])
+
+    assert result.exit_code != 0
+    assert "AUDIT_RETENTION_DAYS must be at least 1" in result.output
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)) == 1
