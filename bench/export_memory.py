@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -32,14 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.upload_memory import (  # noqa: E402 - the same probes as the upload bench
-    BIN,
     MIB,
     PASSWORD,
     TARGET_MIB,
     MultipartFile,
+    bench_env,
     make_payload,
+    prepare_service,
     reset_peak,
-    start_moto,
     status_kib,
     worker_pids,
 )
@@ -96,20 +95,11 @@ def main() -> int:
     args = parser.parse_args()
     file_size = args.size_mib * MIB // args.files
     work = Path(tempfile.mkdtemp(prefix="signet-bench-"))
-    env = {**os.environ, "APP_ENV": "testing", "FLASK_APP": "wsgi.py",
-           "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
-           "UPLOAD_FOLDER": str(work / "uploads"), "MAX_CONTENT_LENGTH": str(file_size + MIB),
-           "RATELIMIT_ENABLED": "false", "GUNICORN_TIMEOUT": "600"}
+    env = bench_env(work, max_body=file_size + MIB, timeout=600)
     helpers: list[subprocess.Popen] = []
     server: LiveServer | None = None
     try:
-        if args.backend == "s3":
-            helpers.append(start_moto(env)[0])
-        subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-        subprocess.run([str(BIN / "flask"), "users", "create-admin", "--name", "Bench",
-                        "--email", "bench@example.com", "--password", PASSWORD],
-                       cwd=ROOT, env=env, check=True, capture_output=True)
+        prepare_service(env, args.backend, helpers)
         payload = work / "payload.txt"
         checksum = make_payload(payload, file_size)
         small = work / "small.txt"
