@@ -22,9 +22,13 @@ def test_profile_offers_the_export_and_a_csrf_protected_delete_form(client, user
 
     body = client.get("/profile").get_data(as_text=True)
 
-    assert 'href="/api/v1/auth/me/export"' in body
-    assert 'action="/profile/delete"' in body and 'name="current_password"' in body
-    assert f'name="csrf_token" value="{csrf}"' in body
+    assert "<title>Ada Lovelace · Signet</title>" in body
+    main = body[body.index("<main>"):body.index("</main>")]
+    assert 'href="/api/v1/auth/me/export"' in main
+    form = main[main.index('<form method="post" action="/profile/delete"'):]
+    form = form[:form.index("</form>")]
+    assert 'name="current_password" type="password"' in form
+    assert f'name="csrf_token" value="{csrf}"' in form
 
 
 def test_the_export_link_downloads_a_zip_with_the_cookie_session(client, user):
