@@ -40,6 +40,24 @@ def files_of(user_id: int) -> int:
                             {"id": user_id}).scalar_one()
 
 
+def rows_naming(user_id: int) -> dict[str, int]:
+    """Rows of every table whose foreign keys to users.id still hold `user_id`.
+
+    Read from the schema, so tables added later (sessions, personal tokens, ...) are
+    checked too.
+    """
+    found = {}
+    with _db.engine.connect() as conn:
+        for table in _db.metadata.sorted_tables:
+            for key in table.foreign_keys:
+                if key.column.table.name == "users" and key.column.name == "id":
+                    count = conn.scalar(sa.select(sa.func.count()).select_from(table)
+                                        .where(key.parent == user_id))
+                    if count:
+                        found[f"{table.name}.{key.parent.name}"] = count
+    return found
+
+
 def audit_actions(user_id: int) -> list[str]:
     _db.session.rollback()
     return list(_db.session.scalars(sa.select(AuditEvent.action).where(
@@ -68,6 +86,7 @@ def test_delete_removes_the_user_its_files_and_their_bytes(client, user, users,
     assert response.get_data() == b""
     assert user_row(user_id) is None
     assert files_of(user_id) == 0
+    assert rows_naming(user_id) == {}
     assert row_count("files") == 1
     assert blobs() == others_blobs
     assert_problem(client.get(ME, headers=headers), 401)
@@ -91,6 +110,7 @@ def test_others_created_by_and_updated_by_become_null(client, users, auth_header
     assert delete_me(client, auth_headers(leaving)).status_code == 204
 
     assert (user_row(created)["createdBy"], user_row(created)["updatedBy"]) == (None, None)
+    assert rows_naming(leaving_id) == {}
     assert user_row(staying.id)["updatedBy"] is None
     assert user_row(created)["updatedAt"] == before["updatedAt"]
     # Events keep the numeric id of the account that is gone.
