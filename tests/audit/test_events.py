@@ -39,6 +39,22 @@ def test_login_is_recorded_with_ip_and_request_id(client, db, user):
     assert event.created_at.tzinfo is not None
 
 
+@pytest.fixture
+def behind_one_proxy(app_config):
+    """One trusted reverse proxy appends the client's address to X-Forwarded-For."""
+    app_config["TRUSTED_PROXY_COUNT"] = 1
+    return app_config
+
+
+def test_the_ip_is_the_client_behind_the_trusted_proxy(behind_one_proxy, client, db, user):
+    response = client.post(LOGIN, json={"email": user.email, "password": DEFAULT_PASSWORD},
+                           headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.7"})
+
+    assert response.status_code == 200
+    [event] = events(db, "auth.login")
+    assert event.ip == "203.0.113.7"
+
+
 @pytest.mark.parametrize(("email", "password", "is_active", "status", "reason"), [
     ("nobody@example.com", DEFAULT_PASSWORD, True, 401, "unknown_email"),
     ("ada@example.com", "wrong password!", True, 401, "wrong_password"),
