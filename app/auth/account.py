@@ -6,7 +6,7 @@ token scope, which refuses such tokens (see issue 10's scope decisions).
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, select
 
 from app.audit import record_event
 from app.exceptions import Unauthorized
@@ -36,5 +36,10 @@ def delete_account(*, user: User, current_password: str) -> None:
         keys = delete_rows_owned_by(user_id)
         record_event("account.deleted", actor_id=user_id, subject_id=user_id,
                      details={"files": len(keys)})
-        db.session.execute(delete(User).where(User.id == user_id))
+        # Others whose createdBy/updatedBy name the user become null (ON DELETE SET NULL):
+        # the user cache (app.auth.user_cache) must forget them as well as the user.
+        changed = {user_id, *db.session.scalars(select(User.id).where(
+            or_(User.created_by == user_id, User.updated_by == user_id)))}
+        db.session.execute(delete(User).where(User.id == user_id)
+                           .execution_options(changed_user_ids=changed))
     remove_blobs(keys)

@@ -194,3 +194,29 @@ def test_gc_finishes_a_cleanup_cut_short_after_the_commit(app, client, user, aut
     assert "1 orphan blob(s) removed" in result.output
     assert blobs() == set()
     assert user_row(user_id) is None
+
+
+@pytest.fixture
+def redis_store(app_config, redis_prefix):
+    """The Redis revocation store, whose user rows are cached in Redis."""
+    app_config.update(REVOCATION_STORE_URL="redis://127.0.0.1:6379/0",
+                      REVOCATION_KEY_PREFIX=redis_prefix)
+    return app_config
+
+
+def test_with_the_redis_user_cache_a_deleted_account_is_refused_at_once(
+        redis_store, client, users, auth_headers):
+    leaving = users.create(role="admin")
+    users.create(role="admin")
+    edited = users.create()
+    headers = auth_headers(leaving)
+    assert client.patch(f"/api/v1/users/{edited.id}", headers=headers,
+                        json={"name": "Edited"}).status_code == 200
+    edited_headers = auth_headers(edited)
+    assert client.get(ME, headers=headers).status_code == 200  # now cached
+    assert client.get(ME, headers=edited_headers).get_json()["updatedBy"] == leaving.id
+
+    assert delete_me(client, headers).status_code == 204
+
+    assert_problem(client.get(ME, headers=headers), 401)
+    assert client.get(ME, headers=edited_headers).get_json()["updatedBy"] is None
