@@ -144,6 +144,8 @@ class Config:
     REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "20 per hour")
     # How many reverse proxies append to X-Forwarded-For; 0 ignores the header entirely.
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+    # Audit events older than this are deleted by `flask audit purge` (run it from cron).
+    AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
     REVOCATION_STORE_URL = env_str("REVOCATION_STORE_URL", "database")
     REVOCATION_KEY_PREFIX = env_str("REVOCATION_KEY_PREFIX", "signet:")
     # With the Redis store, users' rows are cached there (app/auth/user_cache.py). Entries

@@ -90,7 +90,7 @@ class EmailTaken(Conflict):
 class LastActiveAdmin(Conflict):
     """The change would leave the service without an active admin."""
 
-    detail = "The last active admin can be neither demoted nor deactivated."
+    detail = "The last active admin can be neither demoted, deactivated nor deleted."
 
 
 class UnsupportedFileType(DomainError):

@@ -153,6 +153,25 @@ def start_moto(env: dict) -> tuple[subprocess.Popen, str]:
     return process, url
 
 
+def bench_env(work: Path, *, max_body: int, timeout: int) -> dict:
+    """The service's settings for a bench: a throw-away SQLite database and upload folder."""
+    return {**os.environ, "APP_ENV": "testing", "FLASK_APP": "wsgi.py",
+            "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
+            "UPLOAD_FOLDER": str(work / "uploads"), "MAX_CONTENT_LENGTH": str(max_body),
+            "RATELIMIT_ENABLED": "false", "GUNICORN_TIMEOUT": str(timeout)}
+
+
+def prepare_service(env: dict, backend: str, helpers: list[subprocess.Popen]) -> None:
+    """Start moto for s3 (added to `helpers`), migrate, and create the bench admin."""
+    if backend == "s3":
+        helpers.append(start_moto(env)[0])
+    subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    subprocess.run([str(BIN / "flask"), "users", "create-admin", "--name", "Bench",
+                    "--email", "bench@example.com", "--password", PASSWORD],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=200)
@@ -160,20 +179,11 @@ def main() -> int:
     args = parser.parse_args()
     size = args.size_mib * MIB
     work = Path(tempfile.mkdtemp(prefix="signet-bench-"))
-    env = {**os.environ, "APP_ENV": "testing", "FLASK_APP": "wsgi.py",
-           "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
-           "UPLOAD_FOLDER": str(work / "uploads"), "MAX_CONTENT_LENGTH": str(size + MIB),
-           "RATELIMIT_ENABLED": "false", "GUNICORN_TIMEOUT": "300"}
+    env = bench_env(work, max_body=size + MIB, timeout=300)
     helpers: list[subprocess.Popen] = []
     server: LiveServer | None = None
     try:
-        if args.backend == "s3":
-            helpers.append(start_moto(env)[0])
-        subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-        subprocess.run([str(BIN / "flask"), "users", "create-admin", "--name", "Bench",
-                        "--email", "bench@example.com", "--password", PASSWORD],
-                       cwd=ROOT, env=env, check=True, capture_output=True)
+        prepare_service(env, args.backend, helpers)
         payload = work / "payload.txt"
         checksum = make_payload(payload, size)
         server = LiveServer(env, workers=1).start(timeout=30)

@@ -1,11 +1,16 @@
 """Auth endpoints: thin wrappers that parse, call a service and dump."""
 
-from flask import url_for
+from flask import Response, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 
 from app.api import Blueprint
+from app.audit.schemas import AuditPage
+from app.audit.service import list_own_events
+from app.auth.account import delete_account
+from app.auth.export import export_account
 from app.auth.schemas import (
+    AccountDeleteForm,
     LoginForm,
     PasswordChangeForm,
     ProfileUpdateForm,
@@ -13,14 +18,14 @@ from app.auth.schemas import (
     TokenOut,
 )
 from app.auth.service import (
-    authenticate,
     change_password,
     logout,
     refresh_tokens,
     register_user,
+    sign_in,
 )
-from app.auth.tokens import issue_token_pair
 from app.guards import optional_user
+from app.pagination import PageArgs
 from app.ratelimit import (
     failed_logins_per_account,
     failed_password_checks_per_account,
@@ -69,7 +74,7 @@ class Login(MethodView):
     @blp.alt_response(429, schema=ProblemSchema, description="Too many attempts.")
     def post(self, form):
         """Log in with email and password."""
-        return issue_token_pair(authenticate(**form))
+        return sign_in(**form)
 
 
 @blp.route("/me")
@@ -89,6 +94,17 @@ class Me(MethodView):
     def patch(self, form):
         """Change your name and/or profile image (the old image is deleted)."""
         return update_own_profile(user=current_user, **form)
+
+    # Account security: a personal access token must never delete the account (no scope).
+    @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
+    @failed_password_checks_per_account
+    @blp.arguments(AccountDeleteForm, location="body")
+    @blp.response(204)
+    @blp.alt_response(409, schema=ProblemSchema, description="Last active admin.")
+    @blp.alt_response(429, schema=ProblemSchema, description="Too many wrong passwords.")
+    def delete(self, form):
+        """Delete your account: its sessions, tokens and files (rows and bytes) are gone."""
+        delete_account(user=current_user, **form)
 
 
 @blp.route("/refresh")
@@ -125,3 +141,33 @@ class Password(MethodView):
     def post(self, form):
         """Set a new password; every token issued before it stops working."""
         change_password(user=current_user, **form)
+
+
+@blp.route("/me/audit")
+class MyAudit(MethodView):
+    """The signed-in user's own audit trail."""
+
+    @blp.signed_in()
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, AuditPage)
+    def get(self, args):
+        """List the events you took part in (as actor or subject), newest first."""
+        return list_own_events(user_id=current_user.id, **args)
+
+
+@blp.route("/me/export")
+class MyExport(MethodView):
+    """Everything the service holds about the signed-in user, as one download."""
+
+    # Account security: a personal access token must never export the account (no scope).
+    @blp.signed_in()
+    @blp.response(200, content_type="application/zip", description=(
+        "A ZIP streamed as it is written: account.json (the user, files, audit events) "
+        "and files/ with the bytes of every file you own."),
+        headers={"Content-Disposition": {"schema": {"type": "string"}}})
+    def get(self):
+        """Download your data: account.json and your files, as a ZIP."""
+        export = export_account(user=current_user)
+        return Response(export.chunks, mimetype="application/zip", headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Cache-Control": "no-store"})

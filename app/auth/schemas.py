@@ -52,6 +52,13 @@ class PasswordChangeForm(Schema):
     new_password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
 
 
+class AccountDeleteForm(Schema):
+    """The current password, as proof that the account holder deletes the account."""
+
+    current_password = fields.String(required=True, load_only=True,
+                                     validate=validate.Length(min=1, max=1024))
+
+
 class TokenOut(Schema):
     """The token body returned by login and refresh."""
 

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from app.audit import record_event
 from app.auth import revocation
 from app.auth.tokens import issue_token_pair
 from app.exceptions import AccountInactive, Forbidden, InvalidCredentials, Unauthorized
@@ -40,15 +41,35 @@ def authenticate(*, email: str, password: str) -> User:
     An unknown email spends the same bcrypt work as a wrong password, and an inactive
     account is only revealed to someone who knows its password.
     """
-    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    email = normalize_email(email)
+    user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         burn_password_check(password)
+        _record_failed_login(email=email, user=None, reason="unknown_email")
         raise InvalidCredentials()
     if not verify_password(user.password, password):
+        _record_failed_login(email=email, user=user, reason="wrong_password")
         raise InvalidCredentials()
     if not user.is_active:
+        _record_failed_login(email=email, user=user, reason="inactive")
         raise AccountInactive()
     return user
+
+
+def sign_in(*, email: str, password: str) -> dict:
+    """Check the credentials, record the login and return a new token pair."""
+    user = authenticate(email=email, password=password)
+    record_event("auth.login", actor_id=user.id, subject_id=user.id)
+    db.session.commit()
+    return issue_token_pair(user)
+
+
+def _record_failed_login(*, email: str, user: User | None, reason: str) -> None:
+    # Committed on its own: the request fails, and its rollback must not take this along.
+    record_event("auth.login_failed", actor_id=None,
+                 subject_id=user.id if user else None,
+                 details={"email": email, "reason": reason})
+    db.session.commit()
 
 
 def refresh_tokens(*, user: User, refresh_token: dict) -> dict:
@@ -67,6 +88,8 @@ def refresh_tokens(*, user: User, refresh_token: dict) -> dict:
 def logout(*, access_token: dict) -> None:
     """Revoke the access token and the refresh token it was issued with."""
     revocation.revoke(access_token["jti"], _expires_at(access_token))
+    user_id = int(access_token["sub"])
+    record_event("auth.logout", actor_id=user_id, subject_id=user_id)
     refresh_jti = access_token.get("rjti")
     if refresh_jti:
         # Both were issued together, so the refresh token expires a known time after iat.
@@ -83,6 +106,7 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     # An SQL increment, so two concurrent changes both invalidate what came before.
     user.token_version = User.token_version + 1
     user.updated_by = user.id
+    record_event("auth.password_changed", actor_id=user.id, subject_id=user.id)
     db.session.commit()
 
 

@@ -194,3 +194,31 @@ def remove_file(file_id: int) -> None:
     except Exception:
         # The row is gone, so nobody can reach these bytes; gc removes them later.
         log.exception("could not remove the bytes of deleted file %s", key)
+
+
+def owned_files(owner_id: int) -> list[File]:
+    """Every file row `owner_id` owns, oldest first (for the account export)."""
+    return list(db.session.scalars(
+        select(File).where(File.owner_id == owner_id).order_by(File.id)))
+
+
+def delete_rows_owned_by(owner_id: int) -> list[str]:
+    """Delete the rows of every file `owner_id` owns, in the caller's transaction.
+
+    Returns their storage keys: the caller removes the bytes with `remove_blobs` once it
+    has committed. Bytes a crash leaves behind have no row, so `flask files gc` takes them.
+    """
+    keys = list(db.session.scalars(select(File.path).where(File.owner_id == owner_id)))
+    # A profile image among them is cleared by its foreign key (ON DELETE SET NULL).
+    db.session.execute(delete(File).where(File.owner_id == owner_id))
+    return keys
+
+
+def remove_blobs(keys: list[str]) -> None:
+    """Delete the bytes of rows already deleted; what fails is left to `flask files gc`."""
+    storage = current_storage()
+    for key in keys:
+        try:
+            storage.delete(key)
+        except Exception:
+            log.exception("could not remove the bytes of deleted file %s", key)

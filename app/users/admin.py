@@ -1,4 +1,4 @@
-"""Admin workflows on accounts: listing, editing and deactivating, each change logged.
+"""Admin workflows on accounts: listing, editing and deactivating, each change audited.
 
 The one invariant here is that the service always keeps an active admin. It is checked
 under row locks on the active admins (SELECT ... FOR UPDATE on MySQL), so two admins
@@ -7,18 +7,15 @@ demoting each other at the same moment cannot both succeed.
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import or_, select
 
+from app.audit import record_event
 from app.exceptions import LastActiveAdmin, NotFound
 from app.extensions import db
 from app.pagination import keyset_page
 from app.transactions import transaction
 from app.users.models import Role, User
 
-# A child of the "app" logger, which app.request_id gives a handler and the request id.
-audit = logging.getLogger("app.audit")
 LIKE_ESCAPE = "\\"
 
 
@@ -50,27 +47,35 @@ def update_user(*, admin: User, user_id: int, name: str | None = None,
     """Change a user's name, role or activity as `admin`; updatedBy becomes the admin."""
     may_remove_admin = (role is not None and role != Role.ADMIN) or is_active is False
     with transaction():
-        # Lock the admins first and the target second, always in this order (no deadlock).
-        if may_remove_admin:
-            _take_sqlite_write_lock()
-        active_admins = _lock_active_admin_ids() if may_remove_admin else []
-        user = _lock_user(user_id)
-        loses_admin = user.is_admin and user.is_active and may_remove_admin
-        if loses_admin and active_admins == [user.id]:
-            raise LastActiveAdmin()
+        user = lock_user_for_change(user_id, may_remove_admin=may_remove_admin)
         changes = _apply(user, name=name, role=role, is_active=is_active)
         if changes:
             user.updated_by = admin.id
-    if not changes:
-        return user
-    audit.info("admin %s <%s> changed user %s <%s>: %s",
-               admin.id, admin.email, user.id, user.email, changes)
+            record_event("admin.user_updated", actor_id=admin.id, subject_id=user.id,
+                         details={"changes": changes})
     return user
 
 
 def deactivate_user(*, admin: User, user_id: int) -> None:
     """Soft-delete: deactivate the account and refuse its tokens; its data is kept."""
     update_user(admin=admin, user_id=user_id, is_active=False)
+
+
+def lock_user_for_change(user_id: int, *, may_remove_admin: bool) -> User:
+    """Lock user `user_id` in the caller's transaction and return it.
+
+    When the change may take an active admin away (demotion, deactivation, deletion), the
+    active admins are locked first and LastActiveAdmin is raised if this is the only one.
+    """
+    # Lock the admins first and the target second, always in this order (no deadlock).
+    if may_remove_admin:
+        _take_sqlite_write_lock()
+    active_admins = _lock_active_admin_ids() if may_remove_admin else []
+    user = _lock_user(user_id)
+    loses_admin = user.is_admin and user.is_active and may_remove_admin
+    if loses_admin and active_admins == [user.id]:
+        raise LastActiveAdmin()
+    return user
 
 
 def _take_sqlite_write_lock() -> None:

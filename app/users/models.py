@@ -33,6 +33,8 @@ class User(db.Model):
     __table_args__ = (
         Index("ix_users_role_id", "role", "id"),
         Index("ix_users_isActive_id", "isActive", "id"),
+        # Ids of deleted accounts are never reused (SQLite would; migration 0006).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -55,10 +57,10 @@ class User(db.Model):
         nullable=True,
     )
     created_by: Mapped[int | None] = mapped_column(
-        "createdBy", ForeignKey("users.id"), nullable=True
+        "createdBy", ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     updated_by: Mapped[int | None] = mapped_column(
-        "updatedBy", ForeignKey("users.id"), nullable=True
+        "updatedBy", ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     # Bumped on password change: every token carrying an older version is refused.
     token_version: Mapped[int] = mapped_column(

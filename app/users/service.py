@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
+from app.audit import record_event
 from app.exceptions import EmailTaken, NotFound
 from app.extensions import db
 from app.files.service import discard_blob
@@ -53,6 +54,9 @@ def create_user(*, name: str, email: str, password: str, role: Role = Role.USER,
             user.created_by = user.updated_by = author_id
             if stored is not None:
                 stored.owner_id = user.id
+            if created_by is not None:
+                record_event("admin.user_created", actor_id=created_by.id,
+                             subject_id=user.id, details={"role": role.value})
     except IntegrityError:
         if email_taken(email):
             raise EmailTaken() from None

@@ -34,7 +34,7 @@ MAX_NEXT_LENGTH = 2048
 # The sign-in endpoint needs no session yet, so no cookie CSRF double submit protects it.
 LOGIN_ENDPOINT = "auth.Login"
 # Endpoints whose success ends the browser's session.
-SESSION_END_ENDPOINTS = frozenset({"auth.Logout", "auth.Password"})
+SESSION_END_ENDPOINTS = frozenset({"auth.Logout", "auth.Password", "web.DeleteAccountForm"})
 # Plainer page titles than the HTTP reason phrase, where one helps a person.
 HTML_TITLES = {422: "Please check the form", 409: "Already taken"}
 # Headers of the API answer that still matter to a browser on the HTML page.

@@ -21,6 +21,7 @@ NOTICES = {
     "registered": "Your account was created. Sign in to continue.",
     "signed_out": "You are signed out.",
     "uploaded": "Your file was uploaded.",
+    "account_deleted": "Your account and your files were deleted.",
 }
 HTML = {"text/html": {"schema": {"type": "string"}}}
 PAGE_DOC = {"200": {"description": "The page.", "content": HTML}}

@@ -1,0 +1,109 @@
+"""Recording security events, listing them, and purging the old ones.
+
+An event is a row added to the caller's transaction: it is committed with the change it
+records, and a change that is rolled back leaves no event. The matching `app.audit` log
+line is written when that transaction commits, so the log and the table always agree.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import delete, event, or_, select
+from sqlalchemy.orm import Session, SessionTransaction
+
+from app.audit.models import MAX_IP_LENGTH, AuditEvent
+from app.extensions import db
+from app.pagination import keyset_page
+from app.request_id import current_request_id
+from app.transactions import transaction
+
+# A child of the "app" logger, which app.request_id gives a handler and the request id.
+log = logging.getLogger("app.audit")
+ACTION_PATTERN = re.compile(r"^[a-z]+(?:_[a-z]+)*(?:\.[a-z]+(?:_[a-z]+)*)+$")
+PENDING_LINES = "signet.audit.pending"
+
+
+def record_event(action: str, *, actor_id: int | None, subject_id: int | None = None,
+                 details: dict | None = None) -> None:
+    """Add an audit event to the current transaction; its log line follows the commit.
+
+    `details` must hold nothing secret (no password, token or code): it is stored and
+    logged as given.
+    """
+    if not ACTION_PATTERN.match(action):
+        raise ValueError(f"audit actions are dotted lower-case names, got {action!r}")
+    in_request = has_request_context()
+    entry = AuditEvent(
+        action=action, actor_id=actor_id, subject_id=subject_id,
+        ip=_client_ip() if in_request else None,
+        request_id=current_request_id() if in_request else None,
+        details=details or {},
+    )
+    db.session.add(entry)
+    db.session.info.setdefault(PENDING_LINES, []).append(_log_line(entry))
+
+
+def _client_ip() -> str | None:
+    # remote_addr is the client as ProxyFix saw it (TRUSTED_PROXY_COUNT); a forwarded
+    # value is client text, so it is bounded here and escaped in the log line.
+    return (request.remote_addr or "")[:MAX_IP_LENGTH] or None
+
+
+def _log_line(entry: AuditEvent) -> str:
+    # JSON with ensure_ascii escapes control characters (newlines, ESC, bidi overrides):
+    # names and emails inside details cannot forge or colour log lines.
+    details = json.dumps(entry.details, ensure_ascii=True, sort_keys=True, default=str)
+    return (f"{entry.action} actor={entry.actor_id} subject={entry.subject_id} "
+            f"ip={json.dumps(entry.ip)} details={details}")
+
+
+@event.listens_for(Session, "after_commit")
+def _write_committed_lines(session: Session) -> None:
+    for line in session.info.pop(PENDING_LINES, ()):
+        log.info("%s", line)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_rolled_back_lines(session: Session, ended: SessionTransaction) -> None:
+    # After a commit the list is already empty; after a rollback its events never happened.
+    if ended.parent is None:
+        session.info.pop(PENDING_LINES, None)
+
+
+def list_events(*, limit: int, cursor: int | None = None, action: str | None = None,
+                actor_id: int | None = None, subject_id: int | None = None) -> dict:
+    """Return one page of events, newest first, filtered by action, actor and subject."""
+    query = select(AuditEvent)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if subject_id is not None:
+        query = query.where(AuditEvent.subject_id == subject_id)
+    return keyset_page(query, AuditEvent.id, limit=limit, after=cursor)
+
+
+def events_about(user_id: int):
+    """The query of every event where `user_id` is the actor or the subject."""
+    return select(AuditEvent).where(
+        or_(AuditEvent.actor_id == user_id, AuditEvent.subject_id == user_id))
+
+
+def list_own_events(*, user_id: int, limit: int, cursor: int | None = None) -> dict:
+    """Return one page of the events a user took part in, newest first."""
+    return keyset_page(events_about(user_id), AuditEvent.id, limit=limit, after=cursor)
+
+
+def purge_expired_events(*, now: datetime | None = None) -> int:
+    """Delete events older than AUDIT_RETENTION_DAYS; return how many."""
+    days = current_app.config["AUDIT_RETENTION_DAYS"]
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    with transaction():
+        purged = db.session.execute(
+            delete(AuditEvent).where(AuditEvent.created_at < cutoff)).rowcount
+    return purged

@@ -1,0 +1,35 @@
+"""The "Delete my account" form of the profile page: HTML cannot send DELETE, so it posts here."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
+from app.auth.account import delete_account
+from app.auth.schemas import AccountDeleteForm
+from app.ratelimit import failed_password_checks_per_account
+from app.schemas import ProblemSchema
+from app.web.pages import HTML, blp
+
+
+@blp.route("/profile/delete")
+class DeleteAccountForm(MethodView):
+    """Delete your account from the profile page; app.web.forms then signs the browser out."""
+
+    # Account security: never with a personal access token (declare no scope for it).
+    @blp.signed_in(unauthorized=(
+        "Not signed in, the form's csrf_token does not match the session cookie, or a "
+        "wrong current password."))
+    @failed_password_checks_per_account
+    @blp.arguments(AccountDeleteForm, location="body")
+    @blp.response(204, description="Deleted (a JSON client, or a form without `next`).")
+    @blp.alt_response(303, description="A browser form with `next`: redirect there.",
+                      headers={"Location": {"schema": {"type": "string"}}})
+    @blp.alt_response(409, schema=ProblemSchema, description="Last active admin.")
+    @blp.alt_response(429, schema=ProblemSchema, description="Too many wrong passwords.")
+    @blp.doc(responses={"200": {
+        "description": "A browser form without `next`: the HTML result page.",
+        "content": HTML}})
+    def post(self, form):
+        """The same as DELETE /api/v1/auth/me, for an HTML form (cookie + CSRF)."""
+        delete_account(user=current_user, **form)
