@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -155,6 +156,34 @@ class Config:
     SECRET_KEY = env_str("SECRET_KEY")
     JWT_SECRET_KEY = env_str("JWT_SECRET_KEY")
 
+    # Mail (app/mail). Links in messages are built from PUBLIC_BASE_URL only, never from
+    # the request's Host header, which a client chooses.
+    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+    MAIL_BACKEND = env_str("MAIL_BACKEND", "file")
+    MAIL_FILE_DIR = env_str("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    MAIL_FROM = env_str("MAIL_FROM")
+    SMTP_HOST = env_str("SMTP_HOST")
+    SMTP_PORT = env_int("SMTP_PORT", 587)
+    SMTP_SECURITY = env_str("SMTP_SECURITY", "starttls")
+    SMTP_USERNAME = env_str("SMTP_USERNAME")
+    SMTP_PASSWORD = env_str("SMTP_PASSWORD")
+    # A CA bundle for a server whose certificate the system store does not know.
+    SMTP_CA_FILE = env_str("SMTP_CA_FILE")
+    SMTP_TIMEOUT = env_int("SMTP_TIMEOUT", 10)
+    # Each worker process runs one delivery thread; false leaves delivery to
+    # `flask mail send-pending` (cron) or to another instance.
+    MAIL_DELIVERY_THREAD = env_bool("MAIL_DELIVERY_THREAD", True)
+    MAIL_POLL_SECONDS = env_int("MAIL_POLL_SECONDS", 2)
+    MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 50)
+    # A claimed message is left alone by other workers this long; longer than a batch
+    # can take (MAIL_BATCH_SIZE x SMTP_TIMEOUT), so a slow sender is never overtaken.
+    MAIL_CLAIM_SECONDS = env_int("MAIL_CLAIM_SECONDS", 600)
+    MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 5)
+    MAIL_RETRY_MAX_SECONDS = env_int("MAIL_RETRY_MAX_SECONDS", 300)
+    # A message still undelivered this long after it was queued is flagged "failing"
+    # (reported by `flask mail status`, logged at WARNING) and still retried.
+    MAIL_FAILING_AFTER_SECONDS = env_int("MAIL_FAILING_AFTER_SECONDS", 3600)
+
     @classmethod
     def finalize(cls) -> dict:
         """Return the settings as a dict, filling development-only defaults."""
@@ -162,6 +191,7 @@ class Config:
         for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
             if not settings[name]:
                 settings[name] = development_secret(name)
+        check_mail_settings(settings)
         return settings
 
 
@@ -186,6 +216,9 @@ class ProductionConfig(Config):
     APP_ENV = "production"
     # Production is served over HTTPS: cookies holding tokens never travel in clear text.
     JWT_COOKIE_SECURE = env_bool("JWT_COOKIE_SECURE", True)
+    # No guessed default: a wrong base URL would put dead links in every message.
+    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL")
+    MAIL_BACKEND = env_str("MAIL_BACKEND", "smtp")
 
     @classmethod
     def finalize(cls) -> dict:
@@ -198,7 +231,44 @@ class ProductionConfig(Config):
                     "bytes in production (for example: python -c "
                     "'import secrets; print(secrets.token_urlsafe(48))')."
                 )
-        return {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        if not cls.PUBLIC_BASE_URL:
+            raise ConfigError(
+                "PUBLIC_BASE_URL must be set in production: the address users open the "
+                "service at, used for the links in mail (for example "
+                "PUBLIC_BASE_URL=https://signet.example.com)."
+            )
+        if cls.MAIL_BACKEND == "smtp" and not cls.SMTP_HOST:
+            raise ConfigError(
+                "SMTP_HOST must be set in production with MAIL_BACKEND=smtp: the mail "
+                "server that delivers Signet's messages (for example "
+                "SMTP_HOST=smtp.example.com, with SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD)."
+            )
+        settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        check_mail_settings(settings)
+        return settings
+
+
+MAIL_BACKENDS = ("file", "smtp")
+SMTP_SECURITIES = ("starttls", "ssl", "none")
+
+
+def check_mail_settings(settings: dict) -> None:
+    """Refuse mail settings that would fail at delivery time instead of at start-up."""
+    base = settings["PUBLIC_BASE_URL"] or ""
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment:
+        raise ConfigError(
+            "PUBLIC_BASE_URL must be an absolute http(s) URL without query or fragment, "
+            f"got {base!r} (for example PUBLIC_BASE_URL=https://signet.example.com)."
+        )
+    settings["PUBLIC_BASE_URL"] = base.rstrip("/")
+    if settings["MAIL_BACKEND"] not in MAIL_BACKENDS:
+        raise ConfigError(f"MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, "
+                          f"got {settings['MAIL_BACKEND']!r}.")
+    if settings["SMTP_SECURITY"] not in SMTP_SECURITIES:
+        raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITIES)}, "
+                          f"got {settings['SMTP_SECURITY']!r}.")
 
 
 CONFIGS = {

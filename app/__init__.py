@@ -19,6 +19,7 @@ from app.extensions import api, bcrypt, db, jwt, limiter, migrate
 from app.files.routes import blp as files_blp
 from app.files.service import register_sharing_rule
 from app.health import blp as health_blp
+from app.mail import init_mail
 from app.ratelimit import trust_proxies
 from app.request import SignetRequest
 from app.request_id import init_request_id
@@ -69,6 +70,7 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_storage(app)
     init_revocation_store(app)
+    init_mail(app)
 
 
 def connect_domains(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from app.auth.models import RevokedToken
 from app.files.models import File
+from app.mail.models import OutboxMessage
 from app.users.models import Role, User
 
-__all__ = ["File", "RevokedToken", "Role", "User"]
+__all__ = ["File", "OutboxMessage", "RevokedToken", "Role", "User"]

@@ -120,6 +120,11 @@ def app_config(database_url, upload_dir, storage_backend, s3_bucket, request) ->
         "BCRYPT_LOG_ROUNDS": 4,
         "RATELIMIT_ENABLED": False,
         "STORAGE_BACKEND": storage_backend,
+        # Tests deliver explicitly (deliver_due, `flask mail send-pending`); live servers
+        # run the delivery thread as production does.
+        "MAIL_DELIVERY_THREAD": False,
+        "MAIL_BACKEND": "file",
+        "MAIL_FILE_DIR": str(upload_dir.parent / "mail"),
     }
     if storage_backend == "s3":
         config.update(S3_SETTINGS, S3_BUCKET=s3_bucket,
@@ -268,6 +273,8 @@ def live_server(app_config):
             "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
             "UPLOAD_FOLDER": app_config["UPLOAD_FOLDER"],
             "RATELIMIT_ENABLED": "false",
+            "MAIL_BACKEND": app_config["MAIL_BACKEND"],
+            "MAIL_FILE_DIR": app_config["MAIL_FILE_DIR"],
         }
         server = LiveServer({**base, **(env or {})}, workers=workers).start()
         started.append(server)

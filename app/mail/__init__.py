@@ -1,0 +1,26 @@
+"""Outgoing mail: a transactional outbox delivered by the running service.
+
+Public API: `enqueue_message(to=..., template=..., context=...)` adds a rendered message
+to `db.session` (the caller's transaction commits it) and `public_url(endpoint, **values)`
+builds links from PUBLIC_BASE_URL. This package imports no domain package.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.mail.backends import build_backend
+from app.mail.compose import enqueue_message, public_url
+from app.mail.delivery import EXTENSION_KEY, deliver_due, outbox_status
+from app.mail.worker import ensure_delivery_thread
+
+__all__ = ["deliver_due", "enqueue_message", "init_mail", "outbox_status", "public_url"]
+
+
+def init_mail(app: Flask) -> None:
+    """Build the mail backend; start delivery lazily in the process that serves."""
+    app.extensions[EXTENSION_KEY] = build_backend(app.config)
+    if app.config["MAIL_DELIVERY_THREAD"]:
+        # Servers other than gunicorn (which starts it in post_worker_init) get the
+        # thread on their first request, in the process that handles it.
+        app.before_request(lambda: ensure_delivery_thread(app) and None)

@@ -1,0 +1,148 @@
+"""Where messages go: an SMTP server, or `.eml` files for development.
+
+Two backends behind one small interface, chosen by MAIL_BACKEND. A delivery pass opens one
+connection, sends each claimed message through it and closes it; an error raised by `send`
+concerns that message, and a `ConnectionLost` one means the rest of the batch cannot go
+either (they are retried later).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+from config import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+class ConnectionLost(Exception):
+    """The backend cannot take more messages on this connection."""
+
+
+class MailConnection(Protocol):
+    """One open delivery channel, used for one batch."""
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand `message` over; returns once the backend accepted it."""
+
+    def close(self) -> None:
+        """Release the channel (errors on the way out are ignored)."""
+
+
+class MailBackend(Protocol):
+    """A place messages are delivered to."""
+
+    def connect(self) -> MailConnection:
+        """Open a channel; raises ConnectionLost when the backend is unreachable."""
+
+
+class FileBackend:
+    """Each message as an `.eml` file in a directory; the file's path is logged."""
+
+    def __init__(self, directory: str) -> None:
+        self._directory = Path(directory)
+
+    def connect(self) -> FileBackend:
+        """Create the directory if needed; the backend is its own connection."""
+        try:
+            self._directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConnectionLost(f"cannot create MAIL_FILE_DIR: {error}") from error
+        return self
+
+    def send(self, message: EmailMessage) -> None:
+        """Write the message to a new file readable by its owner only."""
+        path = self._directory / f"{uuid.uuid4().hex}.eml"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(message.as_bytes())
+        # The path is the newcomer's way to the message; it holds no token itself.
+        log.info("mail %s written to %s", message["Message-ID"], path)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class SmtpBackend:
+    """An SMTP server through the standard library: STARTTLS, SSL or plain, optional login."""
+
+    def __init__(self, *, host: str, port: int, security: str, username: str | None,
+                 password: str | None, timeout: float, ca_file: str | None = None) -> None:
+        self._host, self._port, self._security = host, port, security
+        self._username, self._password = username, password
+        self._timeout, self._ca_file = timeout, ca_file
+
+    def connect(self) -> SmtpConnection:
+        """Connect, secure and log in; any failure is a ConnectionLost."""
+        context = ssl.create_default_context(cafile=self._ca_file)
+        client: smtplib.SMTP | None = None
+        try:
+            if self._security == "ssl":
+                client = smtplib.SMTP_SSL(self._host, self._port, timeout=self._timeout,
+                                          context=context)
+            else:
+                client = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+                if self._security == "starttls":
+                    client.starttls(context=context)
+            if self._username:
+                client.login(self._username, self._password or "")
+        except (OSError, smtplib.SMTPException) as error:
+            if client is not None:
+                _quietly_close(client)
+            # The class and the server's answer only: smtplib never echoes the password.
+            raise ConnectionLost(describe(error)) from error
+        return SmtpConnection(client)
+
+
+class SmtpConnection:
+    """An open, secured and authenticated SMTP session."""
+
+    def __init__(self, client: smtplib.SMTP) -> None:
+        self._client = client
+
+    def send(self, message: EmailMessage) -> None:
+        """Send one message; a dropped connection is a ConnectionLost."""
+        try:
+            self._client.send_message(message)
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            raise ConnectionLost(describe(error)) from error
+
+    def close(self) -> None:
+        """QUIT, ignoring a server that is already gone."""
+        _quietly_close(self._client)
+
+
+def _quietly_close(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
+
+
+def describe(error: BaseException) -> str:
+    """A short description of a delivery error for logs and `lastError` (no secrets)."""
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def build_backend(config: dict) -> MailBackend:
+    """Return the backend MAIL_BACKEND names, from the app's settings."""
+    name = config["MAIL_BACKEND"]
+    if name == "file":
+        return FileBackend(config["MAIL_FILE_DIR"])
+    if name == "smtp":
+        if not config.get("SMTP_HOST"):
+            raise ConfigError("MAIL_BACKEND=smtp needs SMTP_HOST (the mail server's name).")
+        return SmtpBackend(
+            host=config["SMTP_HOST"], port=config["SMTP_PORT"],
+            security=config["SMTP_SECURITY"], username=config.get("SMTP_USERNAME"),
+            password=config.get("SMTP_PASSWORD"), timeout=config["SMTP_TIMEOUT"],
+            ca_file=config.get("SMTP_CA_FILE"),
+        )
+    raise ConfigError(f"MAIL_BACKEND must be 'file' or 'smtp', got {name!r}.")

@@ -1,0 +1,31 @@
+"""`flask mail send-pending` and `flask mail status`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from app.mail.delivery import deliver_due, outbox_status
+
+mail_cli = AppGroup("mail", help="Deliver and inspect the mail outbox.")
+
+
+@mail_cli.command("send-pending")
+def send_pending() -> None:
+    """Deliver every message due now, once, and exit (cron, or after an outage)."""
+    report = deliver_due()
+    click.echo(f"Delivered {report.sent} message(s); {report.failed} failed and will be "
+               "retried.")
+    if report.failed:
+        raise SystemExit(1)
+
+
+@mail_cli.command("status")
+def status() -> None:
+    """Count pending, failing and sent messages; show the oldest unsent one's age."""
+    counts = outbox_status()
+    oldest = counts["oldest_unsent_seconds"]
+    click.echo(f"pending: {counts['pending']}")
+    click.echo(f"failing: {counts['failing']}")
+    click.echo(f"sent: {counts['sent']}")
+    click.echo("oldest unsent: " + ("none" if oldest is None else f"{oldest}s ago"))

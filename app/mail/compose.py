@@ -1,0 +1,94 @@
+"""Composing messages: Jinja templates to an outbox row, links from PUBLIC_BASE_URL.
+
+A message named `NAME` is two templates, `app/templates/mail/NAME.txt` and `NAME.html`,
+each extending its layout (`mail/base.txt`, `mail/base.html`). The subject is the
+`subject` block of the `.txt` template (one line; whitespace is collapsed). Both templates
+receive the caller's `context` plus `product` ("Signet") and `base_url`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from email.utils import make_msgid
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.mail.models import OutboxMessage
+
+PRODUCT_NAME = "Signet"
+SUBJECT_MAX = 255
+# A recipient is an address the service already validated (a user's email); this only
+# keeps header injection and oversized values out of the outbox.
+RECIPIENT_PATTERN = re.compile(r"^[^\s@<>,;\"]+@[^\s@<>,;\"]+$")
+# Set on a session that queued mail; its commit wakes this process's delivery thread.
+SESSION_FLAG = "signet.mail_queued"
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL for `endpoint`, rooted at PUBLIC_BASE_URL (never the request Host).
+
+    Values that are not route arguments become the query string, as with `url_for`.
+    Works outside a request too (the delivery thread, the CLI).
+    """
+    adapter = current_app.url_map.bind("localhost")
+    path = adapter.build(endpoint, values, force_external=False)
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def enqueue_message(*, to: str, template: str, context: dict) -> None:
+    """Render `template` for `to` and add it to the outbox in db.session (caller commits)."""
+    if len(to) > 255 or not RECIPIENT_PATTERN.match(to):
+        raise ValueError("mail recipient must be a single plain address")
+    subject, text_body, html_body = render_message(template, context)
+    db.session.add(OutboxMessage(
+        message_id=make_msgid(domain=_message_id_domain()),
+        recipient=to,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+    ))
+    db.session.info[SESSION_FLAG] = True
+
+
+def render_message(template: str, context: dict) -> tuple[str, str, str]:
+    """Return (subject, text, html) for the templates `mail/<template>.txt|.html`."""
+    env = current_app.jinja_env
+    values = {**context, "product": PRODUCT_NAME,
+              "base_url": current_app.config["PUBLIC_BASE_URL"].rstrip("/")}
+    text_template = env.get_template(f"mail/{template}.txt")
+    if "subject" not in text_template.blocks:
+        raise LookupError(f"mail/{template}.txt has no {{% block subject %}}")
+    subject_parts = text_template.blocks["subject"](text_template.new_context(values))
+    subject = " ".join("".join(subject_parts).split())[:SUBJECT_MAX]
+    text_body = text_template.render(values)
+    html_body = env.get_template(f"mail/{template}.html").render(values)
+    return subject, text_body, html_body
+
+
+def _message_id_domain() -> str:
+    return urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
+
+
+def on_mail_committed(callback: Callable[[], None]) -> None:
+    """Call `callback()` after each commit of a session that queued mail (this process)."""
+    _COMMIT_HOOKS.append(callback)
+
+
+_COMMIT_HOOKS: list[Callable[[], None]] = []
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(SESSION_FLAG, False):
+        for callback in _COMMIT_HOOKS:
+            callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(SESSION_FLAG, None)
