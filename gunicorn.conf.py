@@ -26,3 +26,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # (tests, benchmarks, a second instance) would fight over it. Opt in with a path of its own.
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or None
 control_socket_disable = control_socket is None
+
+
+def post_worker_init(worker):
+    """Start the mail delivery thread in each worker (never in the master: see app/mail)."""
+    from app.mail.worker import ensure_delivery_thread
+
+    app = worker.wsgi
+    if hasattr(app, "extensions") and "signet.mail.backend" in app.extensions:
+        ensure_delivery_thread(app)
