@@ -14,8 +14,10 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 # The app answers every request with X-Request-ID (app/request_id.py); printing it here
 # ties each access line to the app's own log lines for the same request.
+# The path is logged without its query string (%(U)s, not the request line %(r)s): links
+# in mail carry tokens in `?token=`, and no log line may hold one.
 access_log_format = (
-    '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s "%(a)s"'
+    '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s "%(a)s"'
 )
 errorlog = "-"
 # gunicorn's largest request line (the default is 4094): query parameters documented up to

@@ -13,6 +13,7 @@ import requests
 from tests.live_server import ROOT, free_port
 
 CONF = ROOT / "gunicorn.conf.py"
+SECRET = "Zq8-reset-token-never-logged"
 
 
 def load_conf(monkeypatch, **env) -> dict:
@@ -65,8 +66,17 @@ def test_access_log_lines_carry_the_request_id(app_config, tmp_path):
                 time.sleep(0.1)
         assert response is not None, "gunicorn did not answer"
         assert response.headers["X-Request-ID"] == "access-log-probe"
+        # Links in mail carry tokens in the query string: the access log must drop it.
+        with_token = requests.get(f"http://127.0.0.1:{port}/healthz?token={SECRET}&x=1",
+                                  timeout=5, headers={"X-Request-ID": "token-probe"})
+        assert with_token.status_code == 200
     finally:
         server.terminate()
         server.wait(timeout=10)
-    assert 'GET /healthz HTTP/1.1" 200' in log.read_text()
-    assert "rid=access-log-probe" in log.read_text()
+    text = log.read_text()
+    assert 'GET /healthz HTTP/1.1" 200' in text
+    assert "rid=access-log-probe" in text
+    token_line = next(line for line in text.splitlines() if "rid=token-probe" in line)
+    assert '"GET /healthz HTTP/1.1" 200' in token_line
+    assert SECRET not in text
+    assert "token=" not in text
