@@ -111,7 +111,15 @@ class SmtpConnection:
         """Send one message; a dropped connection is a ConnectionLost."""
         try:
             self._client.send_message(message)
-        except (smtplib.SMTPServerDisconnected, OSError) as error:
+        except smtplib.SMTPServerDisconnected as error:
+            raise ConnectionLost(describe(error)) from error
+        except smtplib.SMTPResponseException as error:
+            if error.smtp_code == 421:  # the server is closing the channel
+                raise ConnectionLost(describe(error)) from error
+            raise
+        except smtplib.SMTPException:
+            raise  # about this message only (SMTPException is an OSError: keep it apart)
+        except OSError as error:
             raise ConnectionLost(describe(error)) from error
 
     def close(self) -> None:

@@ -1,0 +1,46 @@
+"""Mail fixtures: a real SMTP server on loopback, an app that delivers to it."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.extensions import db as _db
+from tests.conftest import _truncate
+from tests.mail.smtp_server import SmtpServer
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    """A plain SMTP server on loopback; `.messages` is what it received."""
+    server = SmtpServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tls_smtp_server(tmp_path):
+    """An SMTP server that requires STARTTLS (self-signed certificate) and a login."""
+    server = SmtpServer(tmp_path, tls=True).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(app_config):
+    """Build an app with extra settings, in its own app context: `mail_app(**settings)`."""
+    contexts = []
+
+    def build(**settings):
+        application = create_app({**app_config, **settings})
+        context = application.app_context()
+        context.push()
+        contexts.append(context)
+        return application
+
+    yield build
+    for context in reversed(contexts):
+        _db.session.remove()
+        _truncate()
+        _db.engine.dispose()
+        context.pop()

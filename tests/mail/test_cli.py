@@ -1,0 +1,68 @@
+"""`flask mail send-pending` delivers what is due once; `flask mail status` reports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from app.db_types import utcnow
+from app.extensions import db
+from app.mail.models import MailStatus, OutboxMessage
+from tests.mail.helpers import queue, rows
+
+
+def test_send_pending_delivers_what_is_due_and_exits(mail_app, smtp_server):
+    application = mail_app(**smtp_server.settings())
+    queue(3)
+
+    result = application.test_cli_runner().invoke(args=["mail", "send-pending"])
+
+    assert result.exit_code == 0, result.output
+    assert "Delivered 3 message(s); 0 failed" in result.output
+    assert len(smtp_server.wait_for(3, 5)) == 3
+    assert {row.status for row in rows()} == {MailStatus.SENT}
+
+
+def test_send_pending_leaves_messages_not_yet_due(mail_app, smtp_server):
+    application = mail_app(**smtp_server.settings())
+    queue(2)
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == rows()[0].id)
+                       .values(next_attempt_at=utcnow() + timedelta(minutes=5)))
+    db.session.commit()
+
+    result = application.test_cli_runner().invoke(args=["mail", "send-pending"])
+
+    assert "Delivered 1 message(s)" in result.output
+    assert [row.status for row in rows()] == [MailStatus.PENDING, MailStatus.SENT]
+
+
+def test_send_pending_exits_non_zero_when_delivery_fails(mail_app, smtp_server):
+    application = mail_app(**smtp_server.settings())
+    smtp_server.stop()
+    queue(1)
+
+    result = application.test_cli_runner().invoke(args=["mail", "send-pending"])
+
+    assert result.exit_code == 1
+    assert "Delivered 0 message(s); 1 failed and will be retried." in result.output
+
+
+def test_status_counts_pending_failing_and_sent(mail_app, smtp_server):
+    application = mail_app(**smtp_server.settings())
+    runner = application.test_cli_runner()
+    assert runner.invoke(args=["mail", "status"]).output.splitlines() == [
+        "pending: 0", "failing: 0", "sent: 0", "oldest unsent: none"]
+    queue(4)
+    runner.invoke(args=["mail", "send-pending"])
+    queue(2)
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == rows()[-1].id)
+                       .values(status=MailStatus.FAILING))
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.status != MailStatus.SENT)
+                       .values(created_at=utcnow() - timedelta(seconds=90)))
+    db.session.commit()
+
+    lines = runner.invoke(args=["mail", "status"]).output.splitlines()
+
+    assert lines[:3] == ["pending: 1", "failing: 1", "sent: 4"]
+    assert lines[3] in ("oldest unsent: 90s ago", "oldest unsent: 91s ago")

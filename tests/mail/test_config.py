@@ -1,0 +1,86 @@
+"""Mail settings: production refuses to start without what delivery needs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from config import ConfigError, ProductionConfig, load_config
+from tests.live_server import ROOT
+
+STRONG = "x" * 48
+
+
+@pytest.fixture
+def production(monkeypatch):
+    """ProductionConfig with strong secrets and complete mail settings; tests remove one."""
+    for name, value in {"SECRET_KEY": STRONG, "JWT_SECRET_KEY": STRONG,
+                        "PUBLIC_BASE_URL": "https://signet.example.com",
+                        "MAIL_BACKEND": "smtp", "SMTP_HOST": "smtp.example.com"}.items():
+        monkeypatch.setattr(ProductionConfig, name, value)
+    return monkeypatch
+
+
+def test_complete_production_settings_load(production):
+    settings = load_config("production")
+
+    assert settings["PUBLIC_BASE_URL"] == "https://signet.example.com"
+    assert settings["SMTP_PORT"] == 587
+    assert settings["SMTP_SECURITY"] == "starttls"
+
+
+def test_production_refuses_to_start_without_public_base_url(production):
+    production.setattr(ProductionConfig, "PUBLIC_BASE_URL", None)
+
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL must be set in production"):
+        load_config("production")
+
+
+def test_production_with_smtp_refuses_to_start_without_smtp_host(production):
+    production.setattr(ProductionConfig, "SMTP_HOST", None)
+
+    with pytest.raises(ConfigError, match="SMTP_HOST must be set in production"):
+        load_config("production")
+
+
+def test_production_with_the_file_backend_needs_no_smtp_host(production):
+    production.setattr(ProductionConfig, "SMTP_HOST", None)
+    production.setattr(ProductionConfig, "MAIL_BACKEND", "file")
+
+    assert load_config("production")["MAIL_BACKEND"] == "file"
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("PUBLIC_BASE_URL", "signet.example.com", "absolute http"),
+    ("PUBLIC_BASE_URL", "https://signet.example.com/?a=1", "without query"),
+    ("PUBLIC_BASE_URL", "ftp://signet.example.com", "absolute http"),
+    ("MAIL_BACKEND", "sendmail", "MAIL_BACKEND must be one of"),
+    ("SMTP_SECURITY", "tls", "SMTP_SECURITY must be one of"),
+])
+def test_malformed_mail_settings_are_refused(production, name, value, message):
+    production.setattr(ProductionConfig, name, value)
+
+    with pytest.raises(ConfigError, match=message):
+        load_config("production")
+
+
+def test_outside_production_mail_goes_to_files_and_links_to_localhost(tmp_path):
+    # A fresh interpreter: the classes read the environment when config.py is imported.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MAIL_", "SMTP_", "PUBLIC_BASE_URL"))}
+    code = ("import json, config; s = config.load_config('development'); print(json.dumps("
+            "[s['MAIL_BACKEND'], s['MAIL_FILE_DIR'], s['PUBLIC_BASE_URL'], s['SMTP_PORT']]))")
+    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
+                            capture_output=True, text=True).stdout
+
+    backend, directory, base, port = json.loads(output)
+    if (ROOT / ".env").exists():
+        pytest.skip(".env in the checkout may change the defaults")
+    assert backend == "file"
+    assert directory == str(ROOT / "instance" / "mail")
+    assert base == "http://127.0.0.1:8000"
+    assert port == 587

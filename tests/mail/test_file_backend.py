@@ -1,0 +1,68 @@
+"""The file backend: each message an .eml file whose path is logged."""
+
+from __future__ import annotations
+
+import logging
+from email import message_from_bytes, policy
+from pathlib import Path
+
+from app.mail import deliver_due
+from app.mail.models import MailStatus
+from tests.mail.helpers import parts, queue, rows
+
+
+def test_each_message_is_written_as_an_eml_file_and_its_path_logged(app, db, caplog):
+    caplog.set_level(logging.INFO, logger="app.mail")
+    [link] = queue(1, marker="file-backend-secret")
+
+    report = deliver_due()
+
+    assert report.sent == 1
+    [path] = list(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))
+    assert path.stat().st_mode & 0o077 == 0  # the file holds a live link: owner only
+    message = message_from_bytes(path.read_bytes(), policy=policy.default)
+    [row] = rows()
+    assert message["To"] == "ada@example.com"
+    assert message["Subject"] == "Test message from Signet"
+    assert message["From"] == "Signet <no-reply@127.0.0.1>"
+    assert message["Message-ID"] == row.message_id
+    text, html = parts(message)
+    assert link in text
+    assert f'href="{link}"' in html
+    assert str(path) in caplog.text
+    assert row.message_id in caplog.text
+    assert "file-backend-secret" not in caplog.text
+
+
+def test_a_delivered_message_keeps_no_body(app, db):
+    queue(2)
+
+    deliver_due()
+
+    for row in rows():
+        assert row.status == MailStatus.SENT
+        assert row.text_body is None and row.html_body is None
+        assert row.sent_at is not None and row.attempts == 1
+        assert row.claimed_until is None and row.claimed_by is None
+
+
+def test_nothing_due_sends_nothing(app, db):
+    assert deliver_due().sent == 0
+    assert not Path(app.config["MAIL_FILE_DIR"]).exists() or \
+        not list(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))
+
+
+def test_an_unwritable_directory_keeps_the_messages_for_later(app_config, mail_app, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the mail folder should be")
+    mail_app(MAIL_FILE_DIR=str(blocker / "mail"))
+    queue(2)
+
+    report = deliver_due()
+
+    assert report.sent == 0 and report.failed == 2
+    for row in rows():
+        assert row.status == MailStatus.PENDING
+        assert row.attempts == 1
+        assert row.text_body is not None
+        assert row.last_error.startswith("unreachable: ")
