@@ -263,12 +263,12 @@ def auth_headers(app):
 
 @pytest.fixture
 def live_server(app_config):
-    """Start gunicorn on the test database: `live_server(workers=4, env={...})`."""
+    """Start gunicorn on the test database: `live_server(workers=4, env={...}, output=path)`."""
     from tests.live_server import LiveServer
 
     started: list[LiveServer] = []
 
-    def start(*, workers: int = 4, env: dict | None = None) -> LiveServer:
+    def start(*, workers: int = 4, env: dict | None = None, output=None) -> LiveServer:
         base = {
             "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
             "UPLOAD_FOLDER": app_config["UPLOAD_FOLDER"],
@@ -276,7 +276,7 @@ def live_server(app_config):
             "MAIL_BACKEND": app_config["MAIL_BACKEND"],
             "MAIL_FILE_DIR": app_config["MAIL_FILE_DIR"],
         }
-        server = LiveServer({**base, **(env or {})}, workers=workers).start()
+        server = LiveServer({**base, **(env or {})}, workers=workers, output=output).start()
         started.append(server)
         return server
 

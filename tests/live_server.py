@@ -25,20 +25,25 @@ def free_port() -> int:
 class LiveServer:
     """gunicorn serving `wsgi:app` on a free port with the given environment."""
 
-    def __init__(self, env: dict[str, str], workers: int = 4):
+    def __init__(self, env: dict[str, str], workers: int = 4, output: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "APP_ENV": "testing", "PORT": str(self.port),
                     "WEB_CONCURRENCY": str(workers), "GUNICORN_ACCESSLOG": "",
                     "BCRYPT_LOG_ROUNDS": "4", **env}
         self.process: subprocess.Popen | None = None
+        # gunicorn's stdout and stderr (the app's log lines) go here when given.
+        self.output = output
 
     def start(self, timeout: float = 20.0) -> LiveServer:
         """Start gunicorn and wait until /healthz answers."""
+        sink = open(self.output, "ab") if self.output else None  # noqa: SIM115
         self.process = subprocess.Popen(
             [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=self.env,
+            cwd=ROOT, env=self.env, stdout=sink, stderr=sink,
         )
+        if sink is not None:
+            sink.close()  # the child holds its own descriptor
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

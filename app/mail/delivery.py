@@ -27,6 +27,7 @@ rows that waited only because the server was unreachable are made due at once.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import uuid
@@ -184,7 +185,7 @@ def _record_sent(token: str, item: Claimed, report: DeliveryReport) -> None:
            html_body=None, attempts=item.attempts + 1, last_error=None)
     report.sent += 1
     report.message_ids.append(item.message_id)
-    log.info("mail %s delivered", item.message_id)
+    log.info("mail %s delivered by process %d", item.message_id, os.getpid())
 
 
 def _record_failure(token: str, item: Claimed, error: str, report: DeliveryReport) -> None:
