@@ -25,7 +25,9 @@ def queue(count: int = 1, *, to: str = "ada@example.com", marker: str = "tok") -
 
 def rows() -> list[OutboxMessage]:
     """Every outbox row, fresh from the database, oldest first."""
-    db.session.expire_all()
+    # End the read transaction: under MariaDB's REPEATABLE READ a second read in the same
+    # transaction would see the snapshot of the first, not the delivery threads' writes.
+    db.session.rollback()
     return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
 
 
