@@ -88,6 +88,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--db", choices=("sqlite", "mysql"), default="sqlite")
+    parser.add_argument("--log", type=Path, help="keep gunicorn's output in this file")
     args = parser.parse_args()
 
     with ExitStack() as stack:
@@ -107,7 +108,8 @@ def main() -> None:
         stack.callback(smtp.stop)
         server = LiveServer({"DATABASE_URL": url, "UPLOAD_FOLDER": str(tmp / "uploads"),
                              "RATELIMIT_ENABLED": "false", **smtp.environment()},
-                            workers=args.workers, output=tmp / "gunicorn.log").start()
+                            workers=args.workers,
+                            output=args.log or tmp / "gunicorn.log").start()
         stack.callback(server.stop)
 
         started = time.time()

@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.db_types import utcnow
 from app.extensions import db
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 EXTENSION_KEY = "signet.mail.backend"
 # lastError of a row that failed only because the backend was unreachable.
 UNREACHABLE_PREFIX = "unreachable: "
+SENT_WRITE_ATTEMPTS = 3
 
 
 @dataclass
@@ -103,6 +105,10 @@ def claim_due(limit: int) -> tuple[str, list[Claimed]]:
                   .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
     if db.engine.dialect.name in ("mysql", "mariadb"):
         candidates = candidates.with_for_update(skip_locked=True)
+        # READ COMMITTED: lock the rows claimed, not the gaps next to them, so requests
+        # queueing new mail never wait for a claim. (Settable only as a transaction starts.)
+        if not db.session().in_transaction():
+            db.session.connection(execution_options={"isolation_level": "READ COMMITTED"})
     try:
         ids = db.session.scalars(candidates).all()
         if ids:
@@ -181,8 +187,18 @@ def _deliver_batch(token: str, batch: list[Claimed], report: DeliveryReport,
 
 
 def _record_sent(token: str, item: Claimed, report: DeliveryReport) -> None:
-    _write(token, item.id, status=MailStatus.SENT, sent_at=utcnow(), text_body=None,
-           html_body=None, attempts=item.attempts + 1, last_error=None)
+    # The server has the message: failing to record that would send it again once the
+    # lease runs out, so a database hiccup here is worth a few retries.
+    for attempt in range(SENT_WRITE_ATTEMPTS):
+        try:
+            _write(token, item.id, status=MailStatus.SENT, sent_at=utcnow(), text_body=None,
+                   html_body=None, attempts=item.attempts + 1, last_error=None)
+            break
+        except SQLAlchemyError:
+            db.session.rollback()
+            if attempt == SENT_WRITE_ATTEMPTS - 1:
+                raise
+            time.sleep(1 + attempt)
     report.sent += 1
     report.message_ids.append(item.message_id)
     log.info("mail %s delivered by process %d", item.message_id, os.getpid())
