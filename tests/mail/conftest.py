@@ -21,7 +21,15 @@ def smtp_server(tmp_path):
 @pytest.fixture
 def tls_smtp_server(tmp_path):
     """An SMTP server that requires STARTTLS (self-signed certificate) and a login."""
-    server = SmtpServer(tmp_path, tls=True).start()
+    server = SmtpServer(tmp_path, security="starttls").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ssl_smtp_server(tmp_path):
+    """An SMTPS server (TLS from the first byte, self-signed certificate) with a login."""
+    server = SmtpServer(tmp_path, security="ssl").start()
     yield server
     server.stop()
 

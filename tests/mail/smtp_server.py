@@ -1,7 +1,8 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives.
 
-Plain, or STARTTLS with a login, using a self-signed certificate made on the spot. It can
-be stopped and started again on the same port: that is how the tests make an outage.
+Plain, or with a login over STARTTLS or over TLS from the first byte (SMTPS), using a
+self-signed certificate made on the spot. It can be stopped and started again on the same
+port: that is how the tests make an outage.
 """
 
 from __future__ import annotations
@@ -89,15 +90,16 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
 
 
 class SmtpServer:
-    """aiosmtpd on 127.0.0.1:<port>; `tls=True` requires STARTTLS and a login."""
+    """aiosmtpd on 127.0.0.1:<port>; `security` "starttls" or "ssl" also wants a login."""
 
-    def __init__(self, directory: Path, *, tls: bool = False) -> None:
+    def __init__(self, directory: Path, *, security: str = "none") -> None:
         self.port = free_port()
         self.collector = Collector()
-        self.tls = tls
+        self.security = security
+        self.tls = security != "none"
         self._controller: Controller | None = None
         self.cert_path: Path | None = None
-        if tls:
+        if self.tls:
             self.cert_path, key_path = self_signed_certificate(directory)
             self._tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             self._tls_context.load_cert_chain(self.cert_path, key_path)
@@ -105,10 +107,14 @@ class SmtpServer:
     def start(self) -> SmtpServer:
         """Listen (again) on the same port."""
         kwargs = {}
-        if self.tls:
+        if self.security == "starttls":
             kwargs = {"tls_context": self._tls_context, "require_starttls": True,
                       "authenticator": _authenticate, "auth_required": True,
                       "auth_require_tls": True}
+        elif self.security == "ssl":
+            # The whole session is TLS already: no STARTTLS to require before AUTH.
+            kwargs = {"ssl_context": self._tls_context, "authenticator": _authenticate,
+                      "auth_required": True, "auth_require_tls": False}
         self._controller = Controller(self.collector, hostname="127.0.0.1", port=self.port,
                                       ready_timeout=10, **kwargs)
         self._controller.start()
@@ -125,7 +131,7 @@ class SmtpServer:
         base = {"MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.port,
                 "SMTP_TIMEOUT": 5}
         if self.tls:
-            return {**base, "SMTP_SECURITY": "starttls", "SMTP_USERNAME": USERNAME,
+            return {**base, "SMTP_SECURITY": self.security, "SMTP_USERNAME": USERNAME,
                     "SMTP_PASSWORD": PASSWORD, "SMTP_CA_FILE": str(self.cert_path)}
         return {**base, "SMTP_SECURITY": "none"}
 

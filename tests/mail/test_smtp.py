@@ -15,11 +15,11 @@ from tests.mail.helpers import parts, queue, rows
 from tests.mail.smtp_server import PASSWORD, REFUSED
 
 
-@pytest.fixture(params=["plain", "starttls+login"])
+@pytest.fixture(params=["smtp_server", "tls_smtp_server", "ssl_smtp_server"],
+                ids=["plain", "starttls+login", "ssl+login"])
 def server(request):
-    """Each test runs against both servers."""
-    name = "smtp_server" if request.param == "plain" else "tls_smtp_server"
-    return request.getfixturevalue(name)
+    """Each test runs against every kind of server."""
+    return request.getfixturevalue(request.param)
 
 
 def test_messages_arrive_with_a_text_and_an_html_part(mail_app, server, caplog):
@@ -75,13 +75,23 @@ def test_a_wrong_password_keeps_the_message_and_never_records_the_password(
     assert "wrong-pass-Qe3" not in row.last_error + caplog.text
 
 
-def test_an_untrusted_certificate_is_refused(mail_app, tls_smtp_server):
-    mail_app(**{**tls_smtp_server.settings(), "SMTP_CA_FILE": None})
+@pytest.mark.parametrize("name", ["tls_smtp_server", "ssl_smtp_server"])
+def test_an_untrusted_certificate_is_refused(mail_app, request, name):
+    server = request.getfixturevalue(name)
+    mail_app(**{**server.settings(), "SMTP_CA_FILE": None})
+    queue(1)
+
+    assert deliver_due().failed == 1
+    assert server.messages == []
+    assert "CERTIFICATE_VERIFY_FAILED" in rows()[0].last_error
+
+
+def test_a_server_that_wants_starttls_refuses_a_plain_session(mail_app, tls_smtp_server):
+    mail_app(**{**tls_smtp_server.settings(), "SMTP_SECURITY": "none"})
     queue(1)
 
     assert deliver_due().failed == 1
     assert tls_smtp_server.messages == []
-    assert "CERTIFICATE_VERIFY_FAILED" in rows()[0].last_error
 
 
 def test_retries_back_off_exponentially_up_to_the_cap(mail_app, smtp_server):
