@@ -1,8 +1,11 @@
 """Outgoing mail: a transactional outbox delivered by the running service.
 
 Public API: `enqueue_message(to=..., template=..., context=...)` adds a rendered message
-to `db.session` (the caller's transaction commits it) and `public_url(endpoint, **values)`
-builds links from PUBLIC_BASE_URL. This package imports no domain package.
+to `db.session` (the caller's transaction commits it; a recipient that is not one plain
+address is a ValueError); `public_url(endpoint, **values)` builds links from
+PUBLIC_BASE_URL; `render_message(template, context)` renders without queueing (the same
+cost for a request that must not reveal whether it sent anything). This package imports
+no domain package.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from __future__ import annotations
 from flask import Flask
 
 from app.mail.backends import build_backend
-from app.mail.compose import enqueue_message, public_url
+from app.mail.compose import enqueue_message, public_url, render_message
 from app.mail.delivery import EXTENSION_KEY, deliver_due, outbox_status
 from app.mail.worker import ensure_delivery_thread
 
-__all__ = ["deliver_due", "enqueue_message", "init_mail", "outbox_status", "public_url"]
+__all__ = ["deliver_due", "enqueue_message", "init_mail", "outbox_status", "public_url",
+           "render_message"]
 
 
 def init_mail(app: Flask) -> None:

@@ -6,7 +6,7 @@ import pytest
 from jinja2 import TemplateNotFound
 from sqlalchemy import func, select
 
-from app.mail import enqueue_message, public_url
+from app.mail import enqueue_message, public_url, render_message
 from app.mail.models import MailStatus, OutboxMessage
 
 
@@ -81,3 +81,11 @@ def test_links_start_with_public_base_url(app_config, mail_app, base):
     mail_app(PUBLIC_BASE_URL=base)
 
     assert public_url("health.Health", token="a b") == base.rstrip("/") + "/healthz?token=a+b"
+
+
+def test_render_message_renders_without_queueing(app, db):
+    subject, text, html = render_message("test_message", {"name": "Ada", "link": None})
+
+    assert subject == "Test message from Signet"
+    assert text.startswith("Hello Ada,") and "<p>Hello Ada,</p>" in html
+    assert outbox_rows(db) == []

@@ -14,6 +14,9 @@ from app.mail.models import MailStatus, OutboxMessage
 from tests.mail.helpers import parts, queue, rows
 from tests.mail.smtp_server import PASSWORD, REFUSED
 
+# aiosmtpd counts only STARTTLS as TLS and warns about AUTH on SMTPS, which is TLS throughout.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
 
 @pytest.fixture(params=["smtp_server", "tls_smtp_server", "ssl_smtp_server"],
                 ids=["plain", "starttls+login", "ssl+login"])
