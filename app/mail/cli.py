@@ -1,11 +1,13 @@
-"""`flask mail send-pending` and `flask mail status`."""
+"""`flask mail send-pending`, `flask mail status` and `flask mail purge`."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import click
 from flask.cli import AppGroup
 
-from app.mail.delivery import deliver_due, outbox_status
+from app.mail.delivery import deliver_due, outbox_status, purge_sent
 
 mail_cli = AppGroup("mail", help="Deliver and inspect the mail outbox.")
 
@@ -29,3 +31,11 @@ def status() -> None:
     click.echo(f"failing: {counts['failing']}")
     click.echo(f"sent: {counts['sent']}")
     click.echo("oldest unsent: " + ("none" if oldest is None else f"{oldest}s ago"))
+
+
+@mail_cli.command("purge")
+@click.option("--days", type=click.IntRange(min=0), default=30, show_default=True,
+              help="Keep the traces of messages delivered within this many days.")
+def purge(days: int) -> None:
+    """Delete the rows of messages delivered more than --days ago (unsent ones never)."""
+    click.echo(f"Purged {purge_sent(older_than=timedelta(days=days))} delivered message(s).")

@@ -38,7 +38,7 @@ from email.utils import format_datetime, formataddr
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db_types import utcnow
@@ -263,6 +263,15 @@ def _resume_after_outage() -> None:
     if result.rowcount:
         log.info("mail backend reachable again: %d waiting messages made due",
                  result.rowcount)
+
+
+def purge_sent(*, older_than: timedelta) -> int:
+    """Delete the traces of messages delivered longer ago than `older_than`; return how many."""
+    result = db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.status == MailStatus.SENT,
+                                    OutboxMessage.sent_at < utcnow() - older_than))
+    db.session.commit()
+    return result.rowcount
 
 
 def outbox_status() -> dict:

@@ -66,3 +66,25 @@ def test_status_counts_pending_failing_and_sent(mail_app, smtp_server):
 
     assert lines[:3] == ["pending: 1", "failing: 1", "sent: 4"]
     assert lines[3] in ("oldest unsent: 90s ago", "oldest unsent: 91s ago")
+
+
+def test_purge_deletes_only_messages_delivered_long_ago(mail_app, smtp_server):
+    application = mail_app(**smtp_server.settings())
+    runner = application.test_cli_runner()
+    queue(3)
+    runner.invoke(args=["mail", "send-pending"])
+    queue(1)  # still pending, and old: never purged
+    old, recent = rows()[0].id, rows()[1].id
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == old)
+                       .values(sent_at=utcnow() - timedelta(days=31)))
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.status == MailStatus.PENDING)
+                       .values(created_at=utcnow() - timedelta(days=90)))
+    db.session.commit()
+
+    result = runner.invoke(args=["mail", "purge", "--days", "30"])
+
+    assert result.output == "Purged 1 delivered message(s).\n"
+    remaining = rows()
+    assert old not in [row.id for row in remaining]
+    assert recent in [row.id for row in remaining]
+    assert [row.status for row in remaining].count(MailStatus.PENDING) == 1
