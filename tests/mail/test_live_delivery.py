@@ -57,6 +57,22 @@ def test_three_workers_deliver_every_message_exactly_once(
     assert "live-secret" not in text
 
 
+def test_two_instances_on_one_database_deliver_every_message_exactly_once(
+        app, live_server, smtp_server, tmp_path):
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    env = {**smtp_server.environment(), "MAIL_BATCH_SIZE": "2", "MAIL_POLL_SECONDS": "1"}
+    for log in logs:
+        live_server(workers=2, output=log, env=env)
+    queue(60)
+
+    smtp_server.wait_for(60, timeout=60)
+    time.sleep(3)
+
+    ids = [m["Message-ID"] for m in smtp_server.messages]
+    assert len(ids) == 60 and len(set(ids)) == 60
+    assert sum(sum(delivered_by(log.read_text()).values()) for log in logs) == 60
+
+
 def test_after_an_outage_the_backlog_goes_out_once_without_a_restart(
         app, live_server, smtp_server, tmp_path):
     log = tmp_path / "gunicorn.log"
