@@ -139,9 +139,21 @@ def build_email(row: OutboxMessage) -> EmailMessage:
     email["To"] = row.recipient
     email["Date"] = format_datetime(row.created_at)
     email["Message-ID"] = row.message_id
-    email.set_content(row.text_body or "")
-    email.add_alternative(row.html_body or "", subtype="html")
+    email.set_content(row.text_body or "", cte=_transfer_encoding(row.text_body or ""))
+    email.add_alternative(row.html_body or "", subtype="html",
+                          cte=_transfer_encoding(row.html_body or ""))
     return email
+
+
+def _transfer_encoding(body: str) -> str | None:
+    """7bit when the body allows it, so a long link stays whole and readable in an .eml.
+
+    The library's own choice (None) would quote-print any line over 78 characters,
+    breaking links across lines; 7bit only needs ASCII and lines of at most 998 octets.
+    """
+    if body.isascii() and all(len(line) <= 998 for line in body.splitlines()):
+        return "7bit"
+    return None
 
 
 def mail_from() -> str:

@@ -6,7 +6,7 @@ import logging
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from app.mail import deliver_due
+from app.mail import deliver_due, enqueue_message, public_url
 from app.mail.models import MailStatus
 from tests.mail.helpers import parts, queue, rows
 
@@ -32,6 +32,20 @@ def test_each_message_is_written_as_an_eml_file_and_its_path_logged(app, db, cap
     assert str(path) in caplog.text
     assert row.message_id in caplog.text
     assert "file-backend-secret" not in caplog.text
+
+
+def test_a_long_link_stays_whole_in_the_file(app, db):
+    link = public_url("health.Health", token="x" * 120)
+    enqueue_message(to="ada@example.com", template="test_message",
+                    context={"name": "Ada", "link": link})
+    db.session.commit()
+
+    deliver_due()
+
+    [path] = list(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))
+    raw = path.read_text()
+    assert f"Open: {link}\n" in raw  # a newcomer copies it from a text editor
+    assert f'<a href="{link}">' in raw
 
 
 def test_a_delivered_message_keeps_no_body(app, db):
@@ -66,3 +80,16 @@ def test_an_unwritable_directory_keeps_the_messages_for_later(app_config, mail_a
         assert row.attempts == 1
         assert row.text_body is not None
         assert row.last_error.startswith("unreachable: ")
+
+
+def test_a_non_ascii_name_survives_both_parts(app, db):
+    enqueue_message(to="jose@example.com", template="test_message",
+                    context={"name": "José Ñúñez", "link": None})
+    db.session.commit()
+
+    deliver_due()
+
+    [path] = list(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))
+    text, html = parts(message_from_bytes(path.read_bytes(), policy=policy.default))
+    assert "Hello José Ñúñez," in text
+    assert "<p>Hello José Ñúñez,</p>" in html
