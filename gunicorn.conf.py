@@ -34,6 +34,4 @@ def post_worker_init(worker):
     """Start the mail delivery thread in each worker (never in the master: see app/mail)."""
     from app.mail.worker import ensure_delivery_thread
 
-    app = worker.wsgi
-    if hasattr(app, "extensions") and "signet.mail.backend" in app.extensions:
-        ensure_delivery_thread(app)
+    ensure_delivery_thread(worker.wsgi)  # the Flask app of wsgi:app, loaded in this worker

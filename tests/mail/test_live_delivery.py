@@ -16,6 +16,7 @@ from app.mail.models import MailStatus
 from tests.mail.helpers import queue, rows
 
 OUTAGE_SECONDS = float(os.environ.get("SIGNET_MAIL_OUTAGE_SECONDS", "30"))
+STARTED = re.compile(r"mail delivery thread started in process (\d+)")
 DELIVERED = re.compile(r"mail (<[^>]+>) delivered by process (\d+)")
 
 
@@ -98,6 +99,18 @@ def test_after_an_outage_the_backlog_goes_out_once_without_a_restart(
     assert len(ids) == 22 and len(set(ids)) == 22
     assert {row.status for row in rows()} == {MailStatus.SENT}
     assert server.process.poll() is None
+
+
+def test_every_worker_starts_its_thread_before_any_request(live_server, tmp_path):
+    log = tmp_path / "gunicorn.log"
+    server = live_server(workers=3, output=log)  # one /healthz request, from start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(STARTED.findall(log.read_text())) < 3:
+        time.sleep(0.2)
+
+    pids = set(STARTED.findall(log.read_text()))
+    assert len(pids) == 3
+    assert str(server.process.pid) not in pids
 
 
 def test_a_message_committed_by_the_service_leaves_within_ten_seconds(
