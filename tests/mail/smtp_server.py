@@ -7,6 +7,7 @@ port: that is how the tests make an outage.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import ipaddress
 import ssl
@@ -34,7 +35,8 @@ REFUSED = "refused@example.com"
 class Collector:
     """aiosmtpd handler: accepts every message and keeps it, parsed."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay  # seconds before accepting each message (a slow server)
         self.messages: list[EmailMessage] = []
         self.received_at: list[float] = []
         self._lock = threading.Lock()
@@ -46,6 +48,8 @@ class Collector:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append(message)
@@ -92,9 +96,9 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
 class SmtpServer:
     """aiosmtpd on 127.0.0.1:<port>; `security` "starttls" or "ssl" also wants a login."""
 
-    def __init__(self, directory: Path, *, security: str = "none") -> None:
+    def __init__(self, directory: Path, *, security: str = "none", delay: float = 0.0) -> None:
         self.port = free_port()
-        self.collector = Collector()
+        self.collector = Collector(delay)
         self.security = security
         self.tls = security != "none"
         self._controller: Controller | None = None

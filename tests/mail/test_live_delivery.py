@@ -14,6 +14,7 @@ from collections import Counter
 
 from app.mail.models import MailStatus
 from tests.mail.helpers import queue, rows
+from tests.mail.smtp_server import SmtpServer
 
 OUTAGE_SECONDS = float(os.environ.get("SIGNET_MAIL_OUTAGE_SECONDS", "30"))
 STARTED = re.compile(r"mail delivery thread started in process (\d+)")
@@ -99,6 +100,24 @@ def test_after_an_outage_the_backlog_goes_out_once_without_a_restart(
     assert len(ids) == 22 and len(set(ids)) == 22
     assert {row.status for row in rows()} == {MailStatus.SENT}
     assert server.process.poll() is None
+
+
+def test_a_stopping_worker_gives_back_what_it_claimed(app, live_server, tmp_path):
+    slow = SmtpServer(tmp_path, delay=0.5).start()
+    try:
+        server = live_server(workers=1, env={**slow.environment(), "MAIL_BATCH_SIZE": "50"})
+        queue(30)
+        slow.wait_for(2, timeout=15)
+        server.stop()  # SIGTERM, mid-batch
+        received = len(slow.messages)
+    finally:
+        slow.stop()
+
+    current = rows()
+    assert 0 < received < 30
+    assert sum(row.status == MailStatus.SENT for row in current) == received
+    # The unsent rest is free for the next worker at once, not after MAIL_CLAIM_SECONDS.
+    assert all(row.claimed_by is None and row.claimed_until is None for row in current)
 
 
 def test_every_worker_starts_its_thread_before_any_request(live_server, tmp_path):
