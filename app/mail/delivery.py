@@ -52,6 +52,7 @@ EXTENSION_KEY = "signet.mail.backend"
 # lastError of a row that failed only because the backend was unreachable.
 UNREACHABLE_PREFIX = "unreachable: "
 SENT_WRITE_ATTEMPTS = 3
+ERROR_MAX = 500  # the width of `lastError`; MariaDB refuses a longer value outright
 
 
 @dataclass
@@ -228,7 +229,7 @@ def _record_failure(token: str, item: Claimed, error: str, report: DeliveryRepor
             log.warning("mail %s is failing: undelivered since %s", item.message_id,
                         item.created_at.isoformat())
         status = MailStatus.FAILING
-    _write(token, item.id, status=status, attempts=attempts, last_error=error,
+    _write(token, item.id, status=status, attempts=attempts, last_error=error[:ERROR_MAX],
            next_attempt_at=now + timedelta(seconds=delay))
     report.failed += 1
     log.warning("mail %s not delivered (attempt %d), retry in %ds: %s",

@@ -9,8 +9,8 @@ from sqlalchemy import update
 
 from app.db_types import utcnow
 from app.extensions import db
-from app.mail import deliver_due
-from app.mail.delivery import claim_due
+from app.mail import deliver_due, delivery
+from app.mail.delivery import DeliveryReport, claim_due
 from app.mail.models import MailStatus, OutboxMessage
 from tests.mail.helpers import queue, rows
 
@@ -45,7 +45,6 @@ def test_an_expired_lease_is_claimed_again_and_the_stale_holder_records_nothing(
     assert deliver_due().sent == 1  # the lease ran out: another deliverer takes it
 
     # The first holder finishing late cannot turn the row back.
-    from app.mail import delivery
     delivery._write(_stale_token, stale.id, status=MailStatus.PENDING, attempts=99)
     [row] = rows()
     assert row.status == MailStatus.SENT and row.attempts == 1
@@ -78,3 +77,14 @@ def test_concurrent_deliverers_send_each_message_exactly_once(app, mail_app, smt
     ids = [m["Message-ID"] for m in received]
     assert len(ids) == 60 and len(set(ids)) == 60
     assert {row.status for row in rows()} == {MailStatus.SENT}
+
+
+def test_a_long_error_is_cut_to_fit_last_error(app):
+    queue(1)
+    token, [item] = claim_due(10)
+
+    delivery._record_failure(token, item, "unreachable: " + "x" * 2000, DeliveryReport())
+
+    [row] = rows()
+    assert len(row.last_error) == 500 and row.last_error.startswith("unreachable: x")
+    assert row.attempts == 1 and row.claimed_by is None
