@@ -23,6 +23,7 @@ from app.mail.delivery import deliver_due
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "signet.mail.thread"
+MAX_FAILURE_WAIT_SECONDS = 60
 _lock = threading.Lock()
 _running: weakref.WeakSet[DeliveryThread] = weakref.WeakSet()
 
@@ -60,16 +61,25 @@ class DeliveryThread:
 
     def _run(self) -> None:
         interval = self.app.config["MAIL_POLL_SECONDS"]
+        failures = 0
         while not self._stop.is_set():
             self._wake.clear()
+            wait = interval
             try:
                 with self.app.app_context():
                     deliver_due(stop=self._stop)
-            # The database or the backend may be down for a while: log, wait, try again;
-            # the thread must outlive any outage.
-            except Exception:
-                log.exception("mail delivery pass failed; retrying in %ds", interval)
-            self._wake.wait(interval)
+                failures = 0
+            # The database may be down for a while: the thread must outlive any outage.
+            # It waits longer after each failed pass and logs the traceback only once.
+            except Exception as error:
+                failures += 1
+                wait = min(interval * 2 ** min(failures, 5), MAX_FAILURE_WAIT_SECONDS)
+                if failures == 1:
+                    log.exception("mail delivery pass failed; retrying in %ds", wait)
+                else:
+                    log.warning("mail delivery pass failed again (%s); retrying in %ds",
+                                type(error).__name__, wait)
+            self._wake.wait(wait)
 
 
 def ensure_delivery_thread(app: Flask) -> DeliveryThread | None:

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from app.extensions import db
 from app.mail.worker import EXTENSION_KEY, ensure_delivery_thread
 from tests.mail.helpers import queue, rows
 
@@ -65,3 +66,26 @@ def test_a_stopped_thread_ends(threaded_app):
     thread.stop()
 
     assert not thread.is_alive()
+
+
+def test_the_thread_outlives_a_database_it_cannot_use(mail_app, smtp_server, tmp_path,
+                                                      caplog):
+    application = mail_app(**smtp_server.settings(), MAIL_DELIVERY_THREAD=True,
+                           MAIL_POLL_SECONDS=1,
+                           SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'bare.db'}")
+    thread = ensure_delivery_thread(application)
+    try:
+        deadline = time.monotonic() + 15
+        while "pass failed again" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "pass failed again" in caplog.text  # no outbox table yet, twice
+        assert thread.is_alive()
+
+        db.create_all()  # the database is back
+        queue(1)  # the commit wakes the thread despite its longer wait
+
+        assert len(smtp_server.wait_for(1, timeout=10)) == 1
+        tracebacks = [r for r in caplog.records if r.name == "app.mail.worker" and r.exc_info]
+        assert len(tracebacks) == 1  # then one line per failed pass, not a traceback each
+    finally:
+        thread.stop()
