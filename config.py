@@ -79,7 +79,10 @@ class Config:
 
     APP_ENV = "development"
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'signet.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 280}
+    # hide_parameters: a failed statement's error (and so its logged traceback) names no
+    # values; an outbox row's values are mail bodies holding links with tokens.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 280,
+                                 "hide_parameters": True}
 
     UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(BASE_DIR / "uploads"))
     STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")

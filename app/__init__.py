@@ -52,7 +52,8 @@ def configure(app: Flask, overrides: dict) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         # Wait for a writer instead of failing at once when two workers write.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30},
+                                                   "hide_parameters": True}
     app.config["API_SPEC_OPTIONS"] = {
         "components": {"securitySchemes": {
             "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},

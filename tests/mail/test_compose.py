@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from jinja2 import TemplateNotFound
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.mail import enqueue_message, public_url, render_message
 from app.mail.models import MailStatus, OutboxMessage
@@ -89,3 +90,18 @@ def test_render_message_renders_without_queueing(app, db):
     assert subject == "Test message from Signet"
     assert text.startswith("Hello Ada,") and "<p>Hello Ada,</p>" in html
     assert outbox_rows(db) == []
+
+
+def test_a_failed_insert_names_no_body_in_its_error(app, db):
+    queue_one = {"to": "ada@example.com", "template": "test_message"}
+    enqueue_message(**queue_one, context={"name": "A", "link": "https://x.test/?token=first"})
+    db.session.commit()
+    taken = outbox_rows(db)[0].message_id
+    db.session.add(OutboxMessage(message_id=taken, recipient="ada@example.com", subject="s",
+                                 text_body="https://x.test/?token=leak-me", html_body=""))
+
+    with pytest.raises(IntegrityError) as caught:
+        db.session.commit()
+    db.session.rollback()
+
+    assert "leak-me" not in str(caught.value)  # it would reach the 500 handler's log
