@@ -1,8 +1,8 @@
 """Imports every model so that Alembic and `db.create_all` see the whole schema."""
 
-from app.auth.models import RevokedToken
+from app.auth.models import EmailToken, RevokedToken
 from app.files.models import File
 from app.mail.models import OutboxMessage
 from app.users.models import Role, User
 
-__all__ = ["File", "OutboxMessage", "RevokedToken", "Role", "User"]
+__all__ = ["EmailToken", "File", "OutboxMessage", "RevokedToken", "Role", "User"]

@@ -17,6 +17,7 @@ class UserOut(Schema):
     email = fields.String()
     is_active = fields.Boolean(data_key="isActive")
     role = fields.Enum(Role, by_value=True)
+    email_verified = fields.Boolean(data_key="emailVerified", dump_only=True)
     profile_image_id = fields.Integer(data_key="profileImageId", allow_none=True)
     profile_image_url = fields.Method("_profile_image_url", data_key="profileImageUrl",
                                       allow_none=True)
