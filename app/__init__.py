@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app import models  # noqa: F401 - every table must be known to Alembic
+from app.auth.email_routes import blp as email_blp
+from app.auth.email_routes import invitations_blp
 from app.auth.revocation import init_revocation_store
 from app.auth.routes import blp as auth_blp
 from app.auth.tokens import register_jwt_callbacks
@@ -81,7 +83,8 @@ def connect_domains(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every blueprint; smorest adds each to the OpenAPI document."""
-    for blueprint in (health_blp, auth_blp, users_blp, files_blp):
+    for blueprint in (health_blp, auth_blp, email_blp, users_blp, invitations_blp,
+                      files_blp):
         api.register_blueprint(blueprint)
     init_docs(app, api)
     init_web(app, api)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -9,12 +10,26 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.auth import revocation
+from app.auth.email_flows import (
+    notify_password_changed,
+    send_verification,
+    verification_enabled,
+)
 from app.auth.tokens import issue_token_pair
-from app.exceptions import AccountInactive, Forbidden, InvalidCredentials, Unauthorized
+from app.exceptions import (
+    AccountInactive,
+    EmailNotVerified,
+    Forbidden,
+    InvalidCredentials,
+    Unauthorized,
+)
 from app.extensions import db
 from app.users.models import Role, User
 from app.users.passwords import burn_password_check, hash_password, verify_password
 from app.users.service import create_user, normalize_email
+
+# Until app.audit lands, events go to its logger under the agreed action names; ids only.
+audit = logging.getLogger("app.audit")
 
 
 def register_user(*, name: str, email: str, password: str, role: Role | None = None,
@@ -31,6 +46,7 @@ def register_user(*, name: str, email: str, password: str, role: Role | None = N
     return create_user(
         name=name, email=email, password=password, role=role or Role.USER,
         profile_image=profile_image, created_by=caller, self_registered=caller is None,
+        before_commit=send_verification if verification_enabled() else None,
     )
 
 
@@ -48,6 +64,8 @@ def authenticate(*, email: str, password: str) -> User:
         raise InvalidCredentials()
     if not user.is_active:
         raise AccountInactive()
+    if current_app.config["EMAIL_VERIFICATION"] == "required" and not user.email_verified:
+        raise EmailNotVerified()
     return user
 
 
@@ -83,6 +101,8 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     # An SQL increment, so two concurrent changes both invalidate what came before.
     user.token_version = User.token_version + 1
     user.updated_by = user.id
+    notify_password_changed(user)
+    audit.info("auth.password_changed actor_id=%s subject_id=%s", user.id, user.id)
     db.session.commit()
 
 
