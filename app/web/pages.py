@@ -21,6 +21,11 @@ NOTICES = {
     "registered": "Your account was created. Sign in to continue.",
     "signed_out": "You are signed out.",
     "uploaded": "Your file was uploaded.",
+    "email_verified": "Your email address is verified.",
+    "password_reset": "Your password was changed. Sign in with the new one.",
+    "email_changed": "Your email address was changed. Sign in with the new one.",
+    "reset_sent": ("If an active account uses that address, a link to reset its password "
+                   "is on its way."),
 }
 HTML = {"text/html": {"schema": {"type": "string"}}}
 PAGE_DOC = {"200": {"description": "The page.", "content": HTML}}
