@@ -69,9 +69,16 @@ class Mailbox:
             return []
         files = sorted((p for p in self.directory.rglob("*.eml") if p not in self.seen),
                        key=lambda p: (p.stat().st_mtime_ns, p.name))
-        self.seen.update(files)
-        return [parse(email.message_from_bytes(p.read_bytes(), policy=policy.default))
-                for p in files]
+        complete = []
+        for path in files:
+            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            # A live server may be writing the file right now: a truncated message has no
+            # headers yet or misses its closing MIME boundary; read it on the next call.
+            if message["To"] and not message.defects and not any(
+                    part.defects for part in message.walk()):
+                self.seen.add(path)
+                complete.append(parse(message))
+        return complete
 
     def one(self, to: str | None = None) -> Mail:
         """Exactly one new message (to `to`, when given)."""
