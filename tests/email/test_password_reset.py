@@ -192,3 +192,13 @@ def test_a_garbage_reset_token_is_422_on_token(client, user, token):
                                                    "new_password": NEW_PASSWORD}), 422)
 
     assert set(body["errors"]) == {"token"}
+
+
+def test_deleting_a_user_deletes_their_tokens(client, user, mailbox):
+    reset_token(client, mailbox)
+    assert row_count("email_tokens") == 1
+
+    db.session.execute(sa.delete(User).where(User.id == user.id))
+    db.session.commit()
+
+    assert row_count("email_tokens") == 0
