@@ -27,6 +27,7 @@ from app.exceptions import (
 from app.extensions import db
 from app.mail import enqueue_message, public_url
 from app.mail.compose import render_message
+from app.transactions import transaction
 from app.users.models import Role, User
 from app.users.passwords import hash_password, verify_password
 from app.users.service import create_user, email_taken, normalize_email
@@ -135,17 +136,17 @@ def confirm_email_change(*, token: str) -> User:
     user, new_email, old_email = row.user, row.email, row.user.email
     if email_taken(new_email):
         raise EmailTaken()
-    consume_token(row)
-    user.email = new_email
-    user.email_verified_at = utcnow()
-    user.updated_by = user.id
-    _send(old_email, "notice_email_changed", user=user, new_email=new_email, pending=False)
-    audit.info("auth.email_changed actor_id=%s subject_id=%s", user.id, user.id)
     try:
-        db.session.commit()
+        with transaction():
+            consume_token(row)
+            user.email = new_email
+            user.email_verified_at = utcnow()
+            user.updated_by = user.id
+            _send(old_email, "notice_email_changed", user=user, new_email=new_email,
+                  pending=False)
+            audit.info("auth.email_changed actor_id=%s subject_id=%s", user.id, user.id)
     except IntegrityError:
         # Another account took the address between the check and the commit.
-        db.session.rollback()
         if email_taken(new_email):
             raise EmailTaken() from None
         raise
