@@ -97,3 +97,23 @@ def test_the_service_output_holds_no_token_link_or_password(app, live_server, ma
     for secret in [verify.token, reset.token, verify.link, reset.link, *secrets]:
         assert secret not in text
     assert "token=" not in text
+
+
+def test_two_accounts_confirming_one_new_address_at_once_one_wins(
+        app, client, live_server, users, auth_headers, mailbox):
+    accounts = [users.create(), users.create()]
+    for account in accounts:
+        assert client.post("/api/v1/auth/email/change", headers=auth_headers(account), json={
+            "new_email": "wanted@example.com", "current_password": DEFAULT_PASSWORD,
+        }).status_code == 202
+    tokens = [m.token for m in mailbox.new() if m.to == "wanted@example.com"]
+    assert len(tokens) == 2
+    server = live_server(workers=2)
+
+    statuses = race(f"{server.url}/api/v1/auth/email/change/confirm",
+                    [{"token": token} for token in tokens])
+
+    assert sorted(statuses) == [200, 409]
+    login = requests.post(f"{server.url}/api/v1/auth/login", timeout=10, json={
+        "email": "wanted@example.com", "password": DEFAULT_PASSWORD})
+    assert login.status_code == 200  # exactly one account holds the address
