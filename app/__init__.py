@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app import models  # noqa: F401 - every table must be known to Alembic
+from app.after_response import init_after_response
 from app.auth.email_routes import blp as email_blp
 from app.auth.email_routes import invitations_blp
 from app.auth.revocation import init_revocation_store
@@ -38,6 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure(app, overrides or {})
     init_request_id(app)
     trust_proxies(app)
+    init_after_response(app)
     init_extensions(app)
     connect_domains(app)
     register_blueprints(app)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.after_response import after_response
 from app.auth.email_tokens import consume_token, issue_token, live_token
 from app.auth.models import TokenPurpose
 from app.db_types import utcnow
@@ -69,20 +71,21 @@ def resend_verification(*, user: User) -> None:
 
 
 def request_password_reset(*, email: str) -> None:
-    """Mail a reset link if an active account uses `email`; the caller cannot tell.
+    """Mail a reset link if an active account uses `email`, after the answer has gone out.
 
-    An unknown or inactive address costs the same work in the service (a token drawn,
-    both parts of the message rendered) but nothing is written or sent: mailing strangers
-    would make this endpoint a spam relay. What remains different is one INSERT and its
-    commit, a few milliseconds that the per-address rate limit allows only a handful of
-    samples of.
+    The caller answers 202 at once, before the account is even looked up: the time of the
+    answer cannot tell whether the address has an account. The work that follows is also
+    alike for both (a token drawn, the message rendered); only a known address gets the
+    token row and the message, committed together.
     """
-    email = normalize_email(email)
+    after_response(partial(_send_reset_link, normalize_email(email)))
+
+
+def _send_reset_link(email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.is_active:
         _render_only("password_reset", user=None, link=_link(
             "web.reset_password", secrets.token_urlsafe(32)), expires_minutes=_minutes())
-        db.session.rollback()
         return
     token = issue_token(user=user, purpose=TokenPurpose.PASSWORD_RESET)
     _send(user.email, "password_reset", user=user, link=_link("web.reset_password", token),
