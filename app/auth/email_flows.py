@@ -47,7 +47,7 @@ def verification_enabled() -> bool:
 def send_verification(user: User) -> None:
     """Enqueue a verification message for `user` (the caller commits)."""
     token = issue_token(user=user, purpose=TokenPurpose.VERIFY_EMAIL)
-    _send(user.email, "verify_email", user=user, link=_link("web.verify_email", token),
+    _send(user.email, "verify_email", user=user, link=_link("web.VerifyEmailPage", token),
           expires_hours=_hours("EMAIL_TOKEN_EXPIRES"))
 
 
@@ -85,10 +85,10 @@ def _send_reset_link(email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.is_active:
         _render_only("password_reset", user=None, link=_link(
-            "web.reset_password", secrets.token_urlsafe(32)), expires_minutes=_minutes())
+            "web.ResetPasswordPage", secrets.token_urlsafe(32)), expires_minutes=_minutes())
         return
     token = issue_token(user=user, purpose=TokenPurpose.PASSWORD_RESET)
-    _send(user.email, "password_reset", user=user, link=_link("web.reset_password", token),
+    _send(user.email, "password_reset", user=user, link=_link("web.ResetPasswordPage", token),
           expires_minutes=_minutes())
     db.session.commit()
 
@@ -106,14 +106,14 @@ def reset_password(*, token: str, new_password: str) -> None:
     user.email_verified_at = user.email_verified_at or utcnow()
     user.updated_by = user.id
     if not invitation:
-        _send(user.email, "notice_password_reset", user=user, link=_link("web.forgot_password"))
+        _send(user.email, "notice_password_reset", user=user, link=_link("web.ForgotPasswordPage"))
     audit.info("auth.password_reset actor_id=%s subject_id=%s", user.id, user.id)
     db.session.commit()
 
 
 def notify_password_changed(user: User) -> None:
     """Enqueue the notice of a password change (the caller commits)."""
-    _send(user.email, "notice_password_changed", user=user, link=_link("web.forgot_password"))
+    _send(user.email, "notice_password_changed", user=user, link=_link("web.ForgotPasswordPage"))
 
 
 def request_email_change(*, user: User, new_email: str, current_password: str) -> None:
@@ -127,9 +127,9 @@ def request_email_change(*, user: User, new_email: str, current_password: str) -
         raise EmailTaken()
     token = issue_token(user=user, purpose=TokenPurpose.EMAIL_CHANGE, email=new_email)
     _send(new_email, "email_change_confirm", user=user, new_email=new_email,
-          link=_link("web.confirm_email", token), expires_hours=_hours("EMAIL_TOKEN_EXPIRES"))
+          link=_link("web.ConfirmEmailPage", token), expires_hours=_hours("EMAIL_TOKEN_EXPIRES"))
     _send(user.email, "notice_email_changed", user=user, new_email=new_email, pending=True,
-          link=_link("web.forgot_password"))
+          link=_link("web.ForgotPasswordPage"))
     db.session.commit()
 
 
@@ -161,7 +161,7 @@ def invite_user(*, admin: User, name: str, email: str, role: Role | None = None)
     def send_invitation(user: User) -> None:
         token = issue_token(user=user, purpose=TokenPurpose.INVITATION)
         _send(user.email, "invitation", user=user, inviter=admin.name,
-              link=_link("web.reset_password", token),
+              link=_link("web.ResetPasswordPage", token),
               expires_days=max(1, int(current_app.config["INVITATION_EXPIRES"]) // 86400))
         audit.info("admin.user_invited actor_id=%s subject_id=%s", admin.id, user.id)
 

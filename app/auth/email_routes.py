@@ -7,7 +7,7 @@ they are made of the auth package's tokens (users never imports auth).
 
 from flask import url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user, jwt_required
+from flask_jwt_extended import current_user
 
 from app.api import Blueprint
 from app.auth.email_flows import (
@@ -27,7 +27,6 @@ from app.auth.schemas import (
     PasswordForgotForm,
     PasswordResetForm,
 )
-from app.guards import admin_required
 from app.ratelimit import (
     failed_password_checks_per_account,
     password_forgot_per_address,
@@ -63,13 +62,11 @@ class VerifyEmail(MethodView):
 class ResendVerification(MethodView):
     """Ask for a new verification message."""
 
-    @jwt_required()
+    @blp.signed_in()
     @verification_resends_per_account
     @blp.response(202, AcceptedOut)
-    @blp.alt_response(401, schema=ProblemSchema, description="Missing or invalid token.")
     @blp.alt_response(409, schema=ProblemSchema, description="Already verified.")
     @blp.alt_response(429, schema=ProblemSchema, description="Too many messages asked for.")
-    @blp.doc(security=[{"bearerAuth": []}])
     def post(self):
         """Send a new verification link to the signed-in user's address."""
         resend_verification(user=current_user)
@@ -109,15 +106,12 @@ class PasswordReset(MethodView):
 class EmailChange(MethodView):
     """Move the account to another address (confirmed from that address)."""
 
-    @jwt_required()
+    @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
     @failed_password_checks_per_account
     @blp.arguments(EmailChangeForm, location="body")
     @blp.response(202, AcceptedOut)
-    @blp.alt_response(401, schema=ProblemSchema,
-                      description="Missing or invalid token, or wrong current password.")
     @blp.alt_response(409, schema=ProblemSchema, description="Address taken.")
     @blp.alt_response(429, schema=ProblemSchema, description="Too many wrong passwords.")
-    @blp.doc(security=[{"bearerAuth": []}])
     def post(self, form):
         """Mail a confirmation link to the new address; nothing changes until it is used."""
         request_email_change(user=current_user, **form)
@@ -141,15 +135,11 @@ class EmailChangeConfirm(MethodView):
 class Invitations(MethodView):
     """Invite someone (admin)."""
 
-    @admin_required
+    @invitations_blp.admin_only()
     @invitations_blp.arguments(InvitationForm, location="body")
     @invitations_blp.response(201, UserOut,
                               headers={"Location": {"schema": {"type": "string"}}})
-    @invitations_blp.alt_response(401, schema=ProblemSchema,
-                                  description="Missing or invalid token.")
-    @invitations_blp.alt_response(403, schema=ProblemSchema, description="Not an admin.")
     @invitations_blp.alt_response(409, schema=ProblemSchema, description="Email taken.")
-    @invitations_blp.doc(security=[{"bearerAuth": []}])
     def post(self, form):
         """Create the account and mail a link that sets its first password."""
         user = invite_user(admin=current_user, **form)

@@ -30,7 +30,7 @@ def token_page(template: str):
     return render_page(template, page_session(), token=token), 200, TOKEN_PAGE_HEADERS
 
 
-@blp.route("/verify-email", endpoint="verify_email")
+@blp.route("/verify-email")
 class VerifyEmailPage(MethodView):
     """The page a verification link opens."""
 
@@ -40,7 +40,7 @@ class VerifyEmailPage(MethodView):
         return token_page("web/verify_email.html")
 
 
-@blp.route("/reset-password", endpoint="reset_password")
+@blp.route("/reset-password")
 class ResetPasswordPage(MethodView):
     """The page a reset or invitation link opens."""
 
@@ -50,7 +50,7 @@ class ResetPasswordPage(MethodView):
         return token_page("web/reset_password.html")
 
 
-@blp.route("/confirm-email", endpoint="confirm_email")
+@blp.route("/confirm-email")
 class ConfirmEmailPage(MethodView):
     """The page an email-change confirmation link opens."""
 
@@ -60,7 +60,7 @@ class ConfirmEmailPage(MethodView):
         return token_page("web/confirm_email.html")
 
 
-@blp.route("/forgot-password", endpoint="forgot_password")
+@blp.route("/forgot-password")
 class ForgotPasswordPage(MethodView):
     """Ask for a reset link."""
 
