@@ -146,6 +146,17 @@ class Config:
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
     # Audit events older than this are deleted by `flask audit purge` (run it from cron).
     AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+    # Mailed links and their tokens (seconds): a reset link is short-lived, an invitation
+    # waits a week for its reader.
+    EMAIL_VERIFICATION = env_str("EMAIL_VERIFICATION", "optional")
+    PASSWORD_RESET_EXPIRES = env_int("PASSWORD_RESET_EXPIRES", 1800)
+    EMAIL_TOKEN_EXPIRES = env_int("EMAIL_TOKEN_EXPIRES", 86400)
+    INVITATION_EXPIRES = env_int("INVITATION_EXPIRES", 604800)
+    # "Forgot password" mails a stranger's address: limited per client IP and per address.
+    PASSWORD_FORGOT_RATE_LIMIT = env_str("PASSWORD_FORGOT_RATE_LIMIT", "10 per hour")
+    PASSWORD_FORGOT_ADDRESS_RATE_LIMIT = env_str("PASSWORD_FORGOT_ADDRESS_RATE_LIMIT",
+                                                 "3 per hour")
+    VERIFY_EMAIL_RESEND_RATE_LIMIT = env_str("VERIFY_EMAIL_RESEND_RATE_LIMIT", "3 per hour")
     REVOCATION_STORE_URL = env_str("REVOCATION_STORE_URL", "database")
     REVOCATION_KEY_PREFIX = env_str("REVOCATION_KEY_PREFIX", "signet:")
     # With the Redis store, users' rows are cached there (app/auth/user_cache.py). Entries
@@ -288,9 +299,21 @@ CONFIGS = {
 }
 
 
+EMAIL_VERIFICATION_MODES = ("off", "optional", "required")
+
+
 def load_config(app_env: str | None = None) -> dict:
     """Return the settings for APP_ENV (development when unset)."""
     name = app_env or env_str("APP_ENV", "development")
     if name not in CONFIGS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, got {name!r}.")
-    return CONFIGS[name].finalize()
+    settings = CONFIGS[name].finalize()
+    check_email_verification(settings["EMAIL_VERIFICATION"])
+    return settings
+
+
+def check_email_verification(mode: str) -> None:
+    """Refuse an EMAIL_VERIFICATION value that is none of the three modes."""
+    if mode not in EMAIL_VERIFICATION_MODES:
+        raise ConfigError(f"EMAIL_VERIFICATION must be one of "
+                          f"{', '.join(EMAIL_VERIFICATION_MODES)}, got {mode!r}.")

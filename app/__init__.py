@@ -9,7 +9,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app import models  # noqa: F401 - every table must be known to Alembic
+from app.after_response import init_after_response
 from app.audit.routes import blp as audit_blp
+from app.auth.email_routes import blp as email_blp
+from app.auth.email_routes import invitations_blp
 from app.auth.revocation import init_revocation_store
 from app.auth.routes import blp as auth_blp
 from app.auth.tokens import register_jwt_callbacks
@@ -38,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure(app, overrides or {})
     init_request_id(app)
     trust_proxies(app)
+    init_after_response(app)
     init_extensions(app)
     connect_domains(app)
     register_blueprints(app)
@@ -86,7 +90,8 @@ def connect_domains(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every blueprint; smorest adds each to the OpenAPI document."""
-    for blueprint in (health_blp, auth_blp, users_blp, files_blp, audit_blp):
+    for blueprint in (health_blp, auth_blp, email_blp, users_blp, invitations_blp,
+                      files_blp, audit_blp):
         api.register_blueprint(blueprint)
     init_docs(app, api)
     init_web(app, api)

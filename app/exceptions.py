@@ -15,6 +15,8 @@ class DomainError(Exception):
 
     status = 400
     detail = "The request could not be processed."
+    # RFC 9457 `type`: "about:blank" unless a client needs to tell this problem apart.
+    problem_type = "about:blank"
 
     def __init__(self, detail: str | None = None, *, errors: dict | None = None,
                  headers: dict | None = None):
@@ -64,6 +66,24 @@ class AccountInactive(Forbidden):
     detail = "This account is deactivated."
 
 
+class EmailNotVerified(Forbidden):
+    """The password was right, but EMAIL_VERIFICATION=required and the address is unproven."""
+
+    problem_type = "urn:signet:problem:email-not-verified"
+    detail = ("This account's email address is not verified yet: follow the link we sent, "
+              "or ask for a new one.")
+
+
+class InvalidEmailToken(InvalidField):
+    """A mailed token that is unknown, expired, used, of another purpose or no longer valid.
+
+    One sentence for every case: the answer must not tell a guesser which tokens exist.
+    """
+
+    def __init__(self):
+        super().__init__("token", "This link is invalid or has expired; ask for a new one.")
+
+
 class NotFound(DomainError):
     """The resource does not exist or the caller may not know it does."""
 
@@ -85,6 +105,12 @@ class EmailTaken(Conflict):
 
     def __init__(self):
         super().__init__(errors={"email": ["An account with this email already exists."]})
+
+
+class EmailAlreadyVerified(Conflict):
+    """A new verification message was asked for an address that is verified already."""
+
+    detail = "This account's email address is already verified."
 
 
 class LastActiveAdmin(Conflict):

@@ -1,4 +1,4 @@
-"""Rate limits on login, registration and password checks, and what they are keyed by.
+"""Rate limits on login, registration, password checks and mail, and what they key on.
 
 The address is the TCP peer unless TRUSTED_PROXY_COUNT proxies are configured, in which
 case Werkzeug's ProxyFix takes it from that many X-Forwarded-For hops (counted from the
@@ -105,4 +105,18 @@ failed_password_checks_per_account = limiter.limit(
     _config_value("LOGIN_FAILURE_RATE_LIMIT"), key_func=signed_in_account_key,
     deduct_when=_failed_login,
     error_message="Too many wrong current passwords for this account; retry later.",
+)
+# "Forgot password" sends mail to whatever address is typed: limited per client address
+# and per target address, so neither a single client nor many can flood one inbox.
+password_forgot_per_ip = limiter.limit(
+    _config_value("PASSWORD_FORGOT_RATE_LIMIT"), key_func=client_ip,
+    error_message="Too many password reset requests from this address; retry later.",
+)
+password_forgot_per_address = limiter.limit(
+    _config_value("PASSWORD_FORGOT_ADDRESS_RATE_LIMIT"), key_func=login_account_key,
+    error_message="Too many password reset requests for this email; retry later.",
+)
+verification_resends_per_account = limiter.limit(
+    _config_value("VERIFY_EMAIL_RESEND_RATE_LIMIT"), key_func=signed_in_account_key,
+    error_message="Too many verification messages asked for; retry later.",
 )

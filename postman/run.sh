@@ -60,6 +60,8 @@ export PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1"
 export HOST=127.0.0.1 WEB_CONCURRENCY=2 GUNICORN_ACCESSLOG=""
 export FLASK_APP=wsgi.py
 BASE_URL="http://127.0.0.1:$PORT"
+# Mail is written as .eml files next to the uploads (removed with them): no SMTP server.
+export PUBLIC_BASE_URL="$BASE_URL" MAIL_BACKEND=file MAIL_FILE_DIR="$UPLOADS/mail"
 
 "$ROOT/.venv/bin/flask" db upgrade
 "$ROOT/.venv/bin/flask" users create-admin --name "Postman Admin" --email "$ADMIN_EMAIL" \

@@ -17,7 +17,8 @@ APP = Path(__file__).resolve().parent.parent / "app"
 DOMAIN_RANK = {"storage": 0, "files": 1, "mail": 1, "audit": 1, "users": 2, "auth": 3}
 # Foundations every domain may use; they import no domain at all.
 FOUNDATIONS = {
-    "api", "db_driver", "db_types", "errors", "exceptions", "extensions", "guards",
+    "after_response", "api", "db_driver", "db_types", "errors", "exceptions", "extensions",
+    "guards",
     "pagination", "ratelimit", "request", "request_id", "schemas", "transactions",
 }
 # The composition root and the presentation layers: they may import anything.

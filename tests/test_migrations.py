@@ -119,3 +119,20 @@ def test_downgrade_to_base_and_upgrade_again(migrated):
     assert "users" not in sa.inspect(_db.engine).get_table_names()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     assert runner.invoke(args=["db", "check"]).exit_code == 0
+
+
+def test_email_tokens_table_and_users_email_verified_at(migrated):
+    inspector = sa.inspect(_db.engine)
+    users = {c["name"]: c for c in inspector.get_columns("users")}
+    tokens = {c["name"]: c for c in inspector.get_columns("email_tokens")}
+
+    assert users["emailVerifiedAt"]["nullable"] is True
+    assert set(tokens) == {"id", "tokenHash", "purpose", "userId", "email", "tokenVersion",
+                           "expiresAt", "usedAt", "createdAt"}
+    assert tokens["usedAt"]["nullable"] is True and tokens["tokenHash"]["nullable"] is False
+    [user_fk] = inspector.get_foreign_keys("email_tokens")
+    assert user_fk["referred_table"] == "users" and user_fk["constrained_columns"] == ["userId"]
+    assert user_fk["options"].get("ondelete", "").upper() == "CASCADE"
+    unique = inspector.get_unique_constraints("email_tokens") + [
+        ix for ix in inspector.get_indexes("email_tokens") if ix["unique"]]
+    assert any(u["column_names"] == ["tokenHash"] for u in unique)

@@ -16,7 +16,7 @@ from app.extensions import limiter
 
 UNDOCUMENTED_ENDPOINTS = re.compile(r"^(static|.*\.static|docs_assets\..*)$")
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
-CONTRACT_CODES = {200, 201, 204, 206, 302, 303, 304, 400, 401, 403, 404, 405, 409, 413, 415,
+CONTRACT_CODES = {200, 201, 202, 204, 206, 302, 303, 304, 400, 401, 403, 404, 405, 409, 413, 415,
                   416, 422, 429, 500, 503}
 # Routes that may answer 401 with no security scheme: a token read only when one is sent
 # (an admin registering someone), and bad credentials at login.
@@ -110,6 +110,7 @@ def _impossible_codes(app, spec, method: str, path: str, operation: dict, rule) 
     takes_file = any(p.get("format") == "binary" for p in body.values())
     rules = {
         201: method == "post",
+        202: method == "post",
         204: method in {"post", "put", "patch", "delete"},
         206: method == "get",
         302: method == "get",

@@ -66,3 +66,45 @@ class TokenOut(Schema):
     refresh_token = fields.String()
     token_type = fields.String(metadata={"example": "Bearer"})
     expires_in = fields.Integer(metadata={"description": "Access token lifetime, seconds."})
+
+
+class EmailTokenForm(Schema):
+    """A token from a mailed link (verification, change of email)."""
+
+    # Ours are 43 characters; the bound refuses a huge value before it is hashed.
+    token = fields.String(required=True, load_only=True,
+                          validate=validate.Length(min=1, max=128))
+
+
+class PasswordForgotForm(Schema):
+    """The address to send a reset link to (if an account uses it)."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=255))
+
+
+class PasswordResetForm(EmailTokenForm):
+    """A reset or invitation token and the new password (same rules as registration)."""
+
+    new_password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
+
+
+class EmailChangeForm(Schema):
+    """The address to move to, and the current password as proof."""
+
+    new_email = fields.Email(required=True, validate=validate.Length(max=255))
+    current_password = fields.String(required=True, load_only=True,
+                                     validate=validate.Length(min=1, max=1024))
+
+
+class InvitationForm(Schema):
+    """An admin invites someone: the account exists at once, its password comes later."""
+
+    name = TrimmedString(required=True, validate=NAME_RULES)
+    email = fields.Email(required=True, validate=validate.Length(max=255))
+    role = OptionalRole(Role, by_value=True, allow_none=True, load_default=lambda: None)
+
+
+class AcceptedOut(Schema):
+    """202: the request was taken; what it causes arrives by mail."""
+
+    detail = fields.String(metadata={"example": "Check your inbox."})

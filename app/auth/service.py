@@ -10,8 +10,19 @@ from werkzeug.datastructures import FileStorage
 
 from app.audit import record_event
 from app.auth import revocation
+from app.auth.email_flows import (
+    notify_password_changed,
+    send_verification,
+    verification_enabled,
+)
 from app.auth.tokens import issue_token_pair
-from app.exceptions import AccountInactive, Forbidden, InvalidCredentials, Unauthorized
+from app.exceptions import (
+    AccountInactive,
+    EmailNotVerified,
+    Forbidden,
+    InvalidCredentials,
+    Unauthorized,
+)
 from app.extensions import db
 from app.users.models import Role, User
 from app.users.passwords import burn_password_check, hash_password, verify_password
@@ -32,6 +43,7 @@ def register_user(*, name: str, email: str, password: str, role: Role | None = N
     return create_user(
         name=name, email=email, password=password, role=role or Role.USER,
         profile_image=profile_image, created_by=caller, self_registered=caller is None,
+        before_commit=send_verification if verification_enabled() else None,
     )
 
 
@@ -53,6 +65,8 @@ def authenticate(*, email: str, password: str) -> User:
     if not user.is_active:
         _record_failed_login(email=email, user=user, reason="inactive")
         raise AccountInactive()
+    if current_app.config["EMAIL_VERIFICATION"] == "required" and not user.email_verified:
+        raise EmailNotVerified()
     return user
 
 
@@ -106,6 +120,7 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     # An SQL increment, so two concurrent changes both invalidate what came before.
     user.token_version = User.token_version + 1
     user.updated_by = user.id
+    notify_password_changed(user)
     record_event("auth.password_changed", actor_id=user.id, subject_id=user.id)
     db.session.commit()
 

@@ -39,6 +39,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from app.db_types import UTCDateTime
 from app.exceptions import ServiceUnavailable
 from app.extensions import db
 from app.users.models import Role, User
@@ -49,8 +50,14 @@ BUSY = b"busy"
 # post-commit write costs at most this long of database reads for one user.
 BUSY_SECONDS = 120
 ENTRY_SHAPE = "v1"
-CACHED_COLUMNS = ("id", "name", "email", "is_active", "role", "profile_image_id",
-                  "created_by", "updated_by", "token_version", "created_at", "updated_at")
+# Every column but the password hash: a column added to users is cached (and so read
+# without SQL) without anyone having to remember this list.
+NOT_CACHED = frozenset({"password"})
+CACHED_COLUMNS = tuple(attribute.key for attribute in User.__mapper__.column_attrs
+                       if attribute.key not in NOT_CACHED)
+DATETIME_COLUMNS = tuple(attribute.key for attribute in User.__mapper__.column_attrs
+                         if attribute.key in CACHED_COLUMNS
+                         and isinstance(attribute.columns[0].type, UTCDateTime))
 CHANGED_USERS = "signet.changed_user_ids"
 log = logging.getLogger(__name__)
 
@@ -132,8 +139,9 @@ def row_of(user: User) -> dict:
     """The cached columns of a user as JSON-ready values."""
     row = {name: getattr(user, name) for name in CACHED_COLUMNS}
     row["role"] = user.role.value
-    row["created_at"] = user.created_at.isoformat()
-    row["updated_at"] = user.updated_at.isoformat()
+    for name, value in row.items():
+        if isinstance(value, datetime):
+            row[name] = value.isoformat()
     return row
 
 
@@ -148,8 +156,8 @@ def attach(row: dict) -> User:
     user = User(**{
         **row,
         "role": Role(row["role"]),
-        "created_at": datetime.fromisoformat(row["created_at"]),
-        "updated_at": datetime.fromisoformat(row["updated_at"]),
+        **{name: datetime.fromisoformat(row[name]) for name in DATETIME_COLUMNS
+           if row.get(name) is not None},
     })
     make_transient_to_detached(user)
     db.session.add(user)

@@ -66,6 +66,11 @@ class User(db.Model):
     token_version: Mapped[int] = mapped_column(
         "tokenVersion", default=0, server_default=text("0"), nullable=False
     )
+    # Set when the owner proves they read mail at `email` (a link, or a password they set
+    # through a mailed link); null until then. Changing the email sets it anew.
+    email_verified_at: Mapped[datetime | None] = mapped_column(
+        "emailVerifiedAt", UTCDateTime(), nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(
         "createdAt", UTCDateTime(), default=utcnow, nullable=False
     )
@@ -80,6 +85,11 @@ class User(db.Model):
     def is_admin(self) -> bool:
         """True when the account holds the admin role."""
         return self.role == Role.ADMIN
+
+    @property
+    def email_verified(self) -> bool:
+        """True once the owner has proven they receive mail at the account's address."""
+        return self.email_verified_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

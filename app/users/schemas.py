@@ -17,6 +17,7 @@ class UserOut(Schema):
     email = fields.String()
     is_active = fields.Boolean(data_key="isActive")
     role = fields.Enum(Role, by_value=True)
+    email_verified = fields.Boolean(data_key="emailVerified", dump_only=True)
     profile_image_id = fields.Integer(data_key="profileImageId", allow_none=True)
     profile_image_url = fields.Method("_profile_image_url", data_key="profileImageUrl",
                                       allow_none=True)
@@ -56,6 +57,7 @@ def user_json(user) -> dict:
         "email": user.email,
         "isActive": user.is_active,
         "role": user.role.value,
+        "emailVerified": user.email_verified,
         "profileImageId": image_id,
         "profileImageUrl": profile_image_url(image_id),
         "createdBy": user.created_by,
@@ -67,8 +69,8 @@ def user_json(user) -> dict:
 
 # The fields `user_json` writes, by attribute name: UserOut must declare exactly these.
 USER_JSON_FIELDS = frozenset((
-    "id", "name", "email", "is_active", "role", "profile_image_id", "profile_image_url",
-    "created_by", "updated_by", "created_at", "updated_at"))
+    "id", "name", "email", "is_active", "role", "email_verified", "profile_image_id",
+    "profile_image_url", "created_by", "updated_by", "created_at", "updated_at"))
 
 
 class UserCreateForm(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from app.audit import record_event
+from app.db_types import utcnow
 from app.exceptions import EmailTaken, NotFound
 from app.extensions import db
 from app.files.service import discard_blob
@@ -30,12 +32,15 @@ def email_taken(email: str) -> bool:
 
 def create_user(*, name: str, email: str, password: str, role: Role = Role.USER,
                 profile_image: FileStorage | None = None,
-                created_by: User | None = None, self_registered: bool = False) -> User:
+                created_by: User | None = None, self_registered: bool = False,
+                email_verified: bool = False,
+                before_commit: Callable[[User], None] | None = None) -> User:
     """Create an account with its optional profile image, all or nothing.
 
     Either the user row, the file row and the stored bytes all exist afterwards, or none
     of them does: a lost race on the email, a refused insert or a storage failure leave
-    nothing behind.
+    nothing behind. `before_commit(user)` adds what belongs to the same transaction (the
+    caller's outbox message, say) once the user has an id.
     """
     email = normalize_email(email)
     if email_taken(email):
@@ -57,6 +62,10 @@ def create_user(*, name: str, email: str, password: str, role: Role = Role.USER,
             if created_by is not None:
                 record_event("admin.user_created", actor_id=created_by.id,
                              subject_id=user.id, details={"role": role.value})
+            if email_verified:
+                user.email_verified_at = utcnow()
+            if before_commit is not None:
+                before_commit(user)
     except IntegrityError:
         if email_taken(email):
             raise EmailTaken() from None

@@ -5,6 +5,7 @@ from flask_smorest import Api
 
 from app.web import (
     account_pages,  # noqa: F401 - adds the account deletion form to the blueprint
+    email_pages,  # noqa: F401 - adds the pages that mailed links open
     file_pages,  # noqa: F401 - adds the /files page to the blueprint
 )
 from app.web.forms import init_form_posts

@@ -22,6 +22,11 @@ NOTICES = {
     "signed_out": "You are signed out.",
     "uploaded": "Your file was uploaded.",
     "account_deleted": "Your account and your files were deleted.",
+    "email_verified": "Your email address is verified.",
+    "password_reset": "Your password was changed. Sign in with the new one.",
+    "email_changed": "Your email address was changed. Sign in with the new one.",
+    "reset_sent": ("If an active account uses that address, a link to reset its password "
+                   "is on its way."),
 }
 HTML = {"text/html": {"schema": {"type": "string"}}}
 PAGE_DOC = {"200": {"description": "The page.", "content": HTML}}

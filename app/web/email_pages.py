@@ -1,0 +1,70 @@
+"""Pages for mailed links: each shows a form that posts the token (GET never consumes it).
+
+Mail scanners and link previews fetch links: only the visitor's click on the form's button
+uses a token. The pages hold the token, so they are never cached and never send it on as
+a Referer.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+
+from app.web.pages import PAGE_DOC, blp, render_page
+from app.web.session import page_session
+
+MAX_TOKEN_LENGTH = 128
+TOKEN_PARAMETER = {
+    "in": "query", "name": "token", "required": False,
+    "description": "The token from the mailed link; the page's form posts it.",
+    "schema": {"type": "string", "maxLength": MAX_TOKEN_LENGTH},
+}
+TOKEN_PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def token_page(template: str):
+    """Render a page whose form carries `?token=` (an over-long one is left out)."""
+    token = request.args.get("token", "")
+    if len(token) > MAX_TOKEN_LENGTH:
+        token = ""
+    return render_page(template, page_session(), token=token), 200, TOKEN_PAGE_HEADERS
+
+
+@blp.route("/verify-email")
+class VerifyEmailPage(MethodView):
+    """The page a verification link opens."""
+
+    @blp.doc(responses=PAGE_DOC, parameters=[TOKEN_PARAMETER])
+    def get(self):
+        """A button that posts the token to POST /api/v1/auth/verify-email."""
+        return token_page("web/verify_email.html")
+
+
+@blp.route("/reset-password")
+class ResetPasswordPage(MethodView):
+    """The page a reset or invitation link opens."""
+
+    @blp.doc(responses=PAGE_DOC, parameters=[TOKEN_PARAMETER])
+    def get(self):
+        """A new-password form that posts with the token to POST /api/v1/auth/password/reset."""
+        return token_page("web/reset_password.html")
+
+
+@blp.route("/confirm-email")
+class ConfirmEmailPage(MethodView):
+    """The page an email-change confirmation link opens."""
+
+    @blp.doc(responses=PAGE_DOC, parameters=[TOKEN_PARAMETER])
+    def get(self):
+        """A button that posts the token to POST /api/v1/auth/email/change/confirm."""
+        return token_page("web/confirm_email.html")
+
+
+@blp.route("/forgot-password")
+class ForgotPasswordPage(MethodView):
+    """Ask for a reset link."""
+
+    @blp.doc(responses=PAGE_DOC)
+    def get(self):
+        """A form that posts the address to POST /api/v1/auth/password/forgot."""
+        return render_page("web/forgot_password.html", page_session())
