@@ -66,6 +66,10 @@ class User(db.Model):
     token_version: Mapped[int] = mapped_column(
         "tokenVersion", default=0, server_default=text("0"), nullable=False
     )
+    # On once a TOTP secret is confirmed: the password alone no longer signs in.
+    mfa_enabled: Mapped[bool] = mapped_column(
+        "mfaEnabled", default=False, server_default=text("0"), nullable=False
+    )
     created_at: Mapped[datetime] = mapped_column(
         "createdAt", UTCDateTime(), default=utcnow, nullable=False
     )

@@ -20,6 +20,7 @@ class UserOut(Schema):
     profile_image_id = fields.Integer(data_key="profileImageId", allow_none=True)
     profile_image_url = fields.Method("_profile_image_url", data_key="profileImageUrl",
                                       allow_none=True)
+    mfa_enabled = fields.Boolean(data_key="mfaEnabled")
     created_by = fields.Integer(data_key="createdBy", allow_none=True)
     updated_by = fields.Integer(data_key="updatedBy", allow_none=True)
     created_at = fields.AwareDateTime(data_key="createdAt")
