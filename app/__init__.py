@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from app import models  # noqa: F401 - every table must be known to Alembic
 from app.audit.routes import blp as audit_blp
+from app.auth.mfa.passkey_routes import blp as passkeys_blp
 from app.auth.mfa.routes import blp as mfa_blp
 from app.auth.revocation import init_revocation_store
 from app.auth.routes import blp as auth_blp
@@ -87,7 +88,8 @@ def connect_domains(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every blueprint; smorest adds each to the OpenAPI document."""
-    for blueprint in (health_blp, auth_blp, mfa_blp, users_blp, files_blp, audit_blp):
+    for blueprint in (health_blp, auth_blp, mfa_blp, passkeys_blp, users_blp, files_blp,
+                      audit_blp):
         api.register_blueprint(blueprint)
     init_docs(app, api)
     init_web(app, api)

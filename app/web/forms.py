@@ -32,9 +32,9 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ANSWER_TYPES = ("application/json", PROBLEM_CONTENT_TYPE, "text/html")
 NEXT_FIELD = "next"
 MAX_NEXT_LENGTH = 2048
-# The sign-in endpoints (the password and its second step) need no session yet, so no
+# The sign-in endpoints (password, its second step, passkey) need no session yet, so no
 # cookie CSRF double submit protects them.
-SIGN_IN_ENDPOINTS = frozenset({"auth.Login", "mfa.LoginMfa"})
+SIGN_IN_ENDPOINTS = frozenset({"auth.Login", "mfa.LoginMfa", "passkeys.LoginVerify"})
 # Endpoints whose success ends the browser's session.
 SESSION_END_ENDPOINTS = frozenset({"auth.Logout", "auth.Password", "web.DeleteAccountForm"})
 # Plainer page titles than the HTTP reason phrase, where one helps a person.
