@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.auth.mfa.helpers import LOGIN, LOGIN_MFA, enable_totp, mfa_token
+from tests.auth.mfa.helpers import LOGIN, LOGIN_MFA, Authenticator, enable_totp, mfa_token
 from tests.factories import DEFAULT_PASSWORD
+from tests.web.test_form_posts import HTML, sign_in
 
 
 @pytest.fixture
@@ -45,3 +46,56 @@ def test_the_code_form_refuses_a_post_from_another_site(client, mfa_user):
     assert response.status_code == 403
 
 
+
+
+def test_profile_sets_up_totp_shows_the_qr_code_then_the_recovery_codes(client, user):
+
+    csrf = sign_in(client)
+    profile = client.get("/profile").get_data(as_text=True)
+    assert 'id="mfa-status">Off.' in profile and 'action="/api/v1/auth/mfa/totp"' in profile
+
+    setup = client.post("/api/v1/auth/mfa/totp", headers=HTML, data={
+        "current_password": DEFAULT_PASSWORD, "csrf_token": csrf})
+
+    assert setup.status_code == 200 and setup.mimetype == "text/html"
+    assert setup.headers["Cache-Control"] == "no-store"
+    page = setup.get_data(as_text=True)
+    assert '<div class="qr" id="totp-qr"><svg' in page
+    secret = page.split('<code id="totp-secret">')[1].split("<")[0]
+
+    confirm = client.post("/api/v1/auth/mfa/totp/confirm", headers=HTML, data={
+        "code": Authenticator(secret).code(), "csrf_token": csrf})
+
+    assert confirm.status_code == 200 and confirm.headers["Cache-Control"] == "no-store"
+    codes = confirm.get_data(as_text=True).split('<ol id="recovery-codes">')[1]
+    assert codes.count("<li><code>") == 10
+    assert 'id="mfa-status">On' in client.get("/profile").get_data(as_text=True)
+
+
+def test_a_wrong_setup_password_is_an_html_error_page(client, user):
+    csrf = sign_in(client)
+    response = client.post("/api/v1/auth/mfa/totp", headers=HTML, data={
+        "current_password": "wrong password", "csrf_token": csrf})
+
+    assert response.status_code == 401 and response.mimetype == "text/html"
+    assert "secret" not in response.get_data(as_text=True)
+
+
+def test_the_setup_form_needs_the_csrf_token(client, user):
+    sign_in(client)
+    response = client.post("/api/v1/auth/mfa/totp", headers=HTML, data={
+        "current_password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 401
+
+
+def test_profile_lists_passkeys_and_loads_only_the_webauthn_script(client, user):
+    sign_in(client)
+    page = client.get("/profile").get_data(as_text=True)
+
+    assert 'id="passkey-register"' in page and "No passkey yet." in page
+    assert page.count("<script") == 1
+    assert '<script src="/static/signet-webauthn.js" defer></script>' in page
+    login_page = client.get("/login").get_data(as_text=True)
+    assert 'id="passkey-sign-in"' in login_page
+    assert 'action="/api/v1/auth/passkeys/login/verify"' in login_page
