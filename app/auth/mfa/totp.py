@@ -11,7 +11,7 @@ import logging
 import pyotp
 import segno
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from app.auth.mfa import crypto
 from app.auth.mfa.codes import (
@@ -96,6 +96,15 @@ def reset_mfa(*, admin: User, user_id: int) -> None:
     user.updated_by = admin.id
     db.session.commit()
     audit.info("admin.mfa_reset admin %s user %s", admin.id, user.id)
+
+
+def reencrypt_totp_secrets() -> int:
+    """Re-encrypt every stored secret with the newest key (rotation); return how many."""
+    records = db.session.scalars(select(TotpSecret)).all()
+    for record in records:
+        record.secret = crypto.rotate(record.secret)
+    db.session.commit()
+    return len(records)
 
 
 def _check_password(user: User, current_password: str) -> None:
