@@ -8,7 +8,7 @@ from app.auth.mfa.codes import consume_second_factor
 from app.auth.mfa.tokens import issue_mfa_token, mfa_token_user, read_mfa_token, spend_mfa_token
 from app.auth.service import authenticate
 from app.auth.tokens import issue_token_pair
-from app.extensions import db
+from app.transactions import transaction
 
 MFA_METHODS = ["totp", "recovery_code"]
 audit = logging.getLogger("app.audit")
@@ -27,13 +27,9 @@ def complete_mfa_sign_in(*, mfa_token: str, code: str) -> dict:
     """Exchange an mfa_token and a TOTP or recovery code for the token pair."""
     claims = read_mfa_token(mfa_token)
     user = mfa_token_user(claims)
-    try:
+    with transaction():
         method = consume_second_factor(user_id=user.id, code=code)
         spend_mfa_token(claims)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     if method == "recovery_code":
         audit.info("mfa.recovery_code_used user %s", user.id)
     return issue_token_pair(user)

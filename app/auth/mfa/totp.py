@@ -25,6 +25,7 @@ from app.auth.mfa.codes import (
 from app.auth.mfa.models import Passkey, RecoveryCode, TotpSecret
 from app.exceptions import MfaStateConflict, NotFound, Unauthorized
 from app.extensions import db
+from app.transactions import transaction
 from app.users.models import User
 from app.users.passwords import verify_password
 
@@ -57,31 +58,29 @@ def confirm_totp(*, user: User, code: str) -> dict:
     record = db.session.get(TotpSecret, user.id)
     if record is None:
         raise MfaStateConflict("Start the set-up first (POST /api/v1/auth/mfa/totp).")
-    try:
+    with transaction():
         consume_totp(user_id=user.id, code=code, confirming=True)
         codes = replace_recovery_codes(user_id=user.id)
         user.mfa_enabled = True
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     audit.info("mfa.totp_enabled user %s", user.id)
     return {"recovery_codes": codes}
 
 
 def disable_totp(*, user: User, current_password: str, code: str) -> None:
     """Turn MFA off (password and a current code, or a recovery code, prove it is you)."""
-    _check_enabled_and_codes(user, current_password, code)
-    _remove_factors(user)
-    db.session.commit()
+    _check_enabled(user, current_password)
+    with transaction():
+        consume_second_factor(user_id=user.id, code=code)
+        _remove_factors(user)
     audit.info("mfa.totp_disabled user %s", user.id)
 
 
 def regenerate_recovery_codes(*, user: User, current_password: str, code: str) -> dict:
     """Replace every recovery code with 10 new ones; the old ones stop working."""
-    _check_enabled_and_codes(user, current_password, code)
-    codes = replace_recovery_codes(user_id=user.id)
-    db.session.commit()
+    _check_enabled(user, current_password)
+    with transaction():
+        consume_second_factor(user_id=user.id, code=code)
+        codes = replace_recovery_codes(user_id=user.id)
     audit.info("mfa.recovery_codes_regenerated user %s", user.id)
     return {"recovery_codes": codes}
 
@@ -112,15 +111,10 @@ def _check_password(user: User, current_password: str) -> None:
         raise Unauthorized("The current password is incorrect.")
 
 
-def _check_enabled_and_codes(user: User, current_password: str, code: str) -> None:
+def _check_enabled(user: User, current_password: str) -> None:
     _check_password(user, current_password)
     if not user.mfa_enabled:
         raise MfaStateConflict("Two-factor sign-in is not on.")
-    try:
-        consume_second_factor(user_id=user.id, code=code)
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _remove_factors(user: User) -> None:
