@@ -12,6 +12,7 @@ from app.auth.mfa.passkeys import (
     registration_options,
     sign_in_with_passkey,
 )
+from app.auth.mfa.routes import NO_STORE
 from app.auth.mfa.schemas import (
     PasskeyLoginForm,
     PasskeyOptionsOut,
@@ -109,4 +110,4 @@ class LoginVerify(MethodView):
         "Account deactivated, or a browser form posted from another site."))
     def post(self, form):
         """Verify the assertion; a passkey counts as both factors: the token pair."""
-        return sign_in_with_passkey(**form)
+        return sign_in_with_passkey(**form), 200, NO_STORE

@@ -32,6 +32,8 @@ blp = Blueprint("mfa", __name__, url_prefix="/api/v1",
 BEARER = [{"bearerAuth": []}]
 UNAUTHORIZED = "Missing or invalid token, or a wrong password or code."
 TOO_MANY = "Too many wrong codes or passwords for this account."
+# Secrets and tokens are handed out once: no cache may keep a copy.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 @blp.route("/auth/mfa/totp")
@@ -48,7 +50,7 @@ class Totp(MethodView):
     @blp.doc(security=BEARER)
     def post(self, form):
         """Start the set-up: a new secret and its QR code (not on until confirmed)."""
-        return start_totp_setup(user=current_user, **form)
+        return start_totp_setup(user=current_user, **form), 200, NO_STORE
 
     @jwt_required()
     @failed_codes_signed_in
@@ -77,7 +79,7 @@ class TotpConfirm(MethodView):
     @blp.doc(security=BEARER)
     def post(self, form):
         """Turn MFA on with a first code; answers the recovery codes, shown only here."""
-        return confirm_totp(user=current_user, **form)
+        return confirm_totp(user=current_user, **form), 200, NO_STORE
 
 
 @blp.route("/auth/mfa/recovery-codes")
@@ -94,7 +96,7 @@ class RecoveryCodes(MethodView):
     @blp.doc(security=BEARER)
     def post(self, form):
         """Replace all recovery codes with 10 new ones; the old ones stop working."""
-        return regenerate_recovery_codes(user=current_user, **form)
+        return regenerate_recovery_codes(user=current_user, **form), 200, NO_STORE
 
 
 @blp.route("/auth/login/mfa")
@@ -111,7 +113,7 @@ class LoginMfa(MethodView):
     @blp.alt_response(429, schema=ProblemSchema, description=TOO_MANY)
     def post(self, form):
         """Exchange the mfa_token and a TOTP or recovery code for the token pair."""
-        return complete_mfa_sign_in(**form)
+        return complete_mfa_sign_in(**form), 200, NO_STORE
 
 
 @blp.route(f"/users/<int(max={MAX_ID}):user_id>/mfa")

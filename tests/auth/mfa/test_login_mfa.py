@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.auth.mfa.helpers import LOGIN, LOGIN_MFA, ME, enable_totp, mfa_token
+from tests.auth.mfa.helpers import LOGIN, LOGIN_MFA, ME, Authenticator, enable_totp, mfa_token
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem
 
@@ -225,3 +225,21 @@ def test_admin_reset_is_for_admins_and_known_users(client, mfa_user, admin, auth
     assert_problem(client.delete(f"/api/v1/users/{user.id}/mfa",
                                  headers=auth_headers(user)), 403)
     assert_problem(client.delete("/api/v1/users/987654/mfa", headers=auth_headers(admin)), 404)
+
+
+def test_answers_holding_secrets_or_tokens_are_not_cached(client, user, auth_headers):
+    headers = auth_headers(user)
+    setup = client.post("/api/v1/auth/mfa/totp", json={"current_password": DEFAULT_PASSWORD},
+                        headers=headers)
+    assert setup.headers["Cache-Control"] == "no-store"
+    app = Authenticator(setup.get_json()["secret"])
+    confirm = client.post("/api/v1/auth/mfa/totp/confirm", json={"code": app.code()},
+                          headers=headers)
+    assert confirm.headers["Cache-Control"] == "no-store"
+    regenerated = client.post("/api/v1/auth/mfa/recovery-codes", headers=headers,
+                              json={"current_password": DEFAULT_PASSWORD, "code": app.code()})
+    assert regenerated.headers["Cache-Control"] == "no-store"
+    signed_in = client.post(LOGIN_MFA, json={"mfa_token": mfa_token(client, user.email),
+                                             "code": app.code()})
+    assert signed_in.status_code == 200
+    assert signed_in.headers["Cache-Control"] == "no-store"

@@ -75,6 +75,7 @@ def test_a_passkey_signs_in_without_a_password(client, user, registered, device)
     response = sign_in(client, device)
 
     assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
     tokens = response.get_json()
     me = client.get(ME, headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert me.get_json()["id"] == user.id
