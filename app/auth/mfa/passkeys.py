@@ -181,8 +181,13 @@ def _advance_sign_count(passkey: Passkey, new_count: int, refused) -> None:
 
 def _open_ceremony(kind: str, challenge: bytes, *, user_id: int | None) -> str:
     now = utcnow()
-    # Expired ceremonies are dropped as new ones open: the table stays small.
+    # Expired ceremonies are dropped as new ones open: the table stays small. A user has
+    # one registration open at a time (a new one voids the last), so a signed-in client
+    # cannot pile rows up; anonymous sign-in ceremonies are bounded by LOGIN_RATE_LIMIT.
     db.session.execute(delete(WebAuthnCeremony).where(WebAuthnCeremony.expires_at < now))
+    if user_id is not None:
+        db.session.execute(delete(WebAuthnCeremony).where(
+            WebAuthnCeremony.user_id == user_id, WebAuthnCeremony.kind == kind))
     handle = secrets.token_urlsafe(32)
     db.session.add(WebAuthnCeremony(
         handle_hash=_id_hash(handle.encode()), kind=kind, user_id=user_id,

@@ -238,3 +238,15 @@ def test_the_browser_form_signs_in_with_cookies(client, registered, device):
 
     assert response.status_code == 303 and response.headers["Location"] == "/profile"
     assert "access_token_cookie=" in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+def test_a_new_registration_voids_the_open_one(client, user, auth_headers, device):
+    headers = auth_headers(user)
+    first = client.post(f"{BASE}/register/options", headers=headers).get_json()
+    client.post(f"{BASE}/register/options", headers=headers)
+
+    response = client.post(f"{BASE}/register/verify", headers=headers, json={
+        "ceremony": first["ceremony"], "credential": device.create(first["publicKey"])})
+
+    assert "ceremony" in assert_problem(response, 422)["errors"]
+    assert row_count("webauthn_ceremonies") == 1
