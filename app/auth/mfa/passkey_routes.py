@@ -1,7 +1,7 @@
 """Passkey endpoints: registration and sign-in ceremonies, list and delete. Thin."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user, jwt_required
+from flask_jwt_extended import current_user
 
 from app.api import Blueprint
 from app.auth.mfa.passkeys import (
@@ -26,18 +26,14 @@ from app.schemas import ProblemSchema
 
 blp = Blueprint("passkeys", __name__, url_prefix="/api/v1/auth/passkeys",
                 description="Passkeys (WebAuthn): register, sign in, list, delete.")
-BEARER = [{"bearerAuth": []}]
-NOT_SIGNED_IN = "Missing or invalid token."
 
 
 @blp.route("")
 class Passkeys(MethodView):
     """The signed-in user's passkeys."""
 
-    @jwt_required()
+    @blp.signed_in()
     @blp.response(200, PasskeyOut(many=True))
-    @blp.alt_response(401, schema=ProblemSchema, description=NOT_SIGNED_IN)
-    @blp.doc(security=BEARER)
     def get(self):
         """List your passkeys, oldest first."""
         return list_passkeys(user=current_user)
@@ -47,11 +43,9 @@ class Passkeys(MethodView):
 class PasskeyById(MethodView):
     """One of the signed-in user's passkeys."""
 
-    @jwt_required()
+    @blp.signed_in()
     @blp.response(204)
-    @blp.alt_response(401, schema=ProblemSchema, description=NOT_SIGNED_IN)
     @blp.alt_response(404, schema=ProblemSchema, description="Not one of your passkeys.")
-    @blp.doc(security=BEARER)
     def delete(self, passkey_id: int):
         """Remove a passkey; it no longer signs in."""
         delete_passkey(user=current_user, passkey_id=passkey_id)
@@ -61,11 +55,9 @@ class PasskeyById(MethodView):
 class RegisterOptions(MethodView):
     """Start registering a passkey."""
 
-    @jwt_required()
+    @blp.signed_in()
     @blp.response(200, PasskeyOptionsOut)
-    @blp.alt_response(401, schema=ProblemSchema, description=NOT_SIGNED_IN)
     @blp.alt_response(409, schema=ProblemSchema, description="Too many passkeys already.")
-    @blp.doc(security=BEARER)
     def post(self):
         """Options for navigator.credentials.create, and the ceremony to send back."""
         return registration_options(user=current_user)
@@ -75,12 +67,10 @@ class RegisterOptions(MethodView):
 class RegisterVerify(MethodView):
     """Finish registering a passkey."""
 
-    @jwt_required()
+    @blp.signed_in()
     @blp.arguments(PasskeyRegisterForm, location="body")
     @blp.response(201, PasskeyOut)
-    @blp.alt_response(401, schema=ProblemSchema, description=NOT_SIGNED_IN)
     @blp.alt_response(409, schema=ProblemSchema, description="Already registered.")
-    @blp.doc(security=BEARER)
     def post(self, form):
         """Verify the new credential (py_webauthn) and keep its public key."""
         return register_passkey(user=current_user, **form), 201

@@ -2,7 +2,7 @@
 step and the admin reset. Thin: parse, call one service, dump."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user, jwt_required
+from flask_jwt_extended import current_user
 
 from app.api import Blueprint
 from app.auth.mfa.limits import failed_codes_at_login, failed_codes_signed_in
@@ -24,12 +24,10 @@ from app.auth.mfa.totp import (
 )
 from app.auth.schemas import TokenOut
 from app.db_types import MAX_ID
-from app.guards import admin_required
 from app.schemas import ProblemSchema
 
 blp = Blueprint("mfa", __name__, url_prefix="/api/v1",
                 description="Multi-factor sign-in: TOTP, recovery codes, passkeys.")
-BEARER = [{"bearerAuth": []}]
 UNAUTHORIZED = "Missing or invalid token, or a wrong password or code."
 TOO_MANY = "Too many wrong codes or passwords for this account."
 # Secrets and tokens are handed out once: no cache may keep a copy.
@@ -40,26 +38,22 @@ NO_STORE = {"Cache-Control": "no-store"}
 class Totp(MethodView):
     """The signed-in user's TOTP authenticator."""
 
-    @jwt_required()
+    @blp.signed_in(unauthorized=UNAUTHORIZED)
     @failed_codes_signed_in
     @blp.arguments(PasswordForm, location="body")
     @blp.response(200, TotpSetupOut)
-    @blp.alt_response(401, schema=ProblemSchema, description=UNAUTHORIZED)
     @blp.alt_response(409, schema=ProblemSchema, description="MFA is already on.")
     @blp.alt_response(429, schema=ProblemSchema, description=TOO_MANY)
-    @blp.doc(security=BEARER)
     def post(self, form):
         """Start the set-up: a new secret and its QR code (not on until confirmed)."""
         return start_totp_setup(user=current_user, **form), 200, NO_STORE
 
-    @jwt_required()
+    @blp.signed_in(unauthorized=UNAUTHORIZED)
     @failed_codes_signed_in
     @blp.arguments(PasswordAndCodeForm, location="body")
     @blp.response(204)
-    @blp.alt_response(401, schema=ProblemSchema, description=UNAUTHORIZED)
     @blp.alt_response(409, schema=ProblemSchema, description="MFA is not on.")
     @blp.alt_response(429, schema=ProblemSchema, description=TOO_MANY)
-    @blp.doc(security=BEARER)
     def delete(self, form):
         """Turn MFA off: the password and a current code (or a recovery code)."""
         disable_totp(user=current_user, **form)
@@ -69,14 +63,12 @@ class Totp(MethodView):
 class TotpConfirm(MethodView):
     """Finish the TOTP set-up."""
 
-    @jwt_required()
+    @blp.signed_in(unauthorized=UNAUTHORIZED)
     @failed_codes_signed_in
     @blp.arguments(CodeForm, location="body")
     @blp.response(200, RecoveryCodesOut)
-    @blp.alt_response(401, schema=ProblemSchema, description=UNAUTHORIZED)
     @blp.alt_response(409, schema=ProblemSchema, description="No set-up started, or MFA on.")
     @blp.alt_response(429, schema=ProblemSchema, description=TOO_MANY)
-    @blp.doc(security=BEARER)
     def post(self, form):
         """Turn MFA on with a first code; answers the recovery codes, shown only here."""
         return confirm_totp(user=current_user, **form), 200, NO_STORE
@@ -86,14 +78,12 @@ class TotpConfirm(MethodView):
 class RecoveryCodes(MethodView):
     """The signed-in user's recovery codes."""
 
-    @jwt_required()
+    @blp.signed_in(unauthorized=UNAUTHORIZED)
     @failed_codes_signed_in
     @blp.arguments(PasswordAndCodeForm, location="body")
     @blp.response(200, RecoveryCodesOut)
-    @blp.alt_response(401, schema=ProblemSchema, description=UNAUTHORIZED)
     @blp.alt_response(409, schema=ProblemSchema, description="MFA is not on.")
     @blp.alt_response(429, schema=ProblemSchema, description=TOO_MANY)
-    @blp.doc(security=BEARER)
     def post(self, form):
         """Replace all recovery codes with 10 new ones; the old ones stop working."""
         return regenerate_recovery_codes(user=current_user, **form), 200, NO_STORE
@@ -120,12 +110,9 @@ class LoginMfa(MethodView):
 class UserMfa(MethodView):
     """A user's second factors (admin)."""
 
-    @admin_required
+    @blp.admin_only()
     @blp.response(204)
-    @blp.alt_response(401, schema=ProblemSchema, description="Missing or invalid token.")
-    @blp.alt_response(403, schema=ProblemSchema, description="Not an admin.")
     @blp.alt_response(404, schema=ProblemSchema, description="No such user.")
-    @blp.doc(security=BEARER)
     def delete(self, user_id: int):
         """Remove the user's TOTP, recovery codes and passkeys: the password signs in."""
         reset_mfa(admin=current_user, user_id=user_id)
