@@ -5,8 +5,8 @@ two keys:
 
 - `user-gen:<id>`, the user's generation: a random value, replaced after every committed
   change of the row, or the marker `busy` while a change is being committed;
-- `user:v1:<id>`, the cached columns (never the password hash) stamped with the generation
-  they were read under. `v1` names the entry's shape: a release that changes it changes
+- `user:v2:<id>`, the cached columns (never the password hash) stamped with the generation
+  they were read under. `v2` names the entry's shape: a release that changes it changes
   the key, so no worker ever reads an entry of another shape.
 
 An entry counts only when its stamp equals the current generation, read in the same MGET
@@ -48,9 +48,10 @@ BUSY = b"busy"
 # committed is never cached under a fresh generation; short enough that a failed
 # post-commit write costs at most this long of database reads for one user.
 BUSY_SECONDS = 120
-ENTRY_SHAPE = "v1"
+ENTRY_SHAPE = "v2"  # v2: mfa_enabled
 CACHED_COLUMNS = ("id", "name", "email", "is_active", "role", "profile_image_id",
-                  "created_by", "updated_by", "token_version", "created_at", "updated_at")
+                  "created_by", "updated_by", "token_version", "mfa_enabled", "created_at",
+                  "updated_at")
 CHANGED_USERS = "signet.changed_user_ids"
 log = logging.getLogger(__name__)
 

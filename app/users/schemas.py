@@ -59,6 +59,7 @@ def user_json(user) -> dict:
         "role": user.role.value,
         "profileImageId": image_id,
         "profileImageUrl": profile_image_url(image_id),
+        "mfaEnabled": user.mfa_enabled,
         "createdBy": user.created_by,
         "updatedBy": user.updated_by,
         "createdAt": user.created_at.isoformat(),
@@ -69,7 +70,7 @@ def user_json(user) -> dict:
 # The fields `user_json` writes, by attribute name: UserOut must declare exactly these.
 USER_JSON_FIELDS = frozenset((
     "id", "name", "email", "is_active", "role", "profile_image_id", "profile_image_url",
-    "created_by", "updated_by", "created_at", "updated_at"))
+    "mfa_enabled", "created_by", "updated_by", "created_at", "updated_at"))
 
 
 class UserCreateForm(Schema):
