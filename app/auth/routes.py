@@ -24,7 +24,6 @@ from app.auth.service import (
     logout,
     refresh_tokens,
     register_user,
-    sign_in,
 )
 from app.guards import optional_user
 from app.pagination import PageArgs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from app.audit import record_event
 from app.auth.mfa.codes import consume_second_factor
 from app.auth.mfa.tokens import issue_mfa_token, mfa_token_user, read_mfa_token, spend_mfa_token
 from app.auth.service import authenticate
@@ -20,6 +21,8 @@ def sign_in(*, email: str, password: str) -> dict:
     if user.mfa_enabled:
         return {"mfa_required": True, "mfa_token": issue_mfa_token(user),
                 "methods": MFA_METHODS}
+    with transaction():
+        record_event("auth.login", actor_id=user.id, subject_id=user.id)
     return issue_token_pair(user)
 
 
@@ -30,6 +33,8 @@ def complete_mfa_sign_in(*, mfa_token: str, code: str) -> dict:
     with transaction():
         method = consume_second_factor(user_id=user.id, code=code)
         spend_mfa_token(claims)
+        record_event("auth.login", actor_id=user.id, subject_id=user.id,
+                     details={"method": method})
     if method == "recovery_code":
         audit.info("mfa.recovery_code_used user %s", user.id)
     return issue_token_pair(user)

@@ -13,6 +13,7 @@ STRONG = "s" * 48
 def production(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", STRONG)
     monkeypatch.setattr(ProductionConfig, "JWT_SECRET_KEY", STRONG)
+    monkeypatch.setattr(ProductionConfig, "SMTP_HOST", "smtp.example.com")  # mail needs it
     return monkeypatch
 
 
