@@ -64,6 +64,8 @@ export PUBLIC_BASE_URL="$BASE_URL"  # production requires it; passkeys are bound
 # The collection signs in more than 10 times a minute from one address (the MFA folder's
 # two-step logins included); the limit itself is tested in tests/auth/test_rate_limits.py.
 export LOGIN_RATE_LIMIT="${LOGIN_RATE_LIMIT:-60 per minute}"
+# Production requires SMTP_HOST with the smtp backend: the run writes mail to files instead.
+export MAIL_BACKEND=file MAIL_FILE_DIR="$UPLOADS/mail"
 
 "$ROOT/.venv/bin/flask" db upgrade
 "$ROOT/.venv/bin/flask" users create-admin --name "Postman Admin" --email "$ADMIN_EMAIL" \
