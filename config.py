@@ -163,6 +163,16 @@ class Config:
     # are fresh by generation, never by time: this only frees the memory of idle users.
     USER_CACHE_TTL = env_int("USER_CACHE_TTL", 3600)
 
+    # Passkeys are bound to PUBLIC_BASE_URL (below, with mail): its host name is the
+    # WebAuthn relying party id and its origin the one they must come from.
+    # Fernet keys (comma-separated, newest first) encrypting TOTP secrets at rest; unset:
+    # one derived from SECRET_KEY with HKDF. See README "Rotating the MFA key".
+    MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY")
+    # Seconds between a right password and the second factor (the mfa_token's lifetime).
+    MFA_TOKEN_EXPIRES = env_int("MFA_TOKEN_EXPIRES", 300)
+    # Seconds a passkey ceremony's challenge stays usable.
+    WEBAUTHN_CHALLENGE_EXPIRES = env_int("WEBAUTHN_CHALLENGE_EXPIRES", 300)
+
     API_TITLE = "Signet"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

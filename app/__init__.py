@@ -13,6 +13,8 @@ from app.after_response import init_after_response
 from app.audit.routes import blp as audit_blp
 from app.auth.email_routes import blp as email_blp
 from app.auth.email_routes import invitations_blp
+from app.auth.mfa.passkey_routes import blp as passkeys_blp
+from app.auth.mfa.routes import blp as mfa_blp
 from app.auth.revocation import init_revocation_store
 from app.auth.routes import blp as auth_blp
 from app.auth.tokens import register_jwt_callbacks
@@ -90,8 +92,8 @@ def connect_domains(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every blueprint; smorest adds each to the OpenAPI document."""
-    for blueprint in (health_blp, auth_blp, email_blp, users_blp, invitations_blp,
-                      files_blp, audit_blp):
+    for blueprint in (health_blp, auth_blp, email_blp, mfa_blp, passkeys_blp, users_blp,
+                      invitations_blp, files_blp, audit_blp):
         api.register_blueprint(blueprint)
     init_docs(app, api)
     init_web(app, api)

@@ -147,3 +147,15 @@ class StorageUnavailable(ServiceUnavailable):
     """The file storage refused a write or a read."""
 
     detail = "File storage is temporarily unavailable. Please retry shortly."
+
+
+class InvalidCode(Unauthorized):
+    """A second-factor code that is wrong, expired or already used."""
+
+    detail = "The code is incorrect or has already been used."
+
+
+class MfaStateConflict(Conflict):
+    """The account's multi-factor state does not allow this step (e.g. already on)."""
+
+    detail = "Multi-factor sign-in is not in a state that allows this."

@@ -185,6 +185,8 @@ class Cluster:
             "STORAGE_BACKEND": spec.storage, "UPLOAD_FOLDER": str(self.upload_folder),
             "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(spec.workers),
             "FLASK_APP": "wsgi.py",
+            # Production requires it: the address clients reach, nginx in front.
+            "PUBLIC_BASE_URL": self.url,
         }
         if spec.storage == "s3":
             env.update(S3_KEYS, S3_BUCKET=self.bucket, S3_ENDPOINT_URL=self.s3_url,

@@ -60,8 +60,12 @@ export PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1"
 export HOST=127.0.0.1 WEB_CONCURRENCY=2 GUNICORN_ACCESSLOG=""
 export FLASK_APP=wsgi.py
 BASE_URL="http://127.0.0.1:$PORT"
-# Mail is written as .eml files next to the uploads (removed with them): no SMTP server.
-export PUBLIC_BASE_URL="$BASE_URL" MAIL_BACKEND=file MAIL_FILE_DIR="$UPLOADS/mail"
+export PUBLIC_BASE_URL="$BASE_URL"  # production requires it; passkeys are bound to it
+# The collection signs in more than 10 times a minute from one address (the MFA folder's
+# two-step logins included); the limit itself is tested in tests/auth/test_rate_limits.py.
+export LOGIN_RATE_LIMIT="${LOGIN_RATE_LIMIT:-60 per minute}"
+# Production requires SMTP_HOST with the smtp backend: the run writes mail to files instead.
+export MAIL_BACKEND=file MAIL_FILE_DIR="$UPLOADS/mail"
 
 "$ROOT/.venv/bin/flask" db upgrade
 "$ROOT/.venv/bin/flask" users create-admin --name "Postman Admin" --email "$ADMIN_EMAIL" \

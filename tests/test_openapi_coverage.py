@@ -19,11 +19,17 @@ IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 CONTRACT_CODES = {200, 201, 202, 204, 206, 302, 303, 304, 400, 401, 403, 404, 405, 409, 413, 415,
                   416, 422, 429, 500, 503}
 # Routes that may answer 401 with no security scheme: a token read only when one is sent
-# (an admin registering someone), and bad credentials at login.
-OPTIONAL_TOKEN = {("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login")}
+# (an admin registering someone), bad credentials at login, a bad mfa_token, code or
+# passkey in the body of the login's second step.
+SIGN_IN_STEPS = {("post", "/api/v1/auth/login/mfa"),
+                 ("post", "/api/v1/auth/passkeys/login/verify")}
+OPTIONAL_TOKEN = {("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"),
+                  *SIGN_IN_STEPS}
 # Routes that refuse without a token of their own: registration (self-registration off,
-# or a role asked for) and login (deactivated account).
-FORBIDDEN_WITHOUT_TOKEN = {("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login")}
+# or a role asked for), login (deactivated account) and its further steps (a browser form
+# from another site).
+FORBIDDEN_WITHOUT_TOKEN = {("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"),
+                           *SIGN_IN_STEPS}
 MISSING_ID = "987654321"
 
 

@@ -9,6 +9,8 @@ from app.audit.schemas import AuditPage
 from app.audit.service import list_own_events
 from app.auth.account import delete_account
 from app.auth.export import export_account
+from app.auth.mfa.login import sign_in
+from app.auth.mfa.schemas import LoginOut
 from app.auth.schemas import (
     AccountDeleteForm,
     LoginForm,
@@ -22,7 +24,6 @@ from app.auth.service import (
     logout,
     refresh_tokens,
     register_user,
-    sign_in,
 )
 from app.guards import optional_user
 from app.pagination import PageArgs
@@ -67,13 +68,15 @@ class Login(MethodView):
     @login_per_ip
     @failed_logins_per_account
     @blp.arguments(LoginForm, location="body")
-    @blp.response(200, TokenOut)
+    @blp.response(200, LoginOut, description=(
+        "The token pair; or, with MFA on, `mfa_required`, an `mfa_token` for "
+        "POST /auth/login/mfa and the accepted `methods` (no token pair)."))
     @blp.alt_response(401, schema=ProblemSchema, description="Bad credentials.")
     @blp.alt_response(403, schema=ProblemSchema, description=(
         "Account deactivated, or a browser sign-in form posted from another site."))
     @blp.alt_response(429, schema=ProblemSchema, description="Too many attempts.")
     def post(self, form):
-        """Log in with email and password."""
+        """Log in with email and password (then a second factor when MFA is on)."""
         return sign_in(**form)
 
 

@@ -5,9 +5,9 @@ two keys:
 
 - `user-gen:<id>`, the user's generation: a random value, replaced after every committed
   change of the row, or the marker `busy` while a change is being committed;
-- `user:v1:<id>`, the cached columns (never the password hash) stamped with the generation
-  they were read under. `v1` names the entry's shape: a release that changes it changes
-  the key, so no worker ever reads an entry of another shape.
+- `user:<shape>:<id>`, the cached columns (never the password hash) stamped with the
+  generation they were read under. `<shape>` hashes the cached column names: a release
+  that adds a column changes the key, so no worker ever reads an entry of another shape.
 
 An entry counts only when its stamp equals the current generation, read in the same MGET
 as the entry and the token's revocation keys (one round trip). A reader that finds no
@@ -29,6 +29,7 @@ Entries and generations still expire after USER_CACHE_TTL, only to free memory.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -49,12 +50,13 @@ BUSY = b"busy"
 # committed is never cached under a fresh generation; short enough that a failed
 # post-commit write costs at most this long of database reads for one user.
 BUSY_SECONDS = 120
-ENTRY_SHAPE = "v1"
 # Every column but the password hash: a column added to users is cached (and so read
 # without SQL) without anyone having to remember this list.
 NOT_CACHED = frozenset({"password"})
 CACHED_COLUMNS = tuple(attribute.key for attribute in User.__mapper__.column_attrs
                        if attribute.key not in NOT_CACHED)
+# Part of every entry's key: entries written before a column was added are never read.
+ENTRY_SHAPE = hashlib.sha256(",".join(CACHED_COLUMNS).encode()).hexdigest()[:8]
 DATETIME_COLUMNS = tuple(attribute.key for attribute in User.__mapper__.column_attrs
                          if attribute.key in CACHED_COLUMNS
                          and isinstance(attribute.columns[0].type, UTCDateTime))

@@ -71,6 +71,10 @@ class User(db.Model):
     email_verified_at: Mapped[datetime | None] = mapped_column(
         "emailVerifiedAt", UTCDateTime(), nullable=True
     )
+    # On once a TOTP secret is confirmed: the password alone no longer signs in.
+    mfa_enabled: Mapped[bool] = mapped_column(
+        "mfaEnabled", default=False, server_default=text("0"), nullable=False
+    )
     created_at: Mapped[datetime] = mapped_column(
         "createdAt", UTCDateTime(), default=utcnow, nullable=False
     )

@@ -21,6 +21,7 @@ class UserOut(Schema):
     profile_image_id = fields.Integer(data_key="profileImageId", allow_none=True)
     profile_image_url = fields.Method("_profile_image_url", data_key="profileImageUrl",
                                       allow_none=True)
+    mfa_enabled = fields.Boolean(data_key="mfaEnabled")
     created_by = fields.Integer(data_key="createdBy", allow_none=True)
     updated_by = fields.Integer(data_key="updatedBy", allow_none=True)
     created_at = fields.AwareDateTime(data_key="createdAt")
@@ -60,6 +61,7 @@ def user_json(user) -> dict:
         "emailVerified": user.email_verified,
         "profileImageId": image_id,
         "profileImageUrl": profile_image_url(image_id),
+        "mfaEnabled": user.mfa_enabled,
         "createdBy": user.created_by,
         "updatedBy": user.updated_by,
         "createdAt": user.created_at.isoformat(),
@@ -70,7 +72,8 @@ def user_json(user) -> dict:
 # The fields `user_json` writes, by attribute name: UserOut must declare exactly these.
 USER_JSON_FIELDS = frozenset((
     "id", "name", "email", "is_active", "role", "email_verified", "profile_image_id",
-    "profile_image_url", "created_by", "updated_by", "created_at", "updated_at"))
+    "profile_image_url", "mfa_enabled", "created_by", "updated_by", "created_at",
+    "updated_at"))
 
 
 class UserCreateForm(Schema):

@@ -11,12 +11,14 @@ from app.web import (
 from app.web.forms import init_form_posts
 from app.web.pages import blp as pages_blp
 
-# The pages use no script at all and post only to this site; Swagger UI (/docs) has its
-# own inline script and is left out.
+# The pages' one script is the WebAuthn file in static/ (passkeys need the browser's
+# JavaScript API): same-origin files only, no inline script, and it may call only this
+# site. They post only to this site; Swagger UI (/docs) has its own inline script and is
+# left out.
 PAGE_SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+        "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",

@@ -25,14 +25,16 @@ from werkzeug.exceptions import HTTPException
 from app.api import PROBLEM_CONTENT_TYPE
 from app.auth.tokens import issued_tokens
 from app.exceptions import Forbidden, InvalidField
+from app.web.mfa_pages import secret_page
 
 FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ANSWER_TYPES = ("application/json", PROBLEM_CONTENT_TYPE, "text/html")
 NEXT_FIELD = "next"
 MAX_NEXT_LENGTH = 2048
-# The sign-in endpoint needs no session yet, so no cookie CSRF double submit protects it.
-LOGIN_ENDPOINT = "auth.Login"
+# The sign-in endpoints (password, its second step, passkey) need no session yet, so no
+# cookie CSRF double submit protects them.
+SIGN_IN_ENDPOINTS = frozenset({"auth.Login", "mfa.LoginMfa", "passkeys.LoginVerify"})
 # Endpoints whose success ends the browser's session.
 SESSION_END_ENDPOINTS = frozenset({"auth.Logout", "auth.Password", "web.DeleteAccountForm"})
 # Plainer page titles than the HTTP reason phrase, where one helps a person.
@@ -89,7 +91,7 @@ def refuse_cross_site_sign_in() -> None:
     Browsers send Origin (or at least Referer) with every form POST; a request with
     neither is no cross-site form and passes. "Origin: null" (sandboxed frames) is refused.
     """
-    if request.endpoint != LOGIN_ENDPOINT or not is_html_form_post():
+    if request.endpoint not in SIGN_IN_ENDPOINTS or not is_html_form_post():
         return
     source = request.headers.get("Origin") or request.referrer
     if source is None:
@@ -105,6 +107,9 @@ def answer_html_form(response: Response) -> Response:
         return response
     if response.status_code >= 400:
         return _error_page(response)
+    page = secret_page(request.endpoint, _json_body(response))
+    if page is not None:
+        return page
     next_path = safe_next_path(_form_value(NEXT_FIELD))
     if next_path:
         answer = redirect(next_path, code=303)

@@ -11,6 +11,8 @@ from flask import redirect, render_template, request, url_for
 from flask.views import MethodView
 
 from app.api import Blueprint
+from app.auth.mfa.passkeys import list_passkeys
+from app.auth.mfa.schemas import PasskeyOut
 from app.users.schemas import UserOut
 from app.web.session import PageSession, page_session
 
@@ -90,8 +92,10 @@ class ProfilePage(MethodView):
 
     @blp.doc(responses=SIGNED_IN_PAGE_DOC, parameters=[NOTICE_PARAMETER])
     def get(self):
-        """Name, email, role and profile image of the signed-in user."""
+        """Name, email, role, profile image, two-factor sign-in and passkeys."""
         session = page_session()
         if not session.signed_in:
             return redirect(url_for("web.LoginPage"), code=303)
-        return render_page("web/profile.html", session, profile=UserOut().dump(session.user))
+        passkeys = PasskeyOut(many=True).dump(list_passkeys(user=session.user))
+        return render_page("web/profile.html", session, profile=UserOut().dump(session.user),
+                           passkeys=passkeys)

@@ -16,7 +16,7 @@ from tests.helpers import assert_problem
 
 ME = "/api/v1/auth/me"
 USER_KEYS = {"id", "name", "email", "isActive", "role", "profileImageId", "profileImageUrl",
-             "createdBy", "updatedBy", "createdAt", "updatedAt", "emailVerified"}
+             "createdBy", "updatedBy", "createdAt", "updatedAt", "emailVerified", "mfaEnabled"}
 
 
 def b64(data: dict) -> str:

@@ -1,0 +1,103 @@
+"""Passkey endpoints: registration and sign-in ceremonies, list and delete. Thin."""
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
+from app.api import Blueprint
+from app.auth.mfa.passkeys import (
+    delete_passkey,
+    list_passkeys,
+    login_options,
+    register_passkey,
+    registration_options,
+    sign_in_with_passkey,
+)
+from app.auth.mfa.routes import NO_STORE
+from app.auth.mfa.schemas import (
+    PasskeyLoginForm,
+    PasskeyOptionsOut,
+    PasskeyOut,
+    PasskeyRegisterForm,
+)
+from app.auth.schemas import TokenOut
+from app.db_types import MAX_ID
+from app.ratelimit import login_per_ip
+from app.schemas import ProblemSchema
+
+blp = Blueprint("passkeys", __name__, url_prefix="/api/v1/auth/passkeys",
+                description="Passkeys (WebAuthn): register, sign in, list, delete.")
+
+
+@blp.route("")
+class Passkeys(MethodView):
+    """The signed-in user's passkeys."""
+
+    @blp.signed_in()
+    @blp.response(200, PasskeyOut(many=True))
+    def get(self):
+        """List your passkeys, oldest first."""
+        return list_passkeys(user=current_user)
+
+
+@blp.route(f"/<int(max={MAX_ID}):passkey_id>")
+class PasskeyById(MethodView):
+    """One of the signed-in user's passkeys."""
+
+    @blp.signed_in()
+    @blp.response(204)
+    @blp.alt_response(404, schema=ProblemSchema, description="Not one of your passkeys.")
+    def delete(self, passkey_id: int):
+        """Remove a passkey; it no longer signs in."""
+        delete_passkey(user=current_user, passkey_id=passkey_id)
+
+
+@blp.route("/register/options")
+class RegisterOptions(MethodView):
+    """Start registering a passkey."""
+
+    @blp.signed_in()
+    @blp.response(200, PasskeyOptionsOut)
+    @blp.alt_response(409, schema=ProblemSchema, description="Too many passkeys already.")
+    def post(self):
+        """Options for navigator.credentials.create, and the ceremony to send back."""
+        return registration_options(user=current_user)
+
+
+@blp.route("/register/verify")
+class RegisterVerify(MethodView):
+    """Finish registering a passkey."""
+
+    @blp.signed_in()
+    @blp.arguments(PasskeyRegisterForm, location="body")
+    @blp.response(201, PasskeyOut)
+    @blp.alt_response(409, schema=ProblemSchema, description="Already registered.")
+    def post(self, form):
+        """Verify the new credential (py_webauthn) and keep its public key."""
+        return register_passkey(user=current_user, **form), 201
+
+
+@blp.route("/login/options")
+class LoginOptions(MethodView):
+    """Start a passkey sign-in."""
+
+    @login_per_ip
+    @blp.response(200, PasskeyOptionsOut)
+    @blp.alt_response(429, schema=ProblemSchema, description="Too many attempts.")
+    def post(self):
+        """Options for navigator.credentials.get (a discoverable credential, any account)."""
+        return login_options()
+
+
+@blp.route("/login/verify")
+class LoginVerify(MethodView):
+    """Finish a passkey sign-in."""
+
+    @blp.arguments(PasskeyLoginForm, location="body")
+    @blp.response(200, TokenOut)
+    @blp.alt_response(401, schema=ProblemSchema,
+                      description="Unknown passkey, bad signature, or a used/expired ceremony.")
+    @blp.alt_response(403, schema=ProblemSchema, description=(
+        "Account deactivated, or a browser form posted from another site."))
+    def post(self, form):
+        """Verify the assertion; a passkey counts as both factors: the token pair."""
+        return sign_in_with_passkey(**form), 200, NO_STORE

@@ -1,0 +1,34 @@
+"""HTML answers to the multi-factor form posts whose JSON carries something to show once.
+
+The sign-in form continues to a code form when MFA is on; the TOTP set-up shows its QR
+code and asks for a first code; confirming it (or regenerating) shows the recovery codes.
+These pages hold secrets: never cached.
+"""
+
+from __future__ import annotations
+
+from flask import Response, render_template
+
+from app.web.session import page_session
+
+LOGIN_ENDPOINT = "auth.Login"
+SETUP_ENDPOINT = "mfa.Totp"
+CODES_ENDPOINTS = frozenset({"mfa.TotpConfirm", "mfa.RecoveryCodes"})
+
+
+def secret_page(endpoint: str | None, body: dict) -> Response | None:
+    """The page for this successful form post, or None when a redirect will do."""
+    if endpoint == LOGIN_ENDPOINT and body.get("mfa_required"):
+        html = render_template("web/mfa_code.html", visitor=None,
+                               mfa_token=body.get("mfa_token", ""))
+    elif endpoint == SETUP_ENDPOINT and "qrSvg" in body:
+        html = render_template("web/totp_setup.html", visitor=page_session(),
+                               secret=body["secret"], qr_svg=body["qrSvg"])
+    elif endpoint in CODES_ENDPOINTS and "recoveryCodes" in body:
+        html = render_template("web/recovery_codes.html", visitor=page_session(),
+                               codes=body["recoveryCodes"])
+    else:
+        return None
+    page = Response(html, status=200, mimetype="text/html")
+    page.headers["Cache-Control"] = "no-store"
+    return page
