@@ -1,14 +1,17 @@
-"""The `revoked_tokens` table: the database-backed revocation store."""
+"""Auth tables: revoked token ids, sign-in sessions and personal access tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db_types import UTCDateTime
+from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
+
+# Longer user agents are cut: the value is a hint for a person, not an identifier.
+USER_AGENT_MAX_LENGTH = 255
 
 
 class RevokedToken(db.Model):
@@ -21,3 +24,64 @@ class RevokedToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(
         "expiresAt", UTCDateTime(), nullable=False, index=True
     )
+
+
+class UserSession(db.Model):
+    """One sign-in: the refresh token it started and every token rotated from it.
+
+    `refresh_jti` is the one refresh token of the session that may still be exchanged;
+    `previous_refresh_jti` and `rotated_at` let a request that lost a race with the
+    rotation be told apart from a replay of a stolen, already rotated token.
+    """
+
+    __tablename__ = "sessions"
+    # A user's sessions, newest first.
+    __table_args__ = (Index("ix_sessions_userId_id", "userId", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        "userId", ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        "createdAt", UTCDateTime(), default=utcnow, nullable=False)
+    last_used_at: Mapped[datetime] = mapped_column(
+        "lastUsedAt", UTCDateTime(), default=utcnow, nullable=False)
+    # An IPv6 address in its longest text form is 45 characters.
+    ip: Mapped[str | None] = mapped_column(String(45), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(
+        "userAgent", String(USER_AGENT_MAX_LENGTH), nullable=True)
+    refresh_jti: Mapped[str] = mapped_column("refreshJti", String(64), nullable=False)
+    previous_refresh_jti: Mapped[str | None] = mapped_column(
+        "previousRefreshJti", String(64), nullable=True)
+    rotated_at: Mapped[datetime | None] = mapped_column(
+        "rotatedAt", UTCDateTime(), nullable=True)
+    # When the current refresh token expires: the session's tokens are dead after it.
+    expires_at: Mapped[datetime] = mapped_column("expiresAt", UTCDateTime(), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column("endedAt", UTCDateTime(), nullable=True)
+
+
+class PersonalAccessToken(db.Model):
+    """A scoped, expiring token for scripts; only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "personal_access_tokens"
+    __table_args__ = (Index("ix_personal_access_tokens_userId_id", "userId", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        "userId", ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    token_hash: Mapped[str] = mapped_column("tokenHash", String(64), nullable=False,
+                                            unique=True)
+    # Space-separated, as OAuth writes scopes.
+    scopes: Mapped[str] = mapped_column(String(255), nullable=False)
+    # The owner's token version at creation: a password change refuses the token.
+    token_version: Mapped[int] = mapped_column("tokenVersion", Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        "createdAt", UTCDateTime(), default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column("expiresAt", UTCDateTime(), nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(
+        "lastUsedAt", UTCDateTime(), nullable=True)
+
+    @property
+    def scope_list(self) -> list[str]:
+        """The scopes as a list, in the order they were granted."""
+        return self.scopes.split()
