@@ -9,8 +9,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app import models  # noqa: F401 - every table must be known to Alembic
+from app.auth.personal_tokens import init_personal_tokens
 from app.auth.revocation import init_revocation_store
 from app.auth.routes import blp as auth_blp
+from app.auth.session_routes import blp as sessions_blp
+from app.auth.token_routes import blp as tokens_blp
 from app.auth.tokens import register_jwt_callbacks
 from app.cli import register_cli
 from app.db_driver import install as install_db_driver
@@ -73,6 +76,7 @@ def init_extensions(app: Flask) -> None:
     drop_limiter_middleware(app)
     init_storage(app)
     init_revocation_store(app)
+    init_personal_tokens(app)
 
 
 def connect_domains(app: Flask) -> None:
@@ -82,7 +86,7 @@ def connect_domains(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every blueprint; smorest adds each to the OpenAPI document."""
-    for blueprint in (health_blp, auth_blp, users_blp, files_blp):
+    for blueprint in (health_blp, auth_blp, sessions_blp, tokens_blp, users_blp, files_blp):
         api.register_blueprint(blueprint)
     init_docs(app, api)
     init_web(app, api)

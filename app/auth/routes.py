@@ -28,6 +28,7 @@ from app.ratelimit import (
     registrations_per_ip,
 )
 from app.schemas import ProblemSchema
+from app.scopes import NEVER, OPEN, Scope
 from app.users.profile import update_own_profile
 from app.users.schemas import UserOut
 
@@ -39,6 +40,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
 class Register(MethodView):
     """Create an account."""
 
+    @blp.token_scope(Scope.USERS_WRITE)
     @registrations_per_ip
     @blp.arguments(RegisterForm, location="body")
     @blp.response(201, UserOut, headers={"Location": {"schema": {"type": "string"}}})
@@ -59,6 +61,7 @@ class Register(MethodView):
 class Login(MethodView):
     """Exchange credentials for tokens."""
 
+    @blp.token_scope(OPEN)
     @login_per_ip
     @failed_logins_per_account
     @blp.arguments(LoginForm, location="body")
@@ -76,12 +79,14 @@ class Login(MethodView):
 class Me(MethodView):
     """The signed-in user."""
 
+    @blp.token_scope(Scope.PROFILE_READ)
     @blp.signed_in()
     @blp.response(200, UserOut)
     def get(self):
         """Return the signed-in user."""
         return current_user
 
+    @blp.token_scope(Scope.PROFILE_WRITE)
     @blp.signed_in()
     @blp.arguments(ProfileUpdateForm, location="body")
     @blp.response(200, UserOut)
@@ -95,6 +100,7 @@ class Me(MethodView):
 class Refresh(MethodView):
     """Exchange a refresh token for a new token pair."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in(refresh=True, unauthorized="Missing, invalid, expired, revoked or already used.")
     @blp.response(200, TokenOut)
     def post(self):
@@ -106,17 +112,19 @@ class Refresh(MethodView):
 class Logout(MethodView):
     """End this session."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in()
     @blp.response(204)
     def post(self):
-        """Revoke this access token and its refresh token, on every worker at once."""
-        logout(access_token=get_jwt())
+        """End this session: its access and refresh tokens stop working everywhere at once."""
+        logout(user=current_user, access_token=get_jwt())
 
 
 @blp.route("/password")
 class Password(MethodView):
     """Change the signed-in user's password."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
     @failed_password_checks_per_account
     @blp.arguments(PasswordChangeForm, location="body")
