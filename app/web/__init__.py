@@ -3,7 +3,10 @@
 from flask import Flask, Response, request
 from flask_smorest import Api
 
-from app.web import file_pages  # noqa: F401 - adds the /files page to the blueprint
+from app.web import (
+    file_pages,  # noqa: F401 - adds the /files page to the blueprint
+    session_pages,  # noqa: F401 - adds the session form to the blueprint
+)
 from app.web.forms import init_form_posts
 from app.web.pages import blp as pages_blp
 

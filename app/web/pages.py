@@ -11,6 +11,10 @@ from flask import redirect, render_template, request, url_for
 from flask.views import MethodView
 
 from app.api import Blueprint
+from app.auth.schemas import SessionList
+from app.auth.session_routes import session_items
+from app.auth.sessions import list_sessions
+from app.scopes import OPEN
 from app.users.schemas import UserOut
 from app.web.session import PageSession, page_session
 
@@ -21,6 +25,7 @@ NOTICES = {
     "registered": "Your account was created. Sign in to continue.",
     "signed_out": "You are signed out.",
     "uploaded": "Your file was uploaded.",
+    "session_ended": "That session was ended: its device is signed out.",
 }
 HTML = {"text/html": {"schema": {"type": "string"}}}
 PAGE_DOC = {"200": {"description": "The page.", "content": HTML}}
@@ -44,10 +49,17 @@ def render_page(template: str, session: PageSession, **context):
     return render_template(template, visitor=session, notice=notice, **context)
 
 
+def own_sessions(session: PageSession) -> list[dict]:
+    """The signed-in user's live sessions as the API lists them."""
+    items = session_items(list_sessions(user_id=session.user.id), session.session_id)
+    return SessionList().dump(items)["items"]
+
+
 @blp.route("/")
 class Home(MethodView):
     """The start page."""
 
+    @blp.token_scope(OPEN)  # cookies only: a bearer token is never read
     @blp.doc(responses={**PAGE_DOC, "303": SIGNED_IN_PAGE_DOC["303"] | {
         "description": "Signed in: redirect to /profile."}})
     def get(self):
@@ -62,6 +74,7 @@ class Home(MethodView):
 class RegisterPage(MethodView):
     """The registration form."""
 
+    @blp.token_scope(OPEN)  # cookies only: a bearer token is never read
     @blp.doc(responses=PAGE_DOC)
     def get(self):
         """A form that posts to POST /api/v1/auth/register, with a profile image."""
@@ -72,6 +85,7 @@ class RegisterPage(MethodView):
 class LoginPage(MethodView):
     """The sign-in form."""
 
+    @blp.token_scope(OPEN)  # cookies only: a bearer token is never read
     @blp.doc(responses=PAGE_DOC, parameters=[NOTICE_PARAMETER])
     def get(self):
         """A form that posts to POST /api/v1/auth/login; the tokens become cookies."""
@@ -82,10 +96,12 @@ class LoginPage(MethodView):
 class ProfilePage(MethodView):
     """The signed-in user's profile."""
 
+    @blp.token_scope(OPEN)  # cookies only: a bearer token is never read
     @blp.doc(responses=SIGNED_IN_PAGE_DOC, parameters=[NOTICE_PARAMETER])
     def get(self):
         """Name, email, role and profile image of the signed-in user."""
         session = page_session()
         if not session.signed_in:
             return redirect(url_for("web.LoginPage"), code=303)
-        return render_page("web/profile.html", session, profile=UserOut().dump(session.user))
+        return render_page("web/profile.html", session, profile=UserOut().dump(session.user),
+                           sessions=own_sessions(session))
