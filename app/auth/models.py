@@ -49,6 +49,9 @@ class UserSession(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(
         "userAgent", String(USER_AGENT_MAX_LENGTH), nullable=True)
+    # The user's token version at sign-in: a password change or deactivation since then
+    # refuses the session's tokens, and the session is no longer listed.
+    token_version: Mapped[int] = mapped_column("tokenVersion", Integer, nullable=False)
     refresh_jti: Mapped[str] = mapped_column("refreshJti", String(64), nullable=False)
     previous_refresh_jti: Mapped[str | None] = mapped_column(
         "previousRefreshJti", String(64), nullable=True)

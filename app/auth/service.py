@@ -79,7 +79,7 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
 
 
 def purge_expired_revocations() -> int:
-    """Drop revocation entries of tokens that have expired anyway; return how many."""
-    purged = revocation.purge_expired()
+    """Drop revocation entries and sessions whose tokens have expired; return how many."""
+    purged = revocation.purge_expired() + sessions.purge_expired_sessions()
     db.session.commit()
     return purged

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth import revocation
@@ -44,7 +44,8 @@ def start_session(user: User) -> UserSession:
     """Add a session row for a new sign-in of `user` from this request. Caller commits."""
     ip, agent = _client()
     session = UserSession(user_id=user.id, ip=ip, user_agent=agent,
-                          refresh_jti=new_refresh_jti(), expires_at=refresh_expiry())
+                          token_version=user.token_version, refresh_jti=new_refresh_jti(),
+                          expires_at=refresh_expiry())
     db.session.add(session)
     db.session.flush()
     _touched[session.id] = time.monotonic()
@@ -90,7 +91,7 @@ def rotate(*, user_id: int, session_id: int, presented_jti: str) -> str:
         raise Unauthorized("This session has ended; sign in again.")
     grace = timedelta(seconds=current_app.config["REFRESH_REUSE_GRACE_SECONDS"])
     if (session.previous_refresh_jti == presented_jti and session.rotated_at is not None
-            and now - session.rotated_at <= grace):
+            and now - session.rotated_at < grace):
         raise Unauthorized("This refresh token has already been used.")
     _end([session], now)
     audit.info("auth.refresh_reuse actor=%s subject=%s session=%s", user_id, user_id,
@@ -178,9 +179,19 @@ def touch_session(session_id: int) -> None:
 
 
 def _live(user_id: int):
-    return select(UserSession).where(
+    # Sessions of an older token version died with a password change or deactivation.
+    return select(UserSession).join(User, User.id == UserSession.user_id).where(
         UserSession.user_id == user_id, UserSession.ended_at.is_(None),
-        UserSession.expires_at > utcnow())
+        UserSession.expires_at > utcnow(), UserSession.token_version == User.token_version)
+
+
+def purge_expired_sessions() -> int:
+    """Delete session rows whose refresh token has expired; return how many. Caller commits.
+
+    Their revocation keys expire at the same moment, so nothing refers to them any more.
+    """
+    result = db.session.execute(delete(UserSession).where(UserSession.expires_at < utcnow()))
+    return result.rowcount
 
 
 def _end(sessions: Iterable[UserSession], now: datetime) -> list[int]:

@@ -29,6 +29,7 @@ def upgrade():
         sa.Column("lastUsedAt", sa.DateTime(), nullable=False),
         sa.Column("ip", sa.String(length=45), nullable=True),
         sa.Column("userAgent", sa.String(length=255), nullable=True),
+        sa.Column("tokenVersion", sa.Integer(), nullable=False),
         sa.Column("refreshJti", sa.String(length=64), nullable=False),
         sa.Column("previousRefreshJti", sa.String(length=64), nullable=True),
         sa.Column("rotatedAt", sa.DateTime(), nullable=True),

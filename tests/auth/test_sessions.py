@@ -326,3 +326,30 @@ def test_deleting_a_user_deletes_their_sessions(client, db, user):
     db.session.delete(db.session.get(type(user), user.id))
     db.session.commit()
     assert row_count("sessions") == 0
+
+
+def test_a_password_change_ends_every_session_in_the_list(client, user):
+    old = login(client, user.email)
+    assert client.post("/api/v1/auth/password", headers=bearer(old["access_token"]), json={
+        "current_password": DEFAULT_PASSWORD, "new_password": "a brand new secret"},
+    ).status_code == 204
+    fresh = client.post(LOGIN, json={"email": user.email,
+                                     "password": "a brand new secret"}).get_json()
+
+    items = client.get(SESSIONS, headers=bearer(fresh["access_token"])).get_json()["items"]
+
+    assert [i["id"] for i in items] == [sid(fresh)]
+    assert_problem(refresh(client, old), 401)
+
+
+def test_purge_deletes_expired_sessions_only(app, client, db, user):
+    expired, live = login(client, user.email), login(client, user.email)
+    db.session.execute(update(UserSession).where(UserSession.id == sid(expired))
+                       .values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["tokens", "purge"])
+
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    assert db.session.scalars(select(UserSession.id)).all() == [sid(live)]
