@@ -16,7 +16,7 @@ import logging
 import secrets
 from datetime import timedelta
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_jwt_extended import create_access_token
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,6 +39,9 @@ LOG_PREFIX_LENGTH = len(PREFIX) + 4
 LAST_USED_INTERVAL = timedelta(seconds=60)
 INTERNAL_TOKEN_LIFETIME = timedelta(seconds=60)
 CLAIM = "pat"
+# The token this request resolved, in the WSGI environ: per request, unlike flask.g, which
+# an app context may share between requests (the test client's does).
+RESOLVED = "signet.personal_token"
 
 
 def hash_token(secret: str) -> str:
@@ -157,7 +160,7 @@ def authenticate_personal_token() -> None:
         return
     token, owner = resolve(secret)
     authorize(token, owner, decision)
-    g.personal_token = (token.id, owner)
+    request.environ[RESOLVED] = (token.id, owner)
     internal = create_access_token(identity=str(owner.id), additional_claims={CLAIM: token.id},
                                    expires_delta=INTERNAL_TOKEN_LIFETIME)
     request.environ["HTTP_AUTHORIZATION"] = f"Bearer {internal}"
@@ -169,7 +172,7 @@ def personal_token_owner(payload: dict) -> User | None:
     None for anything else: a token with a `pat` claim that this request did not resolve
     (signed elsewhere with the key) never gets in.
     """
-    resolved = g.get("personal_token")
+    resolved = request.environ.get(RESOLVED)
     if resolved is None or resolved[0] != payload.get(CLAIM):
         return None
     return resolved[1]

@@ -251,3 +251,15 @@ def test_deleting_a_user_deletes_their_tokens(client, db, user, auth_headers):
     db.session.delete(db.session.get(type(user), user.id))
     db.session.commit()
     assert db.session.scalar(select(PersonalAccessToken)) is None
+
+
+def test_a_forged_jwt_is_refused_even_right_after_the_real_token_was_used(app, client, user,
+                                                                          auth_headers):
+    from flask_jwt_extended import create_access_token
+
+    body = create(client, auth_headers(user))
+    assert client.get(ME, headers=bearer(body["token"])).status_code == 200
+    with app.test_request_context():
+        forged = create_access_token(identity=str(user.id),
+                                     additional_claims={"pat": body["id"]})
+    assert_problem(client.get(ME, headers=bearer(forged)), 401)
