@@ -63,7 +63,7 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_index("ix_personal_access_tokens_userId_id", table_name="personal_access_tokens")
+    # Dropping a table drops its indexes; MariaDB refuses to drop the (userId, id) index
+    # first, since the foreign key on userId needs it.
     op.drop_table("personal_access_tokens")
-    op.drop_index("ix_sessions_userId_id", table_name="sessions")
     op.drop_table("sessions")
