@@ -133,6 +133,12 @@ class Config:
     JWT_COOKIE_SAMESITE = "Lax"
     JWT_COOKIE_SECURE = env_bool("JWT_COOKIE_SECURE", False)
     JWT_ERROR_MESSAGE_KEY = "detail"
+    # A refresh token presented again within this many seconds of its rotation is taken
+    # for the loser of a race between two requests of the same client (401, the session
+    # lives on); later, it is a replayed stolen token and ends the session. 0: always end.
+    REFRESH_REUSE_GRACE_SECONDS = env_int("REFRESH_REUSE_GRACE_SECONDS", 10)
+    # Personal access tokens one user may hold at once (each is a standing credential).
+    PERSONAL_TOKENS_PER_USER = env_int("PERSONAL_TOKENS_PER_USER", 50)
 
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")

@@ -15,8 +15,11 @@ from app.auth.email_routes import blp as email_blp
 from app.auth.email_routes import invitations_blp
 from app.auth.mfa.passkey_routes import blp as passkeys_blp
 from app.auth.mfa.routes import blp as mfa_blp
+from app.auth.personal_tokens import init_personal_tokens
 from app.auth.revocation import init_revocation_store
 from app.auth.routes import blp as auth_blp
+from app.auth.session_routes import blp as sessions_blp
+from app.auth.token_routes import blp as tokens_blp
 from app.auth.tokens import register_jwt_callbacks
 from app.cli import register_cli
 from app.db_driver import install as install_db_driver
@@ -83,6 +86,7 @@ def init_extensions(app: Flask) -> None:
     init_storage(app)
     init_revocation_store(app)
     init_mail(app)
+    init_personal_tokens(app)
 
 
 def connect_domains(app: Flask) -> None:
@@ -92,8 +96,8 @@ def connect_domains(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every blueprint; smorest adds each to the OpenAPI document."""
-    for blueprint in (health_blp, auth_blp, email_blp, mfa_blp, passkeys_blp, users_blp,
-                      invitations_blp, files_blp, audit_blp):
+    for blueprint in (health_blp, auth_blp, sessions_blp, tokens_blp, email_blp, mfa_blp,
+                      passkeys_blp, users_blp, invitations_blp, files_blp, audit_blp):
         api.register_blueprint(blueprint)
     init_docs(app, api)
     init_web(app, api)

@@ -28,6 +28,7 @@ from flask_smorest.fields import Upload
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
+from app import scopes
 from app.guards import admin_required
 
 BODY_LOCATION = "body"
@@ -92,6 +93,20 @@ BodyParser.__location_map__ = {**FlaskParser.__location_map__, BODY_LOCATION: "l
 
 class Blueprint(flask_smorest.Blueprint):
     """A smorest Blueprint that documents the `body` location as all three encodings."""
+
+    def token_scope(self, decision: str):
+        """Declare what a personal access token needs for this view (see app.scopes)."""
+        described = {
+            scopes.NEVER: "Never with a personal access token (403).",
+            scopes.OPEN: "No token is read; a personal access token is ignored.",
+        }.get(decision, f"A personal access token needs the scope `{decision}`.")
+
+        def decorator(func):
+            documented = self.doc(**{"x-token-scope": str(decision),
+                                     "x-token-scope-description": described})(func)
+            return scopes.mark(documented, decision)
+
+        return decorator
 
     ARGUMENTS_PARSER = BodyParser()
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {

@@ -60,6 +60,18 @@ class Forbidden(DomainError):
     detail = "You are not allowed to do this."
 
 
+class InsufficientScope(Forbidden):
+    """A personal access token was sent where its scopes (or its kind) do not reach."""
+
+    detail = "This personal access token does not have the scope this request needs."
+
+    def __init__(self, scope: str | None = None, detail: str | None = None):
+        challenge = 'Bearer error="insufficient_scope"'
+        if scope is not None:
+            challenge += f', scope="{scope}"'
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
 class AccountInactive(Forbidden):
     """The password was right but the account is deactivated."""
 

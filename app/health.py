@@ -9,6 +9,7 @@ from app.api import Blueprint
 from app.exceptions import ServiceUnavailable
 from app.extensions import db
 from app.schemas import ProblemSchema
+from app.scopes import OPEN
 from app.storage import current_storage
 
 blp = Blueprint("health", __name__, description="Operations probes.")
@@ -24,6 +25,7 @@ class StatusOut(Schema):
 class Health(MethodView):
     """Liveness."""
 
+    @blp.token_scope(OPEN)
     @blp.response(200, StatusOut)
     def get(self):
         """200 while the process runs."""
@@ -34,6 +36,7 @@ class Health(MethodView):
 class Ready(MethodView):
     """Readiness."""
 
+    @blp.token_scope(OPEN)
     @blp.response(200, StatusOut)
     @blp.alt_response(503, schema=ProblemSchema, description="Database or storage down.")
     def get(self):

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from app.api import Blueprint
 from app.audit.schemas import AuditListArgs, AuditPage
 from app.audit.service import list_events
+from app.scopes import Scope
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit",
                 description="The audit trail of security events (admin).")
@@ -14,6 +15,7 @@ blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit",
 class AuditList(MethodView):
     """Every audit event (admin)."""
 
+    @blp.token_scope(Scope.USERS_READ)
     @blp.admin_only()
     @blp.arguments(AuditListArgs, location="query")
     @blp.response(200, AuditPage)

@@ -12,5 +12,6 @@ tokens_cli = AppGroup("tokens", help="Maintain the token revocation store.")
 
 @tokens_cli.command("purge")
 def purge_tokens() -> None:
-    """Delete revocation entries whose tokens have expired anyway (run it from cron)."""
-    click.echo(f"Purged {purge_expired_revocations()} expired revoked-token entries.")
+    """Delete revocation entries and sessions whose tokens have expired (run it from cron)."""
+    click.echo(f"Purged {purge_expired_revocations()} expired revoked-token entries "
+               "and sessions.")

@@ -34,6 +34,7 @@ from app.ratelimit import (
     verification_resends_per_account,
 )
 from app.schemas import ProblemSchema
+from app.scopes import NEVER, OPEN, Scope
 from app.users.schemas import UserOut
 
 blp = Blueprint("email", __name__, url_prefix="/api/v1/auth",
@@ -50,6 +51,7 @@ FORGOT_ANSWER = ("If an active account uses this address, a link to reset its pa
 class VerifyEmail(MethodView):
     """Prove the account's address with the token mailed to it."""
 
+    @blp.token_scope(OPEN)
     @blp.arguments(EmailTokenForm, location="body")
     @blp.response(200, UserOut)
     @blp.alt_response(422, schema=ProblemSchema, description=INVALID_LINK)
@@ -62,6 +64,7 @@ class VerifyEmail(MethodView):
 class ResendVerification(MethodView):
     """Ask for a new verification message."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in()
     @verification_resends_per_account
     @blp.response(202, AcceptedOut)
@@ -77,6 +80,7 @@ class ResendVerification(MethodView):
 class PasswordForgot(MethodView):
     """Ask for a password reset link."""
 
+    @blp.token_scope(OPEN)
     @password_forgot_per_ip
     @password_forgot_per_address
     @blp.arguments(PasswordForgotForm, location="body")
@@ -93,6 +97,7 @@ class PasswordForgot(MethodView):
 class PasswordReset(MethodView):
     """Set a new password with a mailed reset or invitation token."""
 
+    @blp.token_scope(OPEN)
     @blp.arguments(PasswordResetForm, location="body")
     @blp.response(204)
     @blp.alt_response(422, schema=ProblemSchema,
@@ -106,6 +111,7 @@ class PasswordReset(MethodView):
 class EmailChange(MethodView):
     """Move the account to another address (confirmed from that address)."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
     @failed_password_checks_per_account
     @blp.arguments(EmailChangeForm, location="body")
@@ -122,6 +128,7 @@ class EmailChange(MethodView):
 class EmailChangeConfirm(MethodView):
     """Confirm a change of email with the token mailed to the new address."""
 
+    @blp.token_scope(OPEN)
     @blp.arguments(EmailTokenForm, location="body")
     @blp.response(200, UserOut)
     @blp.alt_response(409, schema=ProblemSchema, description="Address taken meanwhile.")
@@ -135,6 +142,7 @@ class EmailChangeConfirm(MethodView):
 class Invitations(MethodView):
     """Invite someone (admin)."""
 
+    @blp.token_scope(Scope.USERS_WRITE)
     @invitations_blp.admin_only()
     @invitations_blp.arguments(InvitationForm, location="body")
     @invitations_blp.response(201, UserOut,

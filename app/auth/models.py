@@ -1,16 +1,19 @@
-"""Auth tables: `revoked_tokens` (the database revocation store) and `email_tokens`."""
+"""Auth tables: revoked token ids, sign-in sessions, personal access tokens, mailed tokens."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 from app.users.models import EMAIL_TYPE
+
+# Longer user agents are cut: the value is a hint for a person, not an identifier.
+USER_AGENT_MAX_LENGTH = 255
 
 
 class RevokedToken(db.Model):
@@ -23,6 +26,70 @@ class RevokedToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(
         "expiresAt", UTCDateTime(), nullable=False, index=True
     )
+
+
+class UserSession(db.Model):
+    """One sign-in: the refresh token it started and every token rotated from it.
+
+    `refresh_jti` is the one refresh token of the session that may still be exchanged;
+    `previous_refresh_jti` and `rotated_at` let a request that lost a race with the
+    rotation be told apart from a replay of a stolen, already rotated token.
+    """
+
+    __tablename__ = "sessions"
+    # A user's sessions, newest first.
+    __table_args__ = (Index("ix_sessions_userId_id", "userId", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        "userId", ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        "createdAt", UTCDateTime(), default=utcnow, nullable=False)
+    last_used_at: Mapped[datetime] = mapped_column(
+        "lastUsedAt", UTCDateTime(), default=utcnow, nullable=False)
+    # An IPv6 address in its longest text form is 45 characters.
+    ip: Mapped[str | None] = mapped_column(String(45), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(
+        "userAgent", String(USER_AGENT_MAX_LENGTH), nullable=True)
+    # The user's token version at sign-in: a password change or deactivation since then
+    # refuses the session's tokens, and the session is no longer listed.
+    token_version: Mapped[int] = mapped_column("tokenVersion", Integer, nullable=False)
+    refresh_jti: Mapped[str] = mapped_column("refreshJti", String(64), nullable=False)
+    previous_refresh_jti: Mapped[str | None] = mapped_column(
+        "previousRefreshJti", String(64), nullable=True)
+    rotated_at: Mapped[datetime | None] = mapped_column(
+        "rotatedAt", UTCDateTime(), nullable=True)
+    # When the current refresh token expires: the session's tokens are dead after it.
+    expires_at: Mapped[datetime] = mapped_column("expiresAt", UTCDateTime(), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column("endedAt", UTCDateTime(), nullable=True)
+
+
+class PersonalAccessToken(db.Model):
+    """A scoped, expiring token for scripts; only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "personal_access_tokens"
+    __table_args__ = (Index("ix_personal_access_tokens_userId_id", "userId", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        "userId", ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    token_hash: Mapped[str] = mapped_column("tokenHash", String(64), nullable=False,
+                                            unique=True)
+    # Space-separated, as OAuth writes scopes.
+    scopes: Mapped[str] = mapped_column(String(255), nullable=False)
+    # The owner's token version at creation: a password change refuses the token.
+    token_version: Mapped[int] = mapped_column("tokenVersion", Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        "createdAt", UTCDateTime(), default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column("expiresAt", UTCDateTime(), nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(
+        "lastUsedAt", UTCDateTime(), nullable=True)
+
+    @property
+    def scope_list(self) -> list[str]:
+        """The scopes as a list, in the order they were granted."""
+        return self.scopes.split()
 
 
 class TokenPurpose(enum.StrEnum):

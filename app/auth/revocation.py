@@ -6,8 +6,9 @@ expires by itself when the token would have).
 
 Every authenticated request asks the store one question, `lookup`: the user the token
 names together with "is any of the token's revocation keys revoked" (its `jti`, and
-`sid:<id>` once tokens carry a session). One SQL statement with the database store; one
-Redis round trip with the Redis store, whose user rows are cached (app/auth/user_cache.py).
+`sid:<id>`, the key that ending a sign-in session revokes: see `session_key`). One SQL
+statement with the database store; one Redis round trip with the Redis store, whose user
+rows are cached (app/auth/user_cache.py).
 """
 
 from __future__ import annotations
@@ -197,6 +198,11 @@ def lookup(user_id: int, keys: Sequence[str]) -> Authority:
 def is_revoked(jti: str) -> bool:
     """True when the token id was revoked."""
     return current_store().is_revoked(jti)
+
+
+def session_key(session_id: int) -> str:
+    """The key that, once revoked, refuses every token of sign-in session `session_id`."""
+    return f"sid:{session_id}"
 
 
 def revoke(jti: str, expires_at: datetime) -> bool:

@@ -34,6 +34,7 @@ from app.ratelimit import (
     registrations_per_ip,
 )
 from app.schemas import ProblemSchema
+from app.scopes import NEVER, OPEN, Scope
 from app.users.profile import update_own_profile
 from app.users.schemas import UserOut
 
@@ -45,6 +46,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
 class Register(MethodView):
     """Create an account."""
 
+    @blp.token_scope(Scope.USERS_WRITE)
     @registrations_per_ip
     @blp.arguments(RegisterForm, location="body")
     @blp.response(201, UserOut, headers={"Location": {"schema": {"type": "string"}}})
@@ -65,6 +67,7 @@ class Register(MethodView):
 class Login(MethodView):
     """Exchange credentials for tokens."""
 
+    @blp.token_scope(OPEN)
     @login_per_ip
     @failed_logins_per_account
     @blp.arguments(LoginForm, location="body")
@@ -84,12 +87,14 @@ class Login(MethodView):
 class Me(MethodView):
     """The signed-in user."""
 
+    @blp.token_scope(Scope.PROFILE_READ)
     @blp.signed_in()
     @blp.response(200, UserOut)
     def get(self):
         """Return the signed-in user."""
         return current_user
 
+    @blp.token_scope(Scope.PROFILE_WRITE)
     @blp.signed_in()
     @blp.arguments(ProfileUpdateForm, location="body")
     @blp.response(200, UserOut)
@@ -99,6 +104,7 @@ class Me(MethodView):
         return update_own_profile(user=current_user, **form)
 
     # Account security: a personal access token must never delete the account (no scope).
+    @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
     @failed_password_checks_per_account
     @blp.arguments(AccountDeleteForm, location="body")
@@ -114,6 +120,7 @@ class Me(MethodView):
 class Refresh(MethodView):
     """Exchange a refresh token for a new token pair."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in(refresh=True, unauthorized="Missing, invalid, expired, revoked or already used.")
     @blp.response(200, TokenOut)
     def post(self):
@@ -125,17 +132,19 @@ class Refresh(MethodView):
 class Logout(MethodView):
     """End this session."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in()
     @blp.response(204)
     def post(self):
-        """Revoke this access token and its refresh token, on every worker at once."""
-        logout(access_token=get_jwt())
+        """End this session: its access and refresh tokens stop working everywhere at once."""
+        logout(user=current_user, access_token=get_jwt())
 
 
 @blp.route("/password")
 class Password(MethodView):
     """Change the signed-in user's password."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
     @failed_password_checks_per_account
     @blp.arguments(PasswordChangeForm, location="body")
@@ -150,6 +159,7 @@ class Password(MethodView):
 class MyAudit(MethodView):
     """The signed-in user's own audit trail."""
 
+    @blp.token_scope(Scope.PROFILE_READ)
     @blp.signed_in()
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, AuditPage)
@@ -163,6 +173,7 @@ class MyExport(MethodView):
     """Everything the service holds about the signed-in user, as one download."""
 
     # Account security: a personal access token must never export the account (no scope).
+    @blp.token_scope(NEVER)
     @blp.signed_in()
     @blp.response(200, content_type="application/zip", description=(
         "A ZIP streamed as it is written: account.json (the user, files, audit events) "

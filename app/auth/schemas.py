@@ -2,7 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.schemas import NAME_RULES, FileField, TrimmedString
+from app.schemas import NAME_RULES, FileField, TrimmedString, no_control_characters
+from app.scopes import Scope
 from app.users.models import Role
 from app.users.passwords import PASSWORD_LENGTH
 from app.users.schemas import UserCreateForm
@@ -108,3 +109,57 @@ class AcceptedOut(Schema):
     """202: the request was taken; what it causes arrives by mail."""
 
     detail = fields.String(metadata={"example": "Check your inbox."})
+
+
+class SessionOut(Schema):
+    """One sign-in session as its user (or an admin) sees it."""
+
+    id = fields.Integer()
+    created_at = fields.AwareDateTime(data_key="createdAt")
+    last_used_at = fields.AwareDateTime(data_key="lastUsedAt")
+    ip = fields.String(allow_none=True, metadata={
+        "description": "The client's address as the service saw it (after trusted proxies)."})
+    user_agent = fields.String(data_key="userAgent", allow_none=True, metadata={
+        "description": "The User-Agent of the sign-in, cut to 255 characters."})
+    current = fields.Boolean(metadata={"description": "True for the session of this request."})
+
+
+class SessionList(Schema):
+    """Live sessions, newest first."""
+
+    items = fields.List(fields.Nested(SessionOut))
+
+
+class PersonalTokenForm(Schema):
+    """POST /auth/tokens."""
+
+    name = TrimmedString(required=True, validate=[validate.Length(min=1, max=100),
+                                                  no_control_characters])
+    scopes = fields.List(fields.Enum(Scope, by_value=True), required=True,
+                         validate=validate.Length(min=1, max=len(Scope)), metadata={
+                             "description": "users:read and users:write: admins only."})
+    expires_in_days = fields.Integer(load_default=90, validate=validate.Range(1, 365))
+
+
+class PersonalTokenOut(Schema):
+    """A personal access token's metadata (never the secret)."""
+
+    id = fields.Integer()
+    name = fields.String()
+    scopes = fields.List(fields.String(), attribute="scope_list")
+    created_at = fields.AwareDateTime(data_key="createdAt")
+    expires_at = fields.AwareDateTime(data_key="expiresAt")
+    last_used_at = fields.AwareDateTime(data_key="lastUsedAt", allow_none=True)
+
+
+class PersonalTokenCreated(PersonalTokenOut):
+    """The answer to POST /auth/tokens: the only time the secret is shown."""
+
+    token = fields.String(attribute="secret",
+                          metadata={"description": "sgn_pat_...; shown only here."})
+
+
+class PersonalTokenList(Schema):
+    """The user's personal access tokens, newest first."""
+
+    items = fields.List(fields.Nested(PersonalTokenOut))

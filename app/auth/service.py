@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.audit import record_event
-from app.auth import revocation
+from app.auth import revocation, sessions
 from app.auth.email_flows import (
     notify_password_changed,
     send_verification,
     verification_enabled,
 )
-from app.auth.tokens import issue_token_pair
+from app.auth.tokens import session_token_pair
 from app.exceptions import (
     AccountInactive,
     EmailNotVerified,
@@ -70,14 +68,6 @@ def authenticate(*, email: str, password: str) -> User:
     return user
 
 
-def sign_in(*, email: str, password: str) -> dict:
-    """Check the credentials, record the login and return a new token pair."""
-    user = authenticate(email=email, password=password)
-    record_event("auth.login", actor_id=user.id, subject_id=user.id)
-    db.session.commit()
-    return issue_token_pair(user)
-
-
 def _record_failed_login(*, email: str, user: User | None, reason: str) -> None:
     # Committed on its own: the request fails, and its rollback must not take this along.
     record_event("auth.login_failed", actor_id=None,
@@ -87,29 +77,22 @@ def _record_failed_login(*, email: str, user: User | None, reason: str) -> None:
 
 
 def refresh_tokens(*, user: User, refresh_token: dict) -> dict:
-    """Exchange a refresh token for a new pair; the one presented stops working (rotation).
+    """Exchange a refresh token for a new pair of the same session (rotation).
 
-    The store's revoke is atomic, so of two requests racing with the same refresh token
-    only one gets a new pair.
+    Only the session's current refresh token is accepted, once: of two requests racing
+    with it exactly one gets a new pair, and a replay of an already rotated token ends the
+    whole session (see app.auth.sessions.rotate).
     """
-    if not revocation.revoke(refresh_token["jti"], _expires_at(refresh_token)):
-        db.session.rollback()
-        raise Unauthorized("This refresh token has already been used.")
-    db.session.commit()
-    return issue_token_pair(user)
+    session_id = refresh_token["sid"]
+    new_jti = sessions.rotate(user_id=user.id, session_id=session_id,
+                              presented_jti=refresh_token["jti"])
+    return session_token_pair(user, session_id=session_id, refresh_jti=new_jti)
 
 
-def logout(*, access_token: dict) -> None:
-    """Revoke the access token and the refresh token it was issued with."""
-    revocation.revoke(access_token["jti"], _expires_at(access_token))
-    user_id = int(access_token["sub"])
-    record_event("auth.logout", actor_id=user_id, subject_id=user_id)
-    refresh_jti = access_token.get("rjti")
-    if refresh_jti:
-        # Both were issued together, so the refresh token expires a known time after iat.
-        issued_at = datetime.fromtimestamp(access_token["iat"], UTC)
-        revocation.revoke(refresh_jti, issued_at + _refresh_lifetime())
-    db.session.commit()
+def logout(*, user: User, access_token: dict) -> None:
+    """End the session the access token belongs to: its access and refresh tokens."""
+    record_event("auth.logout", actor_id=user.id, subject_id=user.id)
+    sessions.end_current_session(user_id=user.id, session_id=access_token["sid"])
 
 
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
@@ -126,16 +109,7 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
 
 
 def purge_expired_revocations() -> int:
-    """Drop revocation entries of tokens that have expired anyway; return how many."""
-    purged = revocation.purge_expired()
+    """Drop revocation entries and sessions whose tokens have expired; return how many."""
+    purged = revocation.purge_expired() + sessions.purge_expired_sessions()
     db.session.commit()
     return purged
-
-
-def _expires_at(token: dict) -> datetime:
-    return datetime.fromtimestamp(token["exp"], UTC)
-
-
-def _refresh_lifetime() -> timedelta:
-    lifetime = current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
-    return lifetime if isinstance(lifetime, timedelta) else timedelta(seconds=int(lifetime))

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from flask import current_app, request
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 from flask_jwt_extended.exceptions import JWTDecodeError
 
 from app.auth import revocation
+from app.auth.personal_tokens import CLAIM as PERSONAL_TOKEN_CLAIM
+from app.auth.personal_tokens import personal_token_owner
+from app.auth.sessions import start_session, touch_session
 from app.db_types import MAX_ID
 from app.errors import problem
+from app.extensions import db
 from app.users.models import User
 
 TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
@@ -20,26 +23,35 @@ ISSUED_TOKENS = "signet.issued_tokens"
 USER_ID = re.compile(r"[1-9][0-9]{0,9}")
 # 9999-12-31T23:59:59Z: the last instant a datetime holds; expiry arithmetic fails beyond.
 MAX_TIMESTAMP = 253402300799
-MAX_SID_LENGTH = 64
 # Where the token check leaves its one lookup for the user loader that runs after it
 # (in the WSGI environ: per request, unlike flask.g, which an app context may share).
 AUTHORITY = "signet.authority"
+# The revocation store's key column is 64 characters; ours are 36 (a UUID).
+MAX_JTI_LENGTH = 64
 
 
 def issue_token_pair(user: User) -> dict:
-    """Return the login body: an access token and the refresh token it is paired with.
+    """Sign `user` in: start a session and return its first token pair. Commits.
 
-    Both carry the user's token version (a password change bumps it) and the access
-    token names its refresh token's id, so logging out can revoke the pair.
+    Every place that hands out a new pair without a refresh token (login, and any other
+    sign-in) comes through here, so every pair belongs to a session row.
     """
-    refresh_jti = str(uuid.uuid4())
-    claims = {"ver": user.token_version}
+    session = start_session(user)
+    db.session.commit()
+    return session_token_pair(user, session_id=session.id, refresh_jti=session.refresh_jti)
+
+
+def session_token_pair(user: User, *, session_id: int, refresh_jti: str) -> dict:
+    """Return the login body for a session whose current refresh token id is `refresh_jti`.
+
+    Both tokens carry the session (`sid`: ending it refuses them) and the user's token
+    version (`ver`: a password change bumps it).
+    """
+    claims = {"ver": user.token_version, "sid": session_id}
     refresh = create_refresh_token(
         identity=str(user.id), additional_claims={**claims, "jti": refresh_jti}
     )
-    access = create_access_token(
-        identity=str(user.id), additional_claims={**claims, "rjti": refresh_jti}
-    )
+    access = create_access_token(identity=str(user.id), additional_claims=claims)
     body = {
         "access_token": access,
         "refresh_token": refresh,
@@ -64,10 +76,10 @@ def check_claims(payload: dict) -> None:
     Anyone holding the key (a sibling service sharing it, say) can sign `sub: "ada@x"` or
     leave out `exp`: such a token is a 401, never a crash in the code that trusts them.
     """
-    sub, rjti, sid = payload.get("sub"), payload.get("rjti", ""), payload.get("sid")
+    sub, sid = payload.get("sub"), payload.get("sid")
     if not (isinstance(sub, str) and USER_ID.fullmatch(sub) and int(sub) <= MAX_ID
-            and isinstance(payload.get("jti"), str) and isinstance(rjti, str)
-            and (sid is None or (type(sid) in (int, str) and len(str(sid)) <= MAX_SID_LENGTH))
+            and isinstance(payload.get("jti"), str) and len(payload["jti"]) <= MAX_JTI_LENGTH
+            and type(sid) is int and 1 <= sid <= MAX_ID
             and _is_timestamp(payload.get("exp")) and _is_timestamp(payload.get("iat"))):
         raise JWTDecodeError("The token's claims are not ones this service issues.")
 
@@ -75,7 +87,7 @@ def check_claims(payload: dict) -> None:
 def revocation_keys(payload: dict) -> list[str]:
     """The revocation-store keys that refuse this token: its jti, and its session's."""
     sid = payload.get("sid")
-    return [payload["jti"]] if sid is None else [payload["jti"], f"sid:{sid}"]
+    return [payload["jti"]] if sid is None else [payload["jti"], revocation.session_key(sid)]
 
 
 def _look_up(payload: dict) -> revocation.Authority:
@@ -104,6 +116,8 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
 
     @jwt.user_lookup_loader
     def load_user(_header: dict, payload: dict) -> User | None:
+        if PERSONAL_TOKEN_CLAIM in payload:  # resolved with its owner in one statement
+            return personal_token_owner(payload)
         # Role and isActive come from the store's lookup (database row, or a cache entry
         # invalidated by every change), never from the token. The blocklist check below
         # ran first and made that lookup; this reuses it.
@@ -112,6 +126,7 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
             return None
         if payload.get("ver") != user.token_version:
             return None
+        touch_session(payload["sid"])
         return user
 
     @jwt.token_in_blocklist_loader
@@ -119,6 +134,10 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
         # The first of our callbacks to see a decoded token: check its claims before any
         # store, query or user lookup relies on them (JWTDecodeError answers 401). One
         # lookup answers both this and the user loader: user row plus revocation keys.
+        if PERSONAL_TOKEN_CLAIM in payload:
+            if personal_token_owner(payload) is None:
+                raise JWTDecodeError("A personal token claim this request did not resolve.")
+            return False  # checked by app.auth.personal_tokens before the view
         check_claims(payload)
         return _look_up(payload).revoked
 

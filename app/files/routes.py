@@ -10,6 +10,7 @@ from app.files.download import file_response
 from app.files.schemas import FileListArgs, FileOut, FilePage, FileUploadForm
 from app.files.service import create_file, delete_file_for, get_file_for, list_files
 from app.schemas import ProblemSchema
+from app.scopes import Scope
 
 blp = Blueprint("files", __name__, url_prefix="/api/v1/files",
                 description="Uploading, listing, downloading and deleting files.")
@@ -21,6 +22,7 @@ NOT_FOUND = "Unknown file, or another user's private file."
 class Files(MethodView):
     """The signed-in user's files."""
 
+    @blp.token_scope(Scope.FILES_WRITE)
     @blp.signed_in()
     @blp.arguments(FileUploadForm, location="files")
     @blp.response(201, FileOut, headers={"Location": {"schema": {"type": "string"}}})
@@ -32,6 +34,7 @@ class Files(MethodView):
         file = create_file(upload=form["file"], owner=current_user)
         return file, 201, {"Location": url_for("files.FileById", file_id=file.id)}
 
+    @blp.token_scope(Scope.FILES_READ)
     @blp.signed_in()
     @blp.arguments(FileListArgs, location="query")
     @blp.response(200, FilePage)
@@ -44,6 +47,7 @@ class Files(MethodView):
 class FileById(MethodView):
     """One file's metadata."""
 
+    @blp.token_scope(Scope.FILES_READ)
     @blp.signed_in()
     @blp.response(200, FileOut)
     @blp.alt_response(404, schema=ProblemSchema, description=NOT_FOUND)
@@ -51,6 +55,7 @@ class FileById(MethodView):
         """Return a file's metadata (owner, admin; anyone signed in for a profile image)."""
         return get_file_for(viewer=current_user, file_id=file_id)
 
+    @blp.token_scope(Scope.FILES_WRITE)
     @blp.signed_in()
     @blp.response(204)
     @blp.alt_response(403, schema=ProblemSchema,
@@ -65,6 +70,7 @@ class FileById(MethodView):
 class FileContent(MethodView):
     """One file's bytes."""
 
+    @blp.token_scope(Scope.FILES_READ)
     @blp.signed_in()
     @blp.response(200, content_type="application/octet-stream", description=(
         "The bytes, with the stored Content-Type, ETag and Content-Disposition "

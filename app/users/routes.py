@@ -6,6 +6,7 @@ from flask_jwt_extended import current_user
 from app.api import Blueprint
 from app.db_types import MAX_ID
 from app.schemas import ProblemSchema
+from app.scopes import Scope
 from app.users.admin import deactivate_user, list_users, update_user
 from app.users.schemas import UserListArgs, UserOut, UserPage, UserUpdateForm
 from app.users.service import get_user_for
@@ -18,6 +19,7 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1/users",
 class UserList(MethodView):
     """All users (admin)."""
 
+    @blp.token_scope(Scope.USERS_READ)
     @blp.admin_only()
     @blp.arguments(UserListArgs, location="query")
     @blp.response(200, UserPage)
@@ -30,6 +32,7 @@ class UserList(MethodView):
 class UserById(MethodView):
     """One user."""
 
+    @blp.token_scope(Scope.USERS_READ)
     @blp.signed_in()
     @blp.response(200, UserOut)
     @blp.alt_response(404, schema=ProblemSchema, description="Unknown, or not yours to see.")
@@ -37,6 +40,7 @@ class UserById(MethodView):
         """Return a user (admins: anyone; others: themselves)."""
         return get_user_for(current_user, user_id)
 
+    @blp.token_scope(Scope.USERS_WRITE)
     @blp.admin_only()
     @blp.arguments(UserUpdateForm, location="body")
     @blp.response(200, UserOut)
@@ -46,6 +50,7 @@ class UserById(MethodView):
         """Change a user's name, role or activity (admin); updatedBy becomes the admin."""
         return update_user(admin=current_user, user_id=user_id, **form)
 
+    @blp.token_scope(Scope.USERS_WRITE)
     @blp.admin_only()
     @blp.response(204)
     @blp.alt_response(404, schema=ProblemSchema, description="No such user.")

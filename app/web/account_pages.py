@@ -9,6 +9,7 @@ from app.auth.account import delete_account
 from app.auth.schemas import AccountDeleteForm
 from app.ratelimit import failed_password_checks_per_account
 from app.schemas import ProblemSchema
+from app.scopes import NEVER
 from app.web.pages import HTML, blp
 
 
@@ -17,6 +18,7 @@ class DeleteAccountForm(MethodView):
     """Delete your account from the profile page; app.web.forms then signs the browser out."""
 
     # Account security: never with a personal access token (declare no scope for it).
+    @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized=(
         "Not signed in, the form's csrf_token does not match the session cookie, or a "
         "wrong current password."))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
+from app.scopes import OPEN
 from app.web.pages import PAGE_DOC, blp, render_page
 from app.web.session import page_session
 
@@ -34,6 +35,7 @@ def token_page(template: str):
 class VerifyEmailPage(MethodView):
     """The page a verification link opens."""
 
+    @blp.token_scope(OPEN)
     @blp.doc(responses=PAGE_DOC, parameters=[TOKEN_PARAMETER])
     def get(self):
         """A button that posts the token to POST /api/v1/auth/verify-email."""
@@ -44,6 +46,7 @@ class VerifyEmailPage(MethodView):
 class ResetPasswordPage(MethodView):
     """The page a reset or invitation link opens."""
 
+    @blp.token_scope(OPEN)
     @blp.doc(responses=PAGE_DOC, parameters=[TOKEN_PARAMETER])
     def get(self):
         """A new-password form that posts with the token to POST /api/v1/auth/password/reset."""
@@ -54,6 +57,7 @@ class ResetPasswordPage(MethodView):
 class ConfirmEmailPage(MethodView):
     """The page an email-change confirmation link opens."""
 
+    @blp.token_scope(OPEN)
     @blp.doc(responses=PAGE_DOC, parameters=[TOKEN_PARAMETER])
     def get(self):
         """A button that posts the token to POST /api/v1/auth/email/change/confirm."""
@@ -64,6 +68,7 @@ class ConfirmEmailPage(MethodView):
 class ForgotPasswordPage(MethodView):
     """Ask for a reset link."""
 
+    @blp.token_scope(OPEN)
     @blp.doc(responses=PAGE_DOC)
     def get(self):
         """A form that posts the address to POST /api/v1/auth/password/forgot."""

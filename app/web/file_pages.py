@@ -8,6 +8,7 @@ from flask.views import MethodView
 from app.files.schemas import FilePage
 from app.files.service import list_files
 from app.pagination import MAX_CURSOR_LENGTH, decode_cursor
+from app.scopes import OPEN
 from app.web.pages import NOTICE_PARAMETER, SIGNED_IN_PAGE_DOC, blp, render_page
 from app.web.session import page_session
 
@@ -23,6 +24,7 @@ CURSOR_PARAMETER = {
 class FilesPage(MethodView):
     """The signed-in user's files."""
 
+    @blp.token_scope(OPEN)  # cookies only: a bearer token is never read
     @blp.doc(responses=SIGNED_IN_PAGE_DOC, parameters=[NOTICE_PARAMETER, CURSOR_PARAMETER])
     def get(self):
         """Upload a file (posts to POST /api/v1/files) and list your files."""

@@ -13,6 +13,10 @@ from flask.views import MethodView
 from app.api import Blueprint
 from app.auth.mfa.passkeys import list_passkeys
 from app.auth.mfa.schemas import PasskeyOut
+from app.auth.schemas import SessionList
+from app.auth.session_routes import session_items
+from app.auth.sessions import list_sessions
+from app.scopes import OPEN
 from app.users.schemas import UserOut
 from app.web.session import PageSession, page_session
 
@@ -29,6 +33,7 @@ NOTICES = {
     "email_changed": "Your email address was changed. Sign in with the new one.",
     "reset_sent": ("If an active account uses that address, a link to reset its password "
                    "is on its way."),
+    "session_ended": "That session was ended: its device is signed out.",
 }
 HTML = {"text/html": {"schema": {"type": "string"}}}
 PAGE_DOC = {"200": {"description": "The page.", "content": HTML}}
@@ -52,10 +57,17 @@ def render_page(template: str, session: PageSession, **context):
     return render_template(template, visitor=session, notice=notice, **context)
 
 
+def own_sessions(session: PageSession) -> list[dict]:
+    """The signed-in user's live sessions as the API lists them."""
+    items = session_items(list_sessions(user_id=session.user.id), session.session_id)
+    return SessionList().dump(items)["items"]
+
+
 @blp.route("/")
 class Home(MethodView):
     """The start page."""
 
+    @blp.token_scope(OPEN)  # cookies only: a bearer token is never read
     @blp.doc(responses={**PAGE_DOC, "303": SIGNED_IN_PAGE_DOC["303"] | {
         "description": "Signed in: redirect to /profile."}})
     def get(self):
@@ -70,6 +82,7 @@ class Home(MethodView):
 class RegisterPage(MethodView):
     """The registration form."""
 
+    @blp.token_scope(OPEN)  # cookies only: a bearer token is never read
     @blp.doc(responses=PAGE_DOC)
     def get(self):
         """A form that posts to POST /api/v1/auth/register, with a profile image."""
@@ -80,6 +93,7 @@ class RegisterPage(MethodView):
 class LoginPage(MethodView):
     """The sign-in form."""
 
+    @blp.token_scope(OPEN)  # cookies only: a bearer token is never read
     @blp.doc(responses=PAGE_DOC, parameters=[NOTICE_PARAMETER])
     def get(self):
         """A form that posts to POST /api/v1/auth/login; the tokens become cookies."""
@@ -90,6 +104,7 @@ class LoginPage(MethodView):
 class ProfilePage(MethodView):
     """The signed-in user's profile."""
 
+    @blp.token_scope(OPEN)  # cookies only: a bearer token is never read
     @blp.doc(responses=SIGNED_IN_PAGE_DOC, parameters=[NOTICE_PARAMETER])
     def get(self):
         """Name, email, role, profile image, two-factor sign-in and passkeys."""
@@ -98,4 +113,4 @@ class ProfilePage(MethodView):
             return redirect(url_for("web.LoginPage"), code=303)
         passkeys = PasskeyOut(many=True).dump(list_passkeys(user=session.user))
         return render_page("web/profile.html", session, profile=UserOut().dump(session.user),
-                           passkeys=passkeys)
+                           passkeys=passkeys, sessions=own_sessions(session))

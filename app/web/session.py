@@ -17,6 +17,7 @@ class PageSession:
 
     user: User | None
     csrf_token: str | None
+    session_id: int | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -33,4 +34,5 @@ def page_session() -> PageSession:
     user = get_current_user()
     if user is None:
         return PageSession(user=None, csrf_token=None)
-    return PageSession(user=user, csrf_token=get_jwt().get("csrf"))
+    claims = get_jwt()
+    return PageSession(user=user, csrf_token=claims.get("csrf"), session_id=claims.get("sid"))

@@ -1,7 +1,7 @@
 """audit_events; users.createdBy/updatedBy become null when the named user is deleted
 
 Revision ID: 0006
-Revises: 0004b_email_tokens
+Revises: 0005
 Create Date: 2026-11-30
 
 Accounts can now be deleted (DELETE /auth/me). `users.createdBy` and `users.updatedBy`
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004b_email_tokens"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import redis
+from flask_jwt_extended import decode_token
 from sqlalchemy import func, select
 
 from app.auth import revocation
@@ -149,4 +150,6 @@ def test_logout_with_redis_store_is_seen_and_writes_no_rows(redis_app_config, cl
     assert_problem(client.post("/api/v1/auth/refresh", headers={
         "Authorization": f"Bearer {tokens['refresh_token']}"}), 401)
     assert db.session.scalar(select(func.count()).select_from(RevokedToken)) == 0
-    assert len(redis.Redis.from_url(REDIS_URL).keys(f"{redis_prefix}revoked:*")) == 2
+    # One key ends the whole session: its access and its refresh token.
+    assert redis.Redis.from_url(REDIS_URL).keys(f"{redis_prefix}revoked:*") == [
+        f"{redis_prefix}revoked:sid:{decode_token(tokens['access_token'])['sid']}".encode()]

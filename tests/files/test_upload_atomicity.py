@@ -36,13 +36,15 @@ def break_storage(storage_backend, upload_dir, app_config):
     return run
 
 
-def test_refused_commit_leaves_no_row_and_no_bytes(upload, user, blobs):
+def test_refused_commit_leaves_no_row_and_no_bytes(upload, user, blobs, auth_headers):
+    headers = auth_headers(user)  # sign in (a session row) before writes are refused
+
     def refuse(session, flush_context):
         raise RuntimeError("the database refused the write")
 
     event.listen(Session, "after_flush", refuse)
     try:
-        response = upload(user, PDF, "doc.pdf")
+        response = upload(user, PDF, "doc.pdf", headers=headers)
     finally:
         event.remove(Session, "after_flush", refuse)
 

@@ -26,8 +26,9 @@ URL = "/api/v1/auth/me"
 def patch_me(client, auth_headers):
     """`patch_me(user, **fields)` sends a multipart PATCH; `json=` sends JSON instead."""
 
-    def send(account, json=None, content_type="multipart/form-data", **fields):
-        headers = auth_headers(account) if account is not None else {}
+    def send(account, json=None, content_type="multipart/form-data", headers=None, **fields):
+        if headers is None:  # signing in writes a session row: pass headers to avoid it
+            headers = auth_headers(account) if account is not None else {}
         if json is not None:
             return client.patch(URL, json=json, headers=headers)
         return client.patch(URL, data=fields, headers=headers, content_type=content_type)
@@ -167,8 +168,10 @@ def test_without_token_is_401(patch_me, user, blobs):
 
 
 def test_failed_commit_keeps_the_old_image_and_leaves_no_new_bytes(patch_me, user, db,
-                                                                   blobs):
-    old_id = patch_me(user, profile_image=image_part()).get_json()["profileImageId"]
+                                                                   blobs, auth_headers):
+    headers = auth_headers(user)  # sign in (a session row) before writes are refused
+    old_id = patch_me(user, profile_image=image_part(), headers=headers
+                      ).get_json()["profileImageId"]
     before = blobs()
 
     def refuse(session, flush_context):
@@ -176,7 +179,8 @@ def test_failed_commit_keeps_the_old_image_and_leaves_no_new_bytes(patch_me, use
 
     event.listen(Session, "after_flush", refuse)
     try:
-        response = patch_me(user, name="Nope", profile_image=image_part(image_bytes("GIF")))
+        response = patch_me(user, name="Nope", profile_image=image_part(image_bytes("GIF")),
+                            headers=headers)
     finally:
         event.remove(Session, "after_flush", refuse)
 

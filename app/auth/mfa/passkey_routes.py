@@ -23,6 +23,7 @@ from app.auth.schemas import TokenOut
 from app.db_types import MAX_ID
 from app.ratelimit import login_per_ip
 from app.schemas import ProblemSchema
+from app.scopes import NEVER, OPEN
 
 blp = Blueprint("passkeys", __name__, url_prefix="/api/v1/auth/passkeys",
                 description="Passkeys (WebAuthn): register, sign in, list, delete.")
@@ -32,6 +33,7 @@ blp = Blueprint("passkeys", __name__, url_prefix="/api/v1/auth/passkeys",
 class Passkeys(MethodView):
     """The signed-in user's passkeys."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in()
     @blp.response(200, PasskeyOut(many=True))
     def get(self):
@@ -43,6 +45,7 @@ class Passkeys(MethodView):
 class PasskeyById(MethodView):
     """One of the signed-in user's passkeys."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in()
     @blp.response(204)
     @blp.alt_response(404, schema=ProblemSchema, description="Not one of your passkeys.")
@@ -55,6 +58,7 @@ class PasskeyById(MethodView):
 class RegisterOptions(MethodView):
     """Start registering a passkey."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in()
     @blp.response(200, PasskeyOptionsOut)
     @blp.alt_response(409, schema=ProblemSchema, description="Too many passkeys already.")
@@ -67,6 +71,7 @@ class RegisterOptions(MethodView):
 class RegisterVerify(MethodView):
     """Finish registering a passkey."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in()
     @blp.arguments(PasskeyRegisterForm, location="body")
     @blp.response(201, PasskeyOut)
@@ -80,6 +85,7 @@ class RegisterVerify(MethodView):
 class LoginOptions(MethodView):
     """Start a passkey sign-in."""
 
+    @blp.token_scope(OPEN)
     @login_per_ip
     @blp.response(200, PasskeyOptionsOut)
     @blp.alt_response(429, schema=ProblemSchema, description="Too many attempts.")
@@ -92,6 +98,7 @@ class LoginOptions(MethodView):
 class LoginVerify(MethodView):
     """Finish a passkey sign-in."""
 
+    @blp.token_scope(OPEN)
     @blp.arguments(PasskeyLoginForm, location="body")
     @blp.response(200, TokenOut)
     @blp.alt_response(401, schema=ProblemSchema,

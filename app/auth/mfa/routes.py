@@ -25,6 +25,7 @@ from app.auth.mfa.totp import (
 from app.auth.schemas import TokenOut
 from app.db_types import MAX_ID
 from app.schemas import ProblemSchema
+from app.scopes import NEVER, OPEN
 
 blp = Blueprint("mfa", __name__, url_prefix="/api/v1",
                 description="Multi-factor sign-in: TOTP, recovery codes, passkeys.")
@@ -38,6 +39,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 class Totp(MethodView):
     """The signed-in user's TOTP authenticator."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized=UNAUTHORIZED)
     @failed_codes_signed_in
     @blp.arguments(PasswordForm, location="body")
@@ -48,6 +50,7 @@ class Totp(MethodView):
         """Start the set-up: a new secret and its QR code (not on until confirmed)."""
         return start_totp_setup(user=current_user, **form), 200, NO_STORE
 
+    @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized=UNAUTHORIZED)
     @failed_codes_signed_in
     @blp.arguments(PasswordAndCodeForm, location="body")
@@ -63,6 +66,7 @@ class Totp(MethodView):
 class TotpConfirm(MethodView):
     """Finish the TOTP set-up."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized=UNAUTHORIZED)
     @failed_codes_signed_in
     @blp.arguments(CodeForm, location="body")
@@ -78,6 +82,7 @@ class TotpConfirm(MethodView):
 class RecoveryCodes(MethodView):
     """The signed-in user's recovery codes."""
 
+    @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized=UNAUTHORIZED)
     @failed_codes_signed_in
     @blp.arguments(PasswordAndCodeForm, location="body")
@@ -93,6 +98,7 @@ class RecoveryCodes(MethodView):
 class LoginMfa(MethodView):
     """The second step of a login with MFA on."""
 
+    @blp.token_scope(OPEN)
     @failed_codes_at_login
     @blp.arguments(MfaLoginForm, location="body")
     @blp.response(200, TokenOut)
@@ -110,6 +116,7 @@ class LoginMfa(MethodView):
 class UserMfa(MethodView):
     """A user's second factors (admin)."""
 
+    @blp.token_scope(NEVER)
     @blp.admin_only()
     @blp.response(204)
     @blp.alt_response(404, schema=ProblemSchema, description="No such user.")
