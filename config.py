@@ -43,6 +43,17 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {value!r}.") from None
 
 
+def env_float(name: str, default: float) -> float:
+    """Return a decimal environment variable or raise a clear ConfigError."""
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {value!r}.") from None
+
+
 def env_bool(name: str, default: bool) -> bool:
     """Return a boolean environment variable (1/true/yes/on are true)."""
     value = env_str(name)
@@ -105,7 +116,13 @@ class Config:
     MAX_FORM_MEMORY_SIZE = env_int("MAX_FORM_MEMORY_SIZE", 64 * 1024)
     MAX_FORM_PARTS = env_int("MAX_FORM_PARTS", 100)
     PROFILE_IMAGE_MAX_BYTES = env_int("PROFILE_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
-    PROFILE_IMAGE_MAX_PIXELS = env_int("PROFILE_IMAGE_MAX_PIXELS", 40_000_000)
+    # Judged from the header before decoding (issue 13): an avatar needs no 40 Mpx, and a
+    # tiny file can claim a huge canvas. Per frame, frames, all frames together, and a
+    # decode deadline checked between frames; stored images are at most 1024 px a side.
+    PROFILE_IMAGE_MAX_PIXELS = env_int("PROFILE_IMAGE_MAX_PIXELS", 16_000_000)
+    PROFILE_IMAGE_MAX_FRAMES = env_int("PROFILE_IMAGE_MAX_FRAMES", 100)
+    PROFILE_IMAGE_MAX_TOTAL_PIXELS = env_int("PROFILE_IMAGE_MAX_TOTAL_PIXELS", 16_000_000)
+    PROFILE_IMAGE_DECODE_SECONDS = env_float("PROFILE_IMAGE_DECODE_SECONDS", 1.0)
     ALLOWED_FILE_TYPES = [
         t.strip()
         for t in env_str("ALLOWED_FILE_TYPES", DEFAULT_ALLOWED_FILE_TYPES).split(",")

@@ -31,9 +31,13 @@ def read_profile_image(upload: FileStorage) -> CleanImage:
     if upload_size(upload) > limit:
         raise InvalidField(IMAGE_FIELD, f"The image is larger than {limit} bytes.",
                            status=413)
+    config = current_app.config
     try:
         return sanitize_image(
-            upload.stream, max_pixels=current_app.config["PROFILE_IMAGE_MAX_PIXELS"]
+            upload.stream, max_pixels=config["PROFILE_IMAGE_MAX_PIXELS"],
+            max_frames=config["PROFILE_IMAGE_MAX_FRAMES"],
+            max_total_pixels=config["PROFILE_IMAGE_MAX_TOTAL_PIXELS"],
+            decode_seconds=config["PROFILE_IMAGE_DECODE_SECONDS"],
         )
     except InvalidImage as error:
         raise InvalidField(IMAGE_FIELD, str(error)) from None
