@@ -123,6 +123,8 @@ class Config:
     PROFILE_IMAGE_MAX_FRAMES = env_int("PROFILE_IMAGE_MAX_FRAMES", 100)
     PROFILE_IMAGE_MAX_TOTAL_PIXELS = env_int("PROFILE_IMAGE_MAX_TOTAL_PIXELS", 16_000_000)
     PROFILE_IMAGE_DECODE_SECONDS = env_float("PROFILE_IMAGE_DECODE_SECONDS", 1.0)
+    # Bytes each non-admin user may store, profile image included; 0: no quota.
+    USER_STORAGE_QUOTA_BYTES = env_int("USER_STORAGE_QUOTA_BYTES", 1024 * 1024 * 1024)
     ALLOWED_FILE_TYPES = [
         t.strip()
         for t in env_str("ALLOWED_FILE_TYPES", DEFAULT_ALLOWED_FILE_TYPES).split(",")
@@ -156,6 +158,8 @@ class Config:
     # Failed logins per account, whatever the IP: changing addresses does not help a guesser.
     LOGIN_FAILURE_RATE_LIMIT = env_str("LOGIN_FAILURE_RATE_LIMIT", "10 per 15 minutes")
     REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "20 per hour")
+    # POST /files per signed-in user: the quota bounds the bytes, this the request rate.
+    UPLOAD_RATE_LIMIT = env_str("UPLOAD_RATE_LIMIT", "120 per hour")
     # How many reverse proxies append to X-Forwarded-For; 0 ignores the header entirely.
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
     REVOCATION_STORE_URL = env_str("REVOCATION_STORE_URL", "database")

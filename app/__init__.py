@@ -17,6 +17,7 @@ from app.db_driver import install as install_db_driver
 from app.docs import init_docs
 from app.errors import register_error_handlers
 from app.extensions import api, bcrypt, db, jwt, limiter, migrate
+from app.files.quota import register_storage_account
 from app.files.routes import blp as files_blp
 from app.files.service import register_sharing_rule
 from app.health import blp as health_blp
@@ -25,6 +26,7 @@ from app.request import SignetRequest
 from app.request_id import init_request_id
 from app.storage import init_storage
 from app.users.profile import is_profile_image
+from app.users.quota import STORAGE_ACCOUNT
 from app.users.routes import blp as users_blp
 from app.web import init_web
 from config import INSTANCE_DIR, load_config
@@ -78,6 +80,7 @@ def init_extensions(app: Flask) -> None:
 def connect_domains(app: Flask) -> None:
     """Hand lower domains the rules that higher ones own (files know no users)."""
     register_sharing_rule(app, is_profile_image)  # anyone signed in sees profile images
+    register_storage_account(app, STORAGE_ACCOUNT)  # usage and quota kept per user
 
 
 def register_blueprints(app: Flask) -> None:

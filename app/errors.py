@@ -19,10 +19,11 @@ log = logging.getLogger(__name__)
 
 
 def problem(status: int, detail: str, *, title: str | None = None,
-            errors: dict | None = None, headers: dict | None = None) -> Response:
+            errors: dict | None = None, headers: dict | None = None,
+            problem_type: str = "about:blank") -> Response:
     """Build a problem+json response; `errors` maps field names to messages."""
     body = {
-        "type": "about:blank",
+        "type": problem_type,
         "title": title or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
@@ -85,7 +86,8 @@ def _too_large_detail() -> str:
 
 def handle_domain_error(error: DomainError) -> Response:
     """Exceptions raised by services."""
-    return problem(error.status, error.detail, errors=error.errors, headers=error.headers)
+    return problem(error.status, error.detail, errors=error.errors, headers=error.headers,
+                   problem_type=error.problem_type)
 
 
 def handle_integrity_error(error: IntegrityError) -> Response:

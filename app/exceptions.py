@@ -15,6 +15,9 @@ class DomainError(Exception):
 
     status = 400
     detail = "The request could not be processed."
+    # RFC 9457 `type`: about:blank unless the client must tell this problem from others
+    # of the same status.
+    problem_type = "about:blank"
 
     def __init__(self, detail: str | None = None, *, errors: dict | None = None,
                  headers: dict | None = None):
@@ -91,6 +94,14 @@ class LastActiveAdmin(Conflict):
     """The change would leave the service without an active admin."""
 
     detail = "The last active admin can be neither demoted nor deactivated."
+
+
+class QuotaExceeded(DomainError):
+    """The upload would take the owner past their storage quota."""
+
+    status = 413
+    detail = "This upload would exceed your storage quota."
+    problem_type = "tag:signet,2026:problems/quota-exceeded"
 
 
 class UnsupportedFileType(DomainError):

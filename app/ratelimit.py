@@ -106,3 +106,7 @@ failed_password_checks_per_account = limiter.limit(
     deduct_when=_failed_login,
     error_message="Too many wrong current passwords for this account; retry later.",
 )
+uploads_per_user = limiter.limit(
+    _config_value("UPLOAD_RATE_LIMIT"), key_func=signed_in_account_key,
+    error_message="Too many uploads from this account; retry later.",
+)

@@ -50,7 +50,8 @@ BUSY = b"busy"
 BUSY_SECONDS = 120
 ENTRY_SHAPE = "v1"
 CACHED_COLUMNS = ("id", "name", "email", "is_active", "role", "profile_image_id",
-                  "created_by", "updated_by", "token_version", "created_at", "updated_at")
+                  "created_by", "updated_by", "token_version", "created_at", "updated_at",
+                  "storage_used")
 CHANGED_USERS = "signet.changed_user_ids"
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,6 +63,11 @@ class User(db.Model):
     # Bumped on password change: every token carrying an older version is refused.
     token_version: Mapped[int] = mapped_column(
         "tokenVersion", default=0, server_default=text("0"), nullable=False
+    )
+    # Bytes of files the user owns (profile image included), kept by the same transaction
+    # that adds or removes a file: the quota is a conditional UPDATE of this counter.
+    storage_used: Mapped[int] = mapped_column(
+        "storageUsed", BigInteger, default=0, server_default=text("0"), nullable=False
     )
     created_at: Mapped[datetime] = mapped_column(
         "createdAt", UTCDateTime(), default=utcnow, nullable=False

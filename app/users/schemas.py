@@ -7,6 +7,7 @@ from app.pagination import PageArgs, page_schema
 from app.schemas import NAME_RULES, TrimmedString
 from app.users.models import Role
 from app.users.passwords import PASSWORD_LENGTH
+from app.users.quota import storage_quota
 
 
 class UserOut(Schema):
@@ -24,6 +25,11 @@ class UserOut(Schema):
     updated_by = fields.Integer(data_key="updatedBy", allow_none=True)
     created_at = fields.AwareDateTime(data_key="createdAt")
     updated_at = fields.AwareDateTime(data_key="updatedAt")
+    storage_used = fields.Integer(data_key="storageUsed", metadata={
+        "description": "Bytes of files the user owns, profile image included."})
+    storage_quota = fields.Function(storage_quota, data_key="storageQuota", allow_none=True,
+                                    metadata={"type": "integer", "description": (
+                                        "Bytes the user may store; null when unlimited.")})
 
     def _profile_image_url(self, user) -> str | None:
         return profile_image_url(user.profile_image_id)
@@ -62,13 +68,15 @@ def user_json(user) -> dict:
         "updatedBy": user.updated_by,
         "createdAt": user.created_at.isoformat(),
         "updatedAt": user.updated_at.isoformat(),
+        "storageUsed": user.storage_used,
+        "storageQuota": storage_quota(user),
     }
 
 
 # The fields `user_json` writes, by attribute name: UserOut must declare exactly these.
 USER_JSON_FIELDS = frozenset((
     "id", "name", "email", "is_active", "role", "profile_image_id", "profile_image_url",
-    "created_by", "updated_by", "created_at", "updated_at"))
+    "created_by", "updated_by", "created_at", "updated_at", "storage_used", "storage_quota"))
 
 
 class UserCreateForm(Schema):

@@ -15,6 +15,7 @@ from app.transactions import transaction
 from app.users.models import Role, User
 from app.users.passwords import hash_password
 from app.users.profile import read_profile_image, store_image
+from app.users.quota import charge_storage
 
 
 def normalize_email(email: str) -> str:
@@ -53,6 +54,7 @@ def create_user(*, name: str, email: str, password: str, role: Role = Role.USER,
             user.created_by = user.updated_by = author_id
             if stored is not None:
                 stored.owner_id = user.id
+                charge_storage(user, stored.size)
     except IntegrityError:
         if email_taken(email):
             raise EmailTaken() from None

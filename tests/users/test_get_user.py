@@ -7,7 +7,7 @@ import pytest
 from tests.helpers import assert_problem
 
 USER_KEYS = {"id", "name", "email", "isActive", "role", "profileImageId", "profileImageUrl",
-             "createdBy", "updatedBy", "createdAt", "updatedAt"}
+             "createdBy", "updatedBy", "createdAt", "updatedAt", "storageUsed", "storageQuota"}
 
 
 def url(user_id) -> str:
