@@ -18,10 +18,12 @@ on upgrade), each because no documented hook does the job:
 
 from __future__ import annotations
 
+import functools
 import http
 import json
 from collections.abc import Callable
 
+import flask
 import flask_smorest
 from flask_jwt_extended import jwt_required
 from flask_smorest.fields import Upload
@@ -176,3 +178,20 @@ class Api(flask_smorest.Api):
             "description": "Any other error, as RFC 9457 problem details.",
             "content": {PROBLEM_CONTENT_TYPE: {"schema": ProblemSchema}},
         }, lazy=True)
+
+
+def no_store(view):
+    """Answer `view` with `Cache-Control: no-store`: tokens and account data stay uncached.
+
+    Set after the view (errors included), so no browser or shared cache keeps the body.
+    """
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        @flask.after_this_request
+        def forbid_caching(response):
+            response.headers["Cache-Control"] = "no-store"
+            return response
+
+        return view(*args, **kwargs)
+
+    return wrapper

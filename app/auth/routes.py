@@ -4,7 +4,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 
-from app.api import Blueprint
+from app.api import Blueprint, no_store
 from app.auth.schemas import (
     LoginForm,
     PasswordChangeForm,
@@ -59,6 +59,7 @@ class Register(MethodView):
 class Login(MethodView):
     """Exchange credentials for tokens."""
 
+    @no_store
     @login_per_ip
     @failed_logins_per_account
     @blp.arguments(LoginForm, location="body")
@@ -76,12 +77,14 @@ class Login(MethodView):
 class Me(MethodView):
     """The signed-in user."""
 
+    @no_store
     @blp.signed_in()
     @blp.response(200, UserOut)
     def get(self):
         """Return the signed-in user."""
         return current_user
 
+    @no_store
     @blp.signed_in()
     @blp.arguments(ProfileUpdateForm, location="body")
     @blp.response(200, UserOut)
@@ -95,6 +98,7 @@ class Me(MethodView):
 class Refresh(MethodView):
     """Exchange a refresh token for a new token pair."""
 
+    @no_store
     @blp.signed_in(refresh=True, unauthorized="Missing, invalid, expired, revoked or already used.")
     @blp.response(200, TokenOut)
     def post(self):

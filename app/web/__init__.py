@@ -17,6 +17,9 @@ PAGE_SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
+    # A page shows the signed-in user's name, email and files: never keep it in a cache
+    # (a shared computer's back button, a proxy).
+    "Cache-Control": "no-store",
 }
 
 
