@@ -22,7 +22,7 @@ from app.files.routes import blp as files_blp
 from app.files.service import register_sharing_rule
 from app.health import blp as health_blp
 from app.ratelimit import drop_limiter_middleware, trust_proxies
-from app.request import SignetRequest
+from app.request import SignetRequest, guard_input
 from app.request_id import init_request_id
 from app.storage import init_storage
 from app.users.profile import is_profile_image
@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     configure(app, overrides or {})
     init_request_id(app)
+    guard_input(app)
     trust_proxies(app)
     init_extensions(app)
     connect_domains(app)

@@ -80,6 +80,12 @@ class BodyParser(FlaskParser):
         except RecursionError:
             # "[[[[...": a few KB nested deeper than the decoder's recursion limit.
             raise json.JSONDecodeError("JSON nested too deeply", "body", 0) from None
+        except json.JSONDecodeError:
+            raise
+        except ValueError as error:
+            # Python refuses to convert an integer of more than 4,300 digits (a CPU guard).
+            raise json.JSONDecodeError(f"unreadable number: {error}"[:120], "body",
+                                       0) from None
         # JSON may escape a lone surrogate ("\ud800"), which is not Unicode text: bcrypt
         # and the database drivers raise on it. Refuse it as a malformed body (400).
         try:
