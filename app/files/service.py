@@ -21,7 +21,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.exceptions import Forbidden, InvalidField, NotFound, UnsupportedFileType
 from app.extensions import db
-from app.files.detection import detect_type, extension_for
+from app.files.detection import PILLOW_MIME_TYPES, detect_type, extension_for, header_pixels
 from app.files.models import File
 from app.files.quota import charge_storage, check_room, release_storage
 from app.pagination import keyset_page
@@ -133,6 +133,11 @@ def create_file(*, upload: FileStorage, owner: Viewer) -> File:
     if mime_type not in allowed:
         raise UnsupportedFileType(
             f"Files of type {mime_type} are not accepted; allowed: {', '.join(allowed)}.")
+    max_pixels = current_app.config["PROFILE_IMAGE_MAX_PIXELS"]
+    if mime_type in PILLOW_MIME_TYPES and (header_pixels(upload.stream) or 0) > max_pixels:
+        # Served inline, an image is decoded by every browser that shows it: the profile
+        # image's pixel budget applies (judged from the header; nothing is decoded here).
+        raise InvalidField("file", f"The image is too large: at most {max_pixels} pixels.")
     check_room(owner=owner, size=upload_size(upload))  # before any byte is stored
     file = write_blob(upload.stream, mime_type=mime_type, client_name=upload.filename)
     file.owner_id = owner.id
