@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from app.files.schemas import content_url
 from app.pagination import PageArgs, page_schema
-from app.schemas import NAME_RULES, TrimmedString
+from app.schemas import EMAIL_RULES, NAME_RULES, TrimmedString
 from app.users.models import Role
 from app.users.passwords import PASSWORD_LENGTH
 from app.users.quota import storage_quota
@@ -83,7 +83,7 @@ class UserCreateForm(Schema):
     """The fields every new account needs, wherever it is created (API, form, CLI)."""
 
     name = TrimmedString(required=True, validate=NAME_RULES)
-    email = fields.Email(required=True, validate=validate.Length(max=255))
+    email = fields.Email(required=True, validate=EMAIL_RULES)
     password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
 
 
