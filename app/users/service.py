@@ -13,7 +13,7 @@ from app.extensions import db
 from app.files.service import discard_blob
 from app.transactions import transaction
 from app.users.models import Role, User
-from app.users.passwords import hash_password
+from app.users.passwords import check_password_policy, hash_password
 from app.users.profile import read_profile_image, store_image
 from app.users.quota import charge_storage
 
@@ -38,6 +38,7 @@ def create_user(*, name: str, email: str, password: str, role: Role = Role.USER,
     nothing behind.
     """
     email = normalize_email(email)
+    check_password_policy(password, email=email)
     if email_taken(email):
         raise EmailTaken()  # cheap early answer; the unique index still decides races
     image = read_profile_image(profile_image) if profile_image is not None else None
