@@ -155,8 +155,12 @@ class Config:
     RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "signet")
     # Limits use Flask-Limiter's notation ("10 per minute", "5/hour; 100/day").
     LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "10 per minute")
-    # Failed logins per account, whatever the IP: changing addresses does not help a guesser.
+    # Failed logins per (account, client IP): a stranger's guesses slow only the stranger.
     LOGIN_FAILURE_RATE_LIMIT = env_str("LOGIN_FAILURE_RATE_LIMIT", "10 per 15 minutes")
+    # Failed logins per account from every address together: bounds a guesser who rotates
+    # addresses, high enough that locking a victim out takes that many addresses' worth.
+    LOGIN_ACCOUNT_FAILURE_CEILING = env_str("LOGIN_ACCOUNT_FAILURE_CEILING",
+                                            "100 per 15 minutes")
     REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "20 per hour")
     # POST /files per signed-in user: the quota bounds the bytes, this the request rate.
     UPLOAD_RATE_LIMIT = env_str("UPLOAD_RATE_LIMIT", "120 per hour")

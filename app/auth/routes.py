@@ -23,6 +23,7 @@ from app.auth.tokens import issue_token_pair
 from app.guards import optional_user
 from app.ratelimit import (
     failed_logins_per_account,
+    failed_logins_per_account_and_ip,
     failed_password_checks_per_account,
     login_per_ip,
     registrations_per_ip,
@@ -61,6 +62,7 @@ class Login(MethodView):
 
     @no_store
     @login_per_ip
+    @failed_logins_per_account_and_ip
     @failed_logins_per_account
     @blp.arguments(LoginForm, location="body")
     @blp.response(200, TokenOut)
