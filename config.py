@@ -172,12 +172,14 @@ class Config:
     # are fresh by generation, never by time: this only frees the memory of idle users.
     USER_CACHE_TTL = env_int("USER_CACHE_TTL", 3600)
 
+    # false: no /docs and no /openapi.json (404), for a production that keeps them private.
+    DOCS_ENABLED = env_bool("DOCS_ENABLED", True)
     API_TITLE = "Signet"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
-    # Swagger UI's assets are served from the pinned swagger-ui-bundle package (app.docs):
+    # Swagger UI's assets are served from the pinned swagger-ui-bundle-v2 package (app.docs):
     # /docs works with no internet access.
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/docs/assets/"

@@ -3,6 +3,8 @@
 import multiprocessing
 import os
 
+from gunicorn.http import wsgi as _gunicorn_wsgi
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
@@ -26,3 +28,17 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # (tests, benchmarks, a second instance) would fight over it. Opt in with a path of its own.
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or None
 control_socket_disable = control_socket is None
+
+
+# gunicorn names itself in a `Server` header on every answer and has no setting to stop:
+# drop that line from the headers it writes (this file runs in the master, before the
+# workers fork). Announcing the server and its version only helps someone choose exploits.
+_default_headers = _gunicorn_wsgi.Response.default_headers
+
+
+def _headers_without_server(response):
+    return [line for line in _default_headers(response)
+            if not line.lower().startswith("server:")]
+
+
+_gunicorn_wsgi.Response.default_headers = _headers_without_server

@@ -52,6 +52,8 @@ def configure(app: Flask, overrides: dict) -> None:
     app.request_class = SignetRequest  # form limits that cover urlencoded bodies too
     app.config.from_mapping(load_config(overrides.get("APP_ENV")))
     app.config.update(overrides)
+    if not app.config["DOCS_ENABLED"]:
+        app.config["OPENAPI_URL_PREFIX"] = None  # flask-smorest then serves neither page
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         # Wait for a writer instead of failing at once when two workers write.

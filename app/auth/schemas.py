@@ -1,5 +1,7 @@
 """Auth request and response schemas."""
 
+import enum
+
 from marshmallow import Schema, fields, validate
 
 from app.schemas import NAME_RULES, FileField, TrimmedString
@@ -7,22 +9,30 @@ from app.users.models import Role
 from app.users.passwords import PASSWORD_LENGTH
 from app.users.schemas import UserCreateForm
 
+# The roles in the order a form lists them: Swagger UI 5 preselects the first choice of a
+# form's select, and an anonymous caller may send "user" but not "admin".
+RoleChoice = enum.Enum("RoleChoice", [(Role.USER.name, Role.USER.value),
+                                      (Role.ADMIN.name, Role.ADMIN.value)])
+
 
 class OptionalRole(fields.Enum):
     """A role choice where a form's empty option (as Swagger UI sends it) means "none"."""
 
+    def __init__(self, **kwargs):
+        super().__init__(RoleChoice, by_value=True, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         if value == "":
             return None
-        return super()._deserialize(value, attr, data, **kwargs)
+        return Role(super()._deserialize(value, attr, data, **kwargs).value)
 
 
 class RegisterForm(UserCreateForm):
     """Registration fields (multipart, urlencoded or JSON): a new account's, plus these."""
     # The callable default keeps `default: null` out of the OpenAPI document, which Swagger
     # UI would otherwise send as the string "null".
-    role = OptionalRole(Role, by_value=True, allow_none=True, load_default=lambda: None,
-                       metadata={"description": "Admin callers only."})
+    role = OptionalRole(allow_none=True, load_default=lambda: None,
+                        metadata={"description": "Admin callers only."})
     profile_image = FileField(load_default=None, metadata={
         "description": "JPEG, PNG, GIF or WebP; metadata is removed."})
 

@@ -7,8 +7,7 @@ from app.web import file_pages  # noqa: F401 - adds the /files page to the bluep
 from app.web.forms import init_form_posts
 from app.web.pages import blp as pages_blp
 
-# The pages use no script at all and post only to this site; Swagger UI (/docs) has its
-# own inline script and is left out.
+# The pages use no script at all and post only to this site.
 PAGE_SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -23,10 +22,25 @@ PAGE_SECURITY_HEADERS = {
 }
 
 
+# Swagger UI (/docs) runs this server's scripts (no inline one: app/templates/
+# swagger_ui.html), sets inline styles, draws data: icons and fetches /openapi.json and
+# the API itself; the rest is as strict as the other pages.
+DOCS_SECURITY_HEADERS = {
+    **PAGE_SECURITY_HEADERS,
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+}
+
+
 def protect_html_pages(response: Response) -> Response:
-    """Lock down every HTML page of ours (pages and form results), not the Swagger UI."""
-    if response.mimetype == "text/html" and request.blueprint != "api-docs":
-        for name, value in PAGE_SECURITY_HEADERS.items():
+    """Lock down every HTML page of ours: pages, form results and Swagger UI."""
+    if response.mimetype == "text/html":
+        headers = (DOCS_SECURITY_HEADERS if request.blueprint == "api-docs"
+                   else PAGE_SECURITY_HEADERS)
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
     return response
 
