@@ -151,7 +151,10 @@ class Config:
     JWT_ERROR_MESSAGE_KEY = "detail"
 
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
+    # Shared by every worker of this instance (app/ratelimit_store.py); memory:// would
+    # count per process. Several instances: redis://.
+    RATELIMIT_STORAGE_URI = env_str(
+        "RATELIMIT_STORAGE_URI", f"signet-sqlite://{INSTANCE_DIR / 'ratelimits.sqlite'}")
     RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "signet")
     # Limits use Flask-Limiter's notation ("10 per minute", "5/hour; 100/day").
     LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "10 per minute")
@@ -209,6 +212,8 @@ class TestingConfig(Config):
     TESTING = True
     BCRYPT_LOG_ROUNDS = env_int("BCRYPT_LOG_ROUNDS", 4)
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", False)
+    # Tests that switch limits on choose their store; none shares a file by accident.
+    RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
     SECRET_KEY = env_str("SECRET_KEY", "testing-secret-key-that-is-long-enough-0123")
     JWT_SECRET_KEY = env_str("JWT_SECRET_KEY", "testing-jwt-secret-that-is-long-enough-0123")
 

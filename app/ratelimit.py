@@ -14,6 +14,7 @@ from flask import Flask, Response, current_app, request
 from flask_jwt_extended import get_jwt_identity
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import ratelimit_store  # noqa: F401 - registers the signet-sqlite:// store
 from app.extensions import limiter
 from config import ConfigError
 

@@ -18,7 +18,8 @@ DOMAIN_RANK = {"storage": 0, "files": 1, "mail": 1, "audit": 1, "users": 2, "aut
 # Foundations every domain may use; they import no domain at all.
 FOUNDATIONS = {
     "api", "db_driver", "db_types", "errors", "exceptions", "extensions", "guards",
-    "pagination", "ratelimit", "request", "request_id", "schemas", "text", "transactions",
+    "pagination", "ratelimit", "ratelimit_store", "request", "request_id", "schemas", "text",
+    "transactions",
 }
 # The composition root and the presentation layers: they may import anything.
 COMPOSITION = {"__init__", "cli", "docs", "health", "models", "web"}
