@@ -18,6 +18,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	  echo "python3 -m venv failed; installing Debian's python3-venv"; \
 	  apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# swagger-ui-bundle-v2 replaced swagger-ui-bundle (Swagger UI 4.15.5): same module.
+	@$(BIN)/python -m pip uninstall --quiet -y swagger-ui-bundle 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@

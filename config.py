@@ -44,6 +44,17 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {value!r}.") from None
 
 
+def env_float(name: str, default: float) -> float:
+    """Return a decimal environment variable or raise a clear ConfigError."""
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {value!r}.") from None
+
+
 def env_bool(name: str, default: bool) -> bool:
     """Return a boolean environment variable (1/true/yes/on are true)."""
     value = env_str(name)
@@ -108,7 +119,15 @@ class Config:
     MAX_FORM_MEMORY_SIZE = env_int("MAX_FORM_MEMORY_SIZE", 64 * 1024)
     MAX_FORM_PARTS = env_int("MAX_FORM_PARTS", 100)
     PROFILE_IMAGE_MAX_BYTES = env_int("PROFILE_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
-    PROFILE_IMAGE_MAX_PIXELS = env_int("PROFILE_IMAGE_MAX_PIXELS", 40_000_000)
+    # Judged from the header before decoding (issue 13): an avatar needs no 40 Mpx, and a
+    # tiny file can claim a huge canvas. Per frame, frames, all frames together, and a
+    # decode deadline checked between frames; stored images are at most 1024 px a side.
+    PROFILE_IMAGE_MAX_PIXELS = env_int("PROFILE_IMAGE_MAX_PIXELS", 16_000_000)
+    PROFILE_IMAGE_MAX_FRAMES = env_int("PROFILE_IMAGE_MAX_FRAMES", 100)
+    PROFILE_IMAGE_MAX_TOTAL_PIXELS = env_int("PROFILE_IMAGE_MAX_TOTAL_PIXELS", 16_000_000)
+    PROFILE_IMAGE_DECODE_SECONDS = env_float("PROFILE_IMAGE_DECODE_SECONDS", 1.0)
+    # Bytes each non-admin user may store, profile image included; 0: no quota.
+    USER_STORAGE_QUOTA_BYTES = env_int("USER_STORAGE_QUOTA_BYTES", 1024 * 1024 * 1024)
     ALLOWED_FILE_TYPES = [
         t.strip()
         for t in env_str("ALLOWED_FILE_TYPES", DEFAULT_ALLOWED_FILE_TYPES).split(",")
@@ -141,13 +160,22 @@ class Config:
     PERSONAL_TOKENS_PER_USER = env_int("PERSONAL_TOKENS_PER_USER", 50)
 
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
+    # Shared by every worker of this instance (app/ratelimit_store.py); memory:// would
+    # count per process. Several instances: redis://.
+    RATELIMIT_STORAGE_URI = env_str(
+        "RATELIMIT_STORAGE_URI", f"signet-sqlite://{INSTANCE_DIR / 'ratelimits.sqlite'}")
     RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "signet")
     # Limits use Flask-Limiter's notation ("10 per minute", "5/hour; 100/day").
     LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "10 per minute")
-    # Failed logins per account, whatever the IP: changing addresses does not help a guesser.
+    # Failed logins per (account, client IP): a stranger's guesses slow only the stranger.
     LOGIN_FAILURE_RATE_LIMIT = env_str("LOGIN_FAILURE_RATE_LIMIT", "10 per 15 minutes")
+    # Failed logins per account from every address together: bounds a guesser who rotates
+    # addresses, high enough that locking a victim out takes that many addresses' worth.
+    LOGIN_ACCOUNT_FAILURE_CEILING = env_str("LOGIN_ACCOUNT_FAILURE_CEILING",
+                                            "100 per 15 minutes")
     REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "20 per hour")
+    # POST /files per signed-in user: the quota bounds the bytes, this the request rate.
+    UPLOAD_RATE_LIMIT = env_str("UPLOAD_RATE_LIMIT", "120 per hour")
     # How many reverse proxies append to X-Forwarded-For; 0 ignores the header entirely.
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
     # Audit events older than this are deleted by `flask audit purge` (run it from cron).
@@ -179,12 +207,14 @@ class Config:
     # Seconds a passkey ceremony's challenge stays usable.
     WEBAUTHN_CHALLENGE_EXPIRES = env_int("WEBAUTHN_CHALLENGE_EXPIRES", 300)
 
+    # false: no /docs and no /openapi.json (404), for a production that keeps them private.
+    DOCS_ENABLED = env_bool("DOCS_ENABLED", True)
     API_TITLE = "Signet"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
-    # Swagger UI's assets are served from the pinned swagger-ui-bundle package (app.docs):
+    # Swagger UI's assets are served from the pinned swagger-ui-bundle-v2 package (app.docs):
     # /docs works with no internet access.
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
@@ -243,6 +273,8 @@ class TestingConfig(Config):
     TESTING = True
     BCRYPT_LOG_ROUNDS = env_int("BCRYPT_LOG_ROUNDS", 4)
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", False)
+    # Tests that switch limits on choose their store; none shares a file by accident.
+    RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
     SECRET_KEY = env_str("SECRET_KEY", "testing-secret-key-that-is-long-enough-0123")
     JWT_SECRET_KEY = env_str("JWT_SECRET_KEY", "testing-jwt-secret-that-is-long-enough-0123")
 

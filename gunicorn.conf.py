@@ -2,9 +2,33 @@
 
 import multiprocessing
 import os
+import sys
+
+from gunicorn.http import wsgi as _gunicorn_wsgi
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
+
+
+def refuse_per_process_rate_limits(worker_count: int) -> None:
+    """Stop production from starting with a rate-limit store each worker keeps on its own.
+
+    With memory:// every worker counts alone: 4 workers let 4x every limit through.
+    """
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from config import env_bool, env_str  # reads .env as the app will
+
+    uri = env_str("RATELIMIT_STORAGE_URI") or ""
+    if (env_str("APP_ENV") == "production" and env_bool("RATELIMIT_ENABLED", True)
+            and uri.startswith("memory") and worker_count > 1):
+        raise SystemExit(
+            f"RATELIMIT_STORAGE_URI={uri} counts per worker, so {worker_count} workers would "
+            f"let {worker_count}x every rate limit through. Unset it (a SQLite file that "
+            "every worker of this instance shares), set redis://host:6379/0 (shared by "
+            "every instance), or run one worker (WEB_CONCURRENCY=1).")
+
+
+refuse_per_process_rate_limits(workers)
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM (a deploy, `systemctl stop`) workers finish the request in hand, uploads
@@ -28,6 +52,20 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # (tests, benchmarks, a second instance) would fight over it. Opt in with a path of its own.
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or None
 control_socket_disable = control_socket is None
+
+
+# gunicorn names itself in a `Server` header on every answer and has no setting to stop:
+# drop that line from the headers it writes (this file runs in the master, before the
+# workers fork). Announcing the server and its version only helps someone choose exploits.
+_default_headers = _gunicorn_wsgi.Response.default_headers
+
+
+def _headers_without_server(response):
+    return [line for line in _default_headers(response)
+            if not line.lower().startswith("server:")]
+
+
+_gunicorn_wsgi.Response.default_headers = _headers_without_server
 
 
 def post_worker_init(worker):

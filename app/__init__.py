@@ -26,15 +26,17 @@ from app.db_driver import install as install_db_driver
 from app.docs import init_docs
 from app.errors import register_error_handlers
 from app.extensions import api, bcrypt, db, jwt, limiter, migrate
+from app.files.quota import register_storage_account
 from app.files.routes import blp as files_blp
 from app.files.service import register_sharing_rule
 from app.health import blp as health_blp
 from app.mail import init_mail
 from app.ratelimit import drop_limiter_middleware, trust_proxies
-from app.request import SignetRequest
+from app.request import SignetRequest, guard_input
 from app.request_id import init_request_id
 from app.storage import init_storage
 from app.users.profile import is_profile_image
+from app.users.quota import STORAGE_ACCOUNT
 from app.users.routes import blp as users_blp
 from app.web import init_web
 from config import INSTANCE_DIR, load_config
@@ -45,6 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     configure(app, overrides or {})
     init_request_id(app)
+    guard_input(app)
     trust_proxies(app)
     init_after_response(app)
     init_extensions(app)
@@ -60,6 +63,8 @@ def configure(app: Flask, overrides: dict) -> None:
     app.request_class = SignetRequest  # form limits that cover urlencoded bodies too
     app.config.from_mapping(load_config(overrides.get("APP_ENV")))
     app.config.update(overrides)
+    if not app.config["DOCS_ENABLED"]:
+        app.config["OPENAPI_URL_PREFIX"] = None  # flask-smorest then serves neither page
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         # Wait for a writer instead of failing at once when two workers write.
@@ -92,6 +97,7 @@ def init_extensions(app: Flask) -> None:
 def connect_domains(app: Flask) -> None:
     """Hand lower domains the rules that higher ones own (files know no users)."""
     register_sharing_rule(app, is_profile_image)  # anyone signed in sees profile images
+    register_storage_account(app, STORAGE_ACCOUNT)  # usage and quota kept per user
 
 
 def register_blueprints(app: Flask) -> None:

@@ -18,10 +18,12 @@ on upgrade), each because no documented hook does the job:
 
 from __future__ import annotations
 
+import functools
 import http
 import json
 from collections.abc import Callable
 
+import flask
 import flask_smorest
 from flask_jwt_extended import jwt_required
 from flask_smorest.fields import Upload
@@ -79,6 +81,12 @@ class BodyParser(FlaskParser):
         except RecursionError:
             # "[[[[...": a few KB nested deeper than the decoder's recursion limit.
             raise json.JSONDecodeError("JSON nested too deeply", "body", 0) from None
+        except json.JSONDecodeError:
+            raise
+        except ValueError as error:
+            # Python refuses to convert an integer of more than 4,300 digits (a CPU guard).
+            raise json.JSONDecodeError(f"unreadable number: {error}"[:120], "body",
+                                       0) from None
         # JSON may escape a lone surrogate ("\ud800"), which is not Unicode text: bcrypt
         # and the database drivers raise on it. Refuse it as a malformed body (400).
         try:
@@ -191,3 +199,20 @@ class Api(flask_smorest.Api):
             "description": "Any other error, as RFC 9457 problem details.",
             "content": {PROBLEM_CONTENT_TYPE: {"schema": ProblemSchema}},
         }, lazy=True)
+
+
+def no_store(view):
+    """Answer `view` with `Cache-Control: no-store`: tokens and account data stay uncached.
+
+    Set after the view (errors included), so no browser or shared cache keeps the body.
+    """
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        @flask.after_this_request
+        def forbid_caching(response):
+            response.headers["Cache-Control"] = "no-store"
+            return response
+
+        return view(*args, **kwargs)
+
+    return wrapper

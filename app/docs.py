@@ -1,4 +1,6 @@
-"""Swagger UI at /docs, with its assets served from the pinned swagger-ui-bundle package.
+"""Swagger UI at /docs, with its assets served from the pinned swagger-ui-bundle-v2 package.
+
+DOCS_ENABLED=false leaves /docs, its assets and /openapi.json out (404).
 
 flask-smorest renders /docs and /openapi.json; this module serves the JavaScript and CSS
 that page loads (no CDN, so /docs works with no internet) and lists both documentation
@@ -34,6 +36,8 @@ def swagger_ui_asset(filename: str):
 
 def init_docs(app: Flask, api: Api) -> None:
     """Serve the Swagger UI assets and describe /openapi.json and /docs in the document."""
+    if not app.config["DOCS_ENABLED"]:
+        return
     app.register_blueprint(assets_blp)
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     api.spec.path(rule=rules["api-docs.openapi_json"], operations={"get": {

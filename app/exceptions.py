@@ -131,6 +131,14 @@ class LastActiveAdmin(Conflict):
     detail = "The last active admin can be neither demoted, deactivated nor deleted."
 
 
+class QuotaExceeded(DomainError):
+    """The upload would take the owner past their storage quota."""
+
+    status = 413
+    detail = "This upload would exceed your storage quota."
+    problem_type = "tag:signet,2026:problems/quota-exceeded"
+
+
 class UnsupportedFileType(DomainError):
     """The bytes are of a type the files endpoint does not accept."""
 

@@ -14,6 +14,7 @@ from flask import Flask, Response, current_app, request
 from flask_jwt_extended import get_jwt_identity
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import ratelimit_store  # noqa: F401 - registers the signet-sqlite:// store
 from app.extensions import limiter
 from config import ConfigError
 
@@ -63,6 +64,11 @@ def login_account_key() -> str:
     return f"account:{email}"
 
 
+def login_account_and_ip_key() -> str:
+    """The account a login names, from this client address."""
+    return f"{login_account_key()}|ip:{client_ip()}"
+
+
 def signed_in_account_key() -> str:
     """The signed-in account (the token was verified before the limit is checked)."""
     return f"user:{get_jwt_identity()}"
@@ -89,9 +95,18 @@ login_per_ip = limiter.limit(
     error_message="Too many login attempts from this address; retry later.",
 )
 # Tested before the view, counted only when the login fails: a correct password never
-# uses up the account's allowance, but once it is spent even a correct one must wait.
+# uses up an allowance, but once one is spent even a correct password must wait.
+# Keyed on (account, address): a stranger guessing a victim's password from their own
+# address slows only themselves, and the victim, from another address, still signs in.
+failed_logins_per_account_and_ip = limiter.limit(
+    _config_value("LOGIN_FAILURE_RATE_LIMIT"), key_func=login_account_and_ip_key,
+    deduct_when=_failed_login,
+    error_message="Too many failed logins for this account from this address; retry later.",
+)
+# A much higher ceiling per account, whatever the address, bounds a guesser who rotates
+# addresses; reaching it takes a botnet, and it holds the account back for one window.
 failed_logins_per_account = limiter.limit(
-    _config_value("LOGIN_FAILURE_RATE_LIMIT"), key_func=login_account_key,
+    _config_value("LOGIN_ACCOUNT_FAILURE_CEILING"), key_func=login_account_key,
     deduct_when=_failed_login,
     error_message="Too many failed logins for this account; retry later.",
 )
@@ -119,4 +134,8 @@ password_forgot_per_address = limiter.limit(
 verification_resends_per_account = limiter.limit(
     _config_value("VERIFY_EMAIL_RESEND_RATE_LIMIT"), key_func=signed_in_account_key,
     error_message="Too many verification messages asked for; retry later.",
+)
+uploads_per_user = limiter.limit(
+    _config_value("UPLOAD_RATE_LIMIT"), key_func=signed_in_account_key,
+    error_message="Too many uploads from this account; retry later.",
 )

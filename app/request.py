@@ -14,9 +14,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import Request
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Flask, Request
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser
+
+try:  # gunicorn reports a malformed chunked body with its own exception class
+    from gunicorn.http.errors import ParseException as ServerBodyError
+except ImportError:  # another server: its errors are OSErrors
+    ServerBodyError = OSError
 
 # Werkzeug's multipart decoder refuses to buffer more than MAX_FORM_MEMORY_SIZE at once,
 # file parts included, and the parser feeds it 64 KiB reads: with a limit of 64 KiB every
@@ -58,3 +63,49 @@ class SignetRequest(Request):
     """Flask's request with form limits that cover every form encoding."""
 
     form_data_parser_class = BoundedFormDataParser
+
+
+class GuardedInput:
+    """`wsgi.input` whose read errors are the client's: a 400, not a 500 with a traceback.
+
+    gunicorn decodes a chunked body while the app reads it, and reports a chunk size of
+    `zz` or `-5` or a missing terminator (its ParseException) or a body cut short (an
+    OSError) at that moment.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _guarded(self, method: str, *args):
+        try:
+            return getattr(self._stream, method)(*args)
+        except (OSError, ServerBodyError):
+            raise BadRequest("The request body is malformed or incomplete (for example "
+                             "an invalid chunk size in a chunked body).") from None
+
+    def read(self, *args) -> bytes:
+        """Read like the server's stream."""
+        return self._guarded("read", *args)
+
+    def readline(self, *args) -> bytes:
+        """Read a line like the server's stream."""
+        return self._guarded("readline", *args)
+
+    def readlines(self, *args) -> list:
+        """Read lines like the server's stream."""
+        return self._guarded("readlines", *args)
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+
+def guard_input(app: Flask) -> None:
+    """Wrap every request's `wsgi.input` in GuardedInput."""
+    inner = app.wsgi_app
+
+    def middleware(environ, start_response):
+        if "wsgi.input" in environ:
+            environ["wsgi.input"] = GuardedInput(environ["wsgi.input"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = middleware

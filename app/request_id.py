@@ -13,6 +13,8 @@ import uuid
 from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
 
+from app.text import escape_for_log
+
 REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@-]{1,128}")
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
@@ -25,6 +27,20 @@ def current_request_id() -> str:
     if "request_id" not in g:
         _assign_request_id()
     return g.request_id
+
+
+class SafeFormatter(logging.Formatter):
+    """Escapes control and invisible characters in the message (not the traceback).
+
+    Names, emails and file names that clients send reach log lines (the audit log among
+    them): ESC sequences, newlines or a right-to-left override there would forge or hide
+    lines.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """Format the record with its message escaped."""
+        record.message = escape_for_log(record.message)
+        return super().formatMessage(record)
 
 
 class RequestIdFilter(logging.Filter):
@@ -53,7 +69,7 @@ def init_request_id(app: Flask) -> None:
     # Flask's handler writes the "app" logger (every app.* module) to wsgi.errors, which
     # gunicorn sends to its error log. Flask skips it when the root logger already has a
     # handler (Alembic's logging config adds one), so attach it explicitly.
-    default_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    default_handler.setFormatter(SafeFormatter(LOG_FORMAT))
     if not any(isinstance(f, RequestIdFilter) for f in default_handler.filters):
         default_handler.addFilter(RequestIdFilter())
     if default_handler not in app.logger.handlers:

@@ -1,19 +1,24 @@
 """Schemas and field rules shared by every blueprint."""
 
-import unicodedata
-
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 
-
-def no_control_characters(value: str) -> None:
-    """Refuse NUL, newlines and other control characters in a display name."""
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        raise ValidationError("Must not contain control characters.")
+from app.text import text_problem
 
 
-NAME_RULES = [validate.Length(min=1, max=255), no_control_characters]
+def visible_text(value: str) -> None:
+    """Refuse control characters, bidirectional controls and text with nothing visible.
+
+    Also applied to emails: a quoted local part may otherwise carry ESC, VT or FF.
+    """
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
+NAME_RULES = [validate.Length(min=1, max=255), visible_text]
+EMAIL_RULES = [validate.Length(max=255), visible_text]
 
 
 class TrimmedString(fields.String):

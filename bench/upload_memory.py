@@ -35,7 +35,7 @@ BIN = Path(sys.executable).parent
 MIB = 1024 * 1024
 TARGET_MIB = 32
 SMALL_REQUESTS = 50
-PASSWORD = "bench-password-123"  # noqa: S105 - a throw-away account in a temp database
+PASSWORD = "upload-memory-run-7"  # noqa: S105 - a throw-away account in a temp database
 FAKE_AWS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}  # moto's
 LINE = b"Signet upload memory bench: plain UTF-8 text, judged from every byte.\n"
 

@@ -92,3 +92,44 @@ def animated_bytes(fmt: str, frames: int = 3, **save_options) -> bytes:
     images[0].save(out, format=fmt, save_all=True, append_images=images[1:], duration=100,
                    loop=0, **save_options)
     return out.getvalue()
+
+
+def many_frame_gif(frames: int) -> bytes:
+    """A 1x1 GIF of `frames` frames, 15 bytes each: 349,000 make the 5.2 MB bomb of issue 13.
+
+    Pillow writes the first frame (header, palette, loop); the others are one image block
+    each: descriptor without a colour table, LZW codes clear, pixel 0, end (0x44 0x01).
+    """
+    out = io.BytesIO()
+    first = Image.new("P", (1, 1), 0)
+    first.putpalette([0, 0, 0, 255, 255, 255])
+    first.save(out, format="GIF")
+    data = out.getvalue()
+    frame = b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
+    return data[:-1] + frame * (frames - 1) + b"\x3b"  # before the trailer (0x3B)
+
+
+def lossless_webp_bomb(side: int = 6300) -> bytes:
+    """A one-colour lossless WebP of side x side pixels: ~1.6 kB on disk, 160 MB decoded."""
+    out = io.BytesIO()
+    Image.new("RGB", (side, side), (200, 30, 30)).save(out, format="WEBP", lossless=True)
+    return out.getvalue()
+
+
+def png_bomb(width: int = 30000, height: int = 30000) -> bytes:
+    """A real, complete black 1-bit PNG of width x height (~110 kB for 30000 x 30000).
+
+    zlib compresses the scanlines one by one, so the test never holds the 112 MB of rows
+    (and Pillow would decode 900 MB of 8-bit pixels from it).
+    """
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+
+    compressor = zlib.compressobj(9)
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte 0, then 8 pixels a byte
+    parts = [compressor.compress(row) for _ in range(height)]
+    idat = b"".join(parts) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat)
+            + chunk(b"IEND", b""))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.helpers import assert_problem, row_count
 
-FIELDS = {"name": "Blank Parts", "email": "blank@example.com", "password": "password123"}
+FIELDS = {"name": "Blank Parts", "email": "blank@example.com", "password": "empty-fields-ok-1"}
 
 
 def test_blank_role_and_blank_image_text_part_register_a_plain_user(client):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 
 def test_openapi_document_declares_bearer_auth_and_problem_errors(client):
@@ -58,3 +59,45 @@ def test_swagger_ui_assets_are_served_from_the_pinned_package(client, asset, mim
 @pytest.mark.parametrize("asset", ["index.html", "../__init__.py", "swagger-ui.js.map"])
 def test_only_the_listed_assets_are_served(client, asset):
     assert client.get(f"/docs/assets/{asset}").status_code == 404
+
+
+def test_docs_page_runs_no_inline_script_under_a_strict_policy(client):
+    page = client.get("/docs")
+    html = page.get_data(as_text=True)
+
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    # Every <script> has a src on this server: nothing inline for the policy to allow.
+    assert html.count("<script") == html.count('<script src="/') == 3
+    init = client.get("/static/swagger-init.js")
+    assert init.status_code == 200 and b"SwaggerUIBundle" in init.get_data()
+
+
+def test_the_bundle_is_swagger_ui_5(client):
+    bundle = client.get("/docs/assets/swagger-ui-bundle.js").get_data(as_text=True)
+    assert '"5.31.0"' in bundle
+    assert "4.15.5" not in bundle
+
+
+@pytest.mark.parametrize("path", ["/docs", "/openapi.json", "/docs/assets/swagger-ui.css"])
+def test_docs_enabled_false_turns_the_docs_off(app_config, path):
+    from app import create_app
+
+    app_config["DOCS_ENABLED"] = False
+    client = create_app(app_config).test_client()
+
+    assert client.get(path).status_code == 404
+    assert client.get("/healthz").status_code == 200
+
+
+def test_gunicorn_does_not_announce_itself(live_server):
+    server = live_server(workers=1)
+
+    for path in ("/healthz", "/docs", "/nope"):
+        response = requests.get(f"{server.url}{path}", timeout=10)
+        assert "Server" not in response.headers, path
+        assert response.headers["Date"]  # the other default headers are still written

@@ -136,3 +136,27 @@ def test_email_tokens_table_and_users_email_verified_at(migrated):
     unique = inspector.get_unique_constraints("email_tokens") + [
         ix for ix in inspector.get_indexes("email_tokens") if ix["unique"]]
     assert any(u["column_names"] == ["tokenHash"] for u in unique)
+
+
+def test_0008_backfills_storage_used_from_the_files_each_user_owns(migrated):
+    _app, runner = migrated
+    assert runner.invoke(args=["db", "downgrade", "0003"]).exit_code == 0
+    now = sa.func.current_timestamp()
+    with _db.engine.begin() as conn:
+        stamp = conn.scalar(sa.select(now))
+        owners = [conn.execute(sa.text(
+            "INSERT INTO users (name, email, password, role, createdAt, updatedAt) "
+            "VALUES ('A', :email, 'x', 'user', :now, :now)"),
+            {"email": f"{n}@example.com", "now": stamp}).lastrowid for n in ("a", "b")]
+        for index, size in enumerate((100, 23)):
+            conn.execute(sa.text(
+                "INSERT INTO files (path, type, originalName, modifiedName, size, checksum, "
+                "ownerId, createdAt) VALUES ('k', 'text/plain', 'x', :name, :size, '0', "
+                ":owner, :now)"),
+                {"name": f"x{index}", "size": size, "owner": owners[0], "now": stamp})
+
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+    with _db.engine.connect() as conn:
+        used = dict(conn.execute(sa.text("SELECT id, storageUsed FROM users")).all())
+    assert used == {owners[0]: 123, owners[1]: 0}

@@ -31,7 +31,7 @@ from app.mail import enqueue_message, public_url
 from app.mail.compose import render_message
 from app.transactions import transaction
 from app.users.models import Role, User
-from app.users.passwords import hash_password, verify_password
+from app.users.passwords import check_password_policy, hash_password, verify_password
 from app.users.service import create_user, email_taken, normalize_email
 
 RESET_PURPOSES = (TokenPurpose.PASSWORD_RESET, TokenPurpose.INVITATION)
@@ -95,6 +95,7 @@ def reset_password(*, token: str, new_password: str) -> None:
     """Set a new password with a reset or invitation token; every session ends."""
     row = live_token(token=token, purposes=RESET_PURPOSES)
     user, invitation = row.user, row.purpose == TokenPurpose.INVITATION
+    check_password_policy(new_password, email=user.email, field="new_password")
     password_hash = hash_password(new_password)  # before the UPDATE: keep the lock short
     consume_token(row)
     user.password = password_hash

@@ -4,7 +4,7 @@ from flask import Response, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 
-from app.api import Blueprint
+from app.api import Blueprint, no_store
 from app.audit.schemas import AuditPage
 from app.audit.service import list_own_events
 from app.auth.account import delete_account
@@ -29,6 +29,7 @@ from app.guards import optional_user
 from app.pagination import PageArgs
 from app.ratelimit import (
     failed_logins_per_account,
+    failed_logins_per_account_and_ip,
     failed_password_checks_per_account,
     login_per_ip,
     registrations_per_ip,
@@ -68,7 +69,9 @@ class Login(MethodView):
     """Exchange credentials for tokens."""
 
     @blp.token_scope(OPEN)
+    @no_store
     @login_per_ip
+    @failed_logins_per_account_and_ip
     @failed_logins_per_account
     @blp.arguments(LoginForm, location="body")
     @blp.response(200, LoginOut, description=(
@@ -88,6 +91,7 @@ class Me(MethodView):
     """The signed-in user."""
 
     @blp.token_scope(Scope.PROFILE_READ)
+    @no_store
     @blp.signed_in()
     @blp.response(200, UserOut)
     def get(self):
@@ -95,6 +99,7 @@ class Me(MethodView):
         return current_user
 
     @blp.token_scope(Scope.PROFILE_WRITE)
+    @no_store
     @blp.signed_in()
     @blp.arguments(ProfileUpdateForm, location="body")
     @blp.response(200, UserOut)
@@ -121,6 +126,7 @@ class Refresh(MethodView):
     """Exchange a refresh token for a new token pair."""
 
     @blp.token_scope(NEVER)
+    @no_store
     @blp.signed_in(refresh=True, unauthorized="Missing, invalid, expired, revoked or already used.")
     @blp.response(200, TokenOut)
     def post(self):

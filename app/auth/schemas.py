@@ -1,29 +1,39 @@
 """Auth request and response schemas."""
 
+import enum
+
 from marshmallow import Schema, fields, validate
 
-from app.schemas import NAME_RULES, FileField, TrimmedString, no_control_characters
+from app.schemas import EMAIL_RULES, NAME_RULES, FileField, TrimmedString, visible_text
 from app.scopes import Scope
 from app.users.models import Role
 from app.users.passwords import PASSWORD_LENGTH
 from app.users.schemas import UserCreateForm
 
+# The roles in the order a form lists them: Swagger UI 5 preselects the first choice of a
+# form's select, and an anonymous caller may send "user" but not "admin".
+RoleChoice = enum.Enum("RoleChoice", [(Role.USER.name, Role.USER.value),
+                                      (Role.ADMIN.name, Role.ADMIN.value)])
+
 
 class OptionalRole(fields.Enum):
     """A role choice where a form's empty option (as Swagger UI sends it) means "none"."""
 
+    def __init__(self, **kwargs):
+        super().__init__(RoleChoice, by_value=True, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         if value == "":
             return None
-        return super()._deserialize(value, attr, data, **kwargs)
+        return Role(super()._deserialize(value, attr, data, **kwargs).value)
 
 
 class RegisterForm(UserCreateForm):
     """Registration fields (multipart, urlencoded or JSON): a new account's, plus these."""
     # The callable default keeps `default: null` out of the OpenAPI document, which Swagger
     # UI would otherwise send as the string "null".
-    role = OptionalRole(Role, by_value=True, allow_none=True, load_default=lambda: None,
-                       metadata={"description": "Admin callers only."})
+    role = OptionalRole(allow_none=True, load_default=lambda: None,
+                        metadata={"description": "Admin callers only."})
     profile_image = FileField(load_default=None, metadata={
         "description": "JPEG, PNG, GIF or WebP; metadata is removed."})
 
@@ -80,7 +90,7 @@ class EmailTokenForm(Schema):
 class PasswordForgotForm(Schema):
     """The address to send a reset link to (if an account uses it)."""
 
-    email = fields.Email(required=True, validate=validate.Length(max=255))
+    email = fields.Email(required=True, validate=EMAIL_RULES)
 
 
 class PasswordResetForm(EmailTokenForm):
@@ -92,7 +102,7 @@ class PasswordResetForm(EmailTokenForm):
 class EmailChangeForm(Schema):
     """The address to move to, and the current password as proof."""
 
-    new_email = fields.Email(required=True, validate=validate.Length(max=255))
+    new_email = fields.Email(required=True, validate=EMAIL_RULES)
     current_password = fields.String(required=True, load_only=True,
                                      validate=validate.Length(min=1, max=1024))
 
@@ -101,8 +111,8 @@ class InvitationForm(Schema):
     """An admin invites someone: the account exists at once, its password comes later."""
 
     name = TrimmedString(required=True, validate=NAME_RULES)
-    email = fields.Email(required=True, validate=validate.Length(max=255))
-    role = OptionalRole(Role, by_value=True, allow_none=True, load_default=lambda: None)
+    email = fields.Email(required=True, validate=EMAIL_RULES)
+    role = OptionalRole(allow_none=True, load_default=lambda: None)
 
 
 class AcceptedOut(Schema):
@@ -134,7 +144,7 @@ class PersonalTokenForm(Schema):
     """POST /auth/tokens."""
 
     name = TrimmedString(required=True, validate=[validate.Length(min=1, max=100),
-                                                  no_control_characters])
+                                                  visible_text])
     scopes = fields.List(fields.Enum(Scope, by_value=True), required=True,
                          validate=validate.Length(min=1, max=len(Scope)), metadata={
                              "description": "users:read and users:write: admins only."})

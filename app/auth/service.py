@@ -23,7 +23,12 @@ from app.exceptions import (
 )
 from app.extensions import db
 from app.users.models import Role, User
-from app.users.passwords import burn_password_check, hash_password, verify_password
+from app.users.passwords import (
+    burn_password_check,
+    check_password_policy,
+    hash_password,
+    verify_password,
+)
 from app.users.service import create_user, normalize_email
 
 
@@ -99,6 +104,7 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     """Set a new password; every token issued before stops working."""
     if not verify_password(user.password, current_password):
         raise Unauthorized("The current password is incorrect.")
+    check_password_policy(new_password, email=user.email, field="new_password")
     user.password = hash_password(new_password)
     # An SQL increment, so two concurrent changes both invalidate what came before.
     user.token_version = User.token_version + 1

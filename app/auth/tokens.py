@@ -21,13 +21,14 @@ TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
 # Per request (the WSGI environ), unlike flask.g, which an app context may share.
 ISSUED_TOKENS = "signet.issued_tokens"
 USER_ID = re.compile(r"[1-9][0-9]{0,9}")
+# The revocation store keys a token by its id (a UUID, 36 characters) in a 64-character
+# column: a longer one, even correctly signed, was a database error on MariaDB.
+MAX_TOKEN_ID_LENGTH = 64
 # 9999-12-31T23:59:59Z: the last instant a datetime holds; expiry arithmetic fails beyond.
 MAX_TIMESTAMP = 253402300799
 # Where the token check leaves its one lookup for the user loader that runs after it
 # (in the WSGI environ: per request, unlike flask.g, which an app context may share).
 AUTHORITY = "signet.authority"
-# The revocation store's key column is 64 characters; ours are 36 (a UUID).
-MAX_JTI_LENGTH = 64
 
 
 def issue_token_pair(user: User) -> dict:
@@ -78,7 +79,7 @@ def check_claims(payload: dict) -> None:
     """
     sub, sid = payload.get("sub"), payload.get("sid")
     if not (isinstance(sub, str) and USER_ID.fullmatch(sub) and int(sub) <= MAX_ID
-            and isinstance(payload.get("jti"), str) and len(payload["jti"]) <= MAX_JTI_LENGTH
+            and _is_token_id(payload.get("jti"))
             and type(sid) is int and 1 <= sid <= MAX_ID
             and _is_timestamp(payload.get("exp")) and _is_timestamp(payload.get("iat"))):
         raise JWTDecodeError("The token's claims are not ones this service issues.")
@@ -101,6 +102,10 @@ def _looked_up(payload: dict) -> revocation.Authority:
     """The lookup the blocklist check made for this token (consumed), else a new one."""
     authority = request.environ.get(AUTHORITY, {}).pop(payload["jti"], None)
     return authority if authority is not None else _look_up(payload)
+
+
+def _is_token_id(value) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_TOKEN_ID_LENGTH
 
 
 def _is_timestamp(value) -> bool:

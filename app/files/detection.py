@@ -89,3 +89,22 @@ def _text_type(stream: BinaryIO, head: bytes) -> str:
         if start.startswith(prefix):
             return mime_type
     return PLAIN_TEXT
+
+
+def header_pixels(stream: BinaryIO) -> int | None:
+    """Pixels per frame as an image's header states them; None when Pillow cannot read it.
+
+    Nothing is decoded; the stream is rewound. A header past Pillow's own bomb ceiling
+    (far above any budget of ours) counts as infinitely large.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(stream) as image:
+                return image.width * image.height
+    except Image.DecompressionBombError:
+        return 2**63
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        return None
+    finally:
+        stream.seek(0)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 import unicodedata
 from urllib.parse import quote
 
@@ -12,6 +14,7 @@ from werkzeug.http import dump_options_header
 from werkzeug.utils import send_file
 
 from app.exceptions import ContentMissing
+from app.files.detection import extension_for
 from app.files.models import File
 from app.storage import current_storage
 
@@ -19,22 +22,26 @@ from app.storage import current_storage
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 # Even a downloaded file must not run scripts if a browser opens it from this origin.
 CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
+# The ASCII `filename=` fallback keeps only these; anything else (quotes, slashes,
+# backslashes, which NFKD makes of their full-width forms) becomes "_".
+UNSAFE_FALLBACK = re.compile(r"[^A-Za-z0-9 ._()+,=@-]")
+UNKNOWN_EXTENSION = ".bin"
 log = logging.getLogger(__name__)
 
 
 def file_response(file: File) -> Response:
     """Answer GET /files/{id}/content with the stored bytes of `file`."""
     as_attachment = file.type not in INLINE_TYPES
+    name = download_name(file.original_name, file.type, as_attachment)
     storage = current_storage()
     if current_app.config.get("S3_PRESIGNED_DOWNLOADS"):
         url = storage.presigned_url(
-            file.path, mimetype=file.type,
-            disposition=content_disposition(file.original_name, as_attachment))
+            file.path, mimetype=file.type, disposition=content_disposition(name, as_attachment))
         if url is not None:
             return _presigned_redirect(url)
     accel_prefix = current_app.config.get("ACCEL_REDIRECT_PREFIX")
     if accel_prefix and current_app.config.get("STORAGE_BACKEND") == "local":
-        return _accel_redirect(file, storage, accel_prefix, as_attachment)
+        return _accel_redirect(file, storage, accel_prefix, name, as_attachment)
     source = _open_source(file, storage)
     environ = request.environ
     if request.range is not None:
@@ -44,12 +51,11 @@ def file_response(file: File) -> Response:
         environ = {k: v for k, v in environ.items() if k != "wsgi.file_wrapper"}
     response = send_file(
         source, environ, mimetype=file.type, as_attachment=as_attachment,
-        download_name=file.original_name, conditional=False, etag=file.checksum,
+        download_name=name, conditional=False, etag=file.checksum,
         last_modified=file.created_at, response_class=current_app.response_class,
     )
     response.content_length = file.size
-    response.headers["Content-Disposition"] = content_disposition(file.original_name,
-                                                                  as_attachment)
+    response.headers["Content-Disposition"] = content_disposition(name, as_attachment)
     try:
         response = response.make_conditional(environ, accept_ranges=True,
                                               complete_length=file.size)
@@ -70,14 +76,14 @@ def _open_source(file: File, storage):
         raise ContentMissing() from None
 
 
-def _accel_redirect(file: File, storage, prefix: str, as_attachment: bool) -> Response:
+def _accel_redirect(file: File, storage, prefix: str, name: str,
+                    as_attachment: bool) -> Response:
     # nginx would answer a missing file with its own HTML 404: say it here, in problem+json.
     if not storage.exists(file.path):
         log.error("file %s has a row but no bytes at %s", file.id, file.path)
         raise ContentMissing()
     response = current_app.response_class(mimetype=file.type)
-    response.headers["Content-Disposition"] = content_disposition(file.original_name,
-                                                                  as_attachment)
+    response.headers["Content-Disposition"] = content_disposition(name, as_attachment)
     response.set_etag(file.checksum)
     response.last_modified = file.created_at
     # If-None-Match and If-Modified-Since are answered here; nginx serves the bytes
@@ -96,13 +102,26 @@ def _presigned_redirect(url: str) -> Response:
     return response
 
 
+def download_name(name: str, mime_type: str, as_attachment: bool) -> str:
+    """The name a browser saves the file under: an attachment ends in its detected type's
+    extension, so "page.html" stored as text/plain is saved as "page.html.txt" and opens
+    as text, never as a page."""
+    if not as_attachment:
+        return name
+    extension = extension_for(mime_type) or UNKNOWN_EXTENSION
+    if os.path.splitext(name)[1].lower() == extension:
+        return name
+    return name + extension
+
+
 def content_disposition(name: str, as_attachment: bool) -> str:
     """RFC 6266 header value: an ASCII `filename` plus RFC 5987 `filename*` for unicode."""
     kind = "attachment" if as_attachment else "inline"
     try:
         name.encode("ascii")
     except UnicodeEncodeError:
-        fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        fallback = UNSAFE_FALLBACK.sub("_", folded).strip(" .")
         quoted = quote(name, safe="!#$&+-.^_`|~")
         return dump_options_header(kind, {"filename": fallback or "download",
                                           "filename*": f"UTF-8''{quoted}"})

@@ -9,6 +9,7 @@ from app.db_types import MAX_ID
 from app.files.download import file_response
 from app.files.schemas import FileListArgs, FileOut, FilePage, FileUploadForm
 from app.files.service import create_file, delete_file_for, get_file_for, list_files
+from app.ratelimit import uploads_per_user
 from app.schemas import ProblemSchema
 from app.scopes import Scope
 
@@ -24,11 +25,16 @@ class Files(MethodView):
 
     @blp.token_scope(Scope.FILES_WRITE)
     @blp.signed_in()
+    @uploads_per_user
     @blp.arguments(FileUploadForm, location="files")
     @blp.response(201, FileOut, headers={"Location": {"schema": {"type": "string"}}})
-    @blp.alt_response(413, schema=ProblemSchema, description="Over MAX_CONTENT_LENGTH.")
+    @blp.alt_response(413, schema=ProblemSchema, description=(
+        "Over MAX_CONTENT_LENGTH, or over the storage quota (USER_STORAGE_QUOTA_BYTES; "
+        "problem `type` ending in `quota-exceeded`)."))
     @blp.alt_response(415, schema=ProblemSchema,
                       description="The bytes are not of a type in ALLOWED_FILE_TYPES.")
+    @blp.alt_response(429, schema=ProblemSchema,
+                      description="Too many uploads from this account (UPLOAD_RATE_LIMIT).")
     def post(self, form):
         """Upload a file (multipart field `file`)."""
         file = create_file(upload=form["file"], owner=current_user)

@@ -21,8 +21,9 @@ from werkzeug.datastructures import FileStorage
 
 from app.exceptions import Forbidden, InvalidField, NotFound, UnsupportedFileType
 from app.extensions import db
-from app.files.detection import detect_type, extension_for
+from app.files.detection import PILLOW_MIME_TYPES, detect_type, extension_for, header_pixels
 from app.files.models import File
+from app.files.quota import charge_storage, check_room, release_storage
 from app.pagination import keyset_page
 from app.storage import current_storage, storage_key
 from app.transactions import transaction
@@ -132,9 +133,16 @@ def create_file(*, upload: FileStorage, owner: Viewer) -> File:
     if mime_type not in allowed:
         raise UnsupportedFileType(
             f"Files of type {mime_type} are not accepted; allowed: {', '.join(allowed)}.")
+    max_pixels = current_app.config["PROFILE_IMAGE_MAX_PIXELS"]
+    if mime_type in PILLOW_MIME_TYPES and (header_pixels(upload.stream) or 0) > max_pixels:
+        # Served inline, an image is decoded by every browser that shows it: the profile
+        # image's pixel budget applies (judged from the header; nothing is decoded here).
+        raise InvalidField("file", f"The image is too large: at most {max_pixels} pixels.")
+    check_room(owner=owner, size=upload_size(upload))  # before any byte is stored
     file = write_blob(upload.stream, mime_type=mime_type, client_name=upload.filename)
     file.owner_id = owner.id
     with transaction(on_failure=partial(discard_blob, file)):
+        charge_storage(owner=owner, size=file.size)  # binding: a racing upload may have won
         db.session.add(file)
     return file
 
@@ -176,9 +184,11 @@ def remove_file(file_id: int) -> None:
     Rows that point at the file (a user's profile image) are cleared by their foreign
     keys' ON DELETE SET NULL (SQLite enforces it through the pragma set in `app`).
     """
-    key = db.session.scalar(select(File.path).where(File.id == file_id))
-    if key is None:
+    row = db.session.execute(select(File.path, File.owner_id, File.size)
+                             .where(File.id == file_id)).first()
+    if row is None:
         return  # a concurrent request removed it first
+    key, owner_id, size = row
     with transaction():
         # ON DELETE SET NULL clears the profile image of users showing this file, out of
         # the ORM's sight: naming them lets their cached rows be invalidated at commit
@@ -186,9 +196,12 @@ def remove_file(file_id: int) -> None:
         users = db.metadata.tables["users"]
         showing = list(db.session.scalars(
             select(users.c.id).where(users.c.profileImageId == file_id).with_for_update()))
-        # A bulk delete matches 0 rows, rather than failing, if the row went meanwhile.
-        db.session.execute(delete(File).where(File.id == file_id),
-                           execution_options={"changed_user_ids": showing})
+        # A bulk delete matches 0 rows, rather than failing, if the row went meanwhile;
+        # only the request that really deleted it gives the bytes back to the owner.
+        deleted = db.session.execute(delete(File).where(File.id == file_id),
+                                     execution_options={"changed_user_ids": showing})
+        if deleted.rowcount == 1:
+            release_storage(owner_id=owner_id, size=size)
     try:
         current_storage().delete(key)
     except Exception:

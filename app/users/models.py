@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -74,6 +74,11 @@ class User(db.Model):
     # On once a TOTP secret is confirmed: the password alone no longer signs in.
     mfa_enabled: Mapped[bool] = mapped_column(
         "mfaEnabled", default=False, server_default=text("0"), nullable=False
+    )
+    # Bytes of files the user owns (profile image included), kept by the same transaction
+    # that adds or removes a file: the quota is a conditional UPDATE of this counter.
+    storage_used: Mapped[int] = mapped_column(
+        "storageUsed", BigInteger, default=0, server_default=text("0"), nullable=False
     )
     created_at: Mapped[datetime] = mapped_column(
         "createdAt", UTCDateTime(), default=utcnow, nullable=False

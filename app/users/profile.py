@@ -21,6 +21,7 @@ from app.files.service import discard_blob, remove_file, upload_size, write_blob
 from app.transactions import transaction
 from app.users.images import CleanImage, InvalidImage, sanitize_image
 from app.users.models import User
+from app.users.quota import charge_storage
 
 IMAGE_FIELD = "profile_image"
 
@@ -31,9 +32,13 @@ def read_profile_image(upload: FileStorage) -> CleanImage:
     if upload_size(upload) > limit:
         raise InvalidField(IMAGE_FIELD, f"The image is larger than {limit} bytes.",
                            status=413)
+    config = current_app.config
     try:
         return sanitize_image(
-            upload.stream, max_pixels=current_app.config["PROFILE_IMAGE_MAX_PIXELS"]
+            upload.stream, max_pixels=config["PROFILE_IMAGE_MAX_PIXELS"],
+            max_frames=config["PROFILE_IMAGE_MAX_FRAMES"],
+            max_total_pixels=config["PROFILE_IMAGE_MAX_TOTAL_PIXELS"],
+            decode_seconds=config["PROFILE_IMAGE_DECODE_SECONDS"],
         )
     except InvalidImage as error:
         raise InvalidField(IMAGE_FIELD, str(error)) from None
@@ -72,6 +77,9 @@ def update_own_profile(*, user: User, name: str | None = None,
         if name is not None:
             user.name = name
         if stored is not None:
+            # The old image is given back only after this commit (remove_file below):
+            # for that moment both count, so a full quota cannot be dodged by a race.
+            charge_storage(user, stored.size)
             stored.owner_id = user.id
             db.session.add(stored)
             user.profile_image = stored

@@ -4,9 +4,10 @@ from marshmallow import Schema, fields, validate
 
 from app.files.schemas import content_url
 from app.pagination import PageArgs, page_schema
-from app.schemas import NAME_RULES, TrimmedString
+from app.schemas import EMAIL_RULES, NAME_RULES, TrimmedString
 from app.users.models import Role
 from app.users.passwords import PASSWORD_LENGTH
+from app.users.quota import storage_quota
 
 
 class UserOut(Schema):
@@ -26,6 +27,11 @@ class UserOut(Schema):
     updated_by = fields.Integer(data_key="updatedBy", allow_none=True)
     created_at = fields.AwareDateTime(data_key="createdAt")
     updated_at = fields.AwareDateTime(data_key="updatedAt")
+    storage_used = fields.Integer(data_key="storageUsed", metadata={
+        "description": "Bytes of files the user owns, profile image included."})
+    storage_quota = fields.Function(storage_quota, data_key="storageQuota", allow_none=True,
+                                    metadata={"type": "integer", "description": (
+                                        "Bytes the user may store; null when unlimited.")})
 
     def _profile_image_url(self, user) -> str | None:
         return profile_image_url(user.profile_image_id)
@@ -66,6 +72,8 @@ def user_json(user) -> dict:
         "updatedBy": user.updated_by,
         "createdAt": user.created_at.isoformat(),
         "updatedAt": user.updated_at.isoformat(),
+        "storageUsed": user.storage_used,
+        "storageQuota": storage_quota(user),
     }
 
 
@@ -73,14 +81,14 @@ def user_json(user) -> dict:
 USER_JSON_FIELDS = frozenset((
     "id", "name", "email", "is_active", "role", "email_verified", "profile_image_id",
     "profile_image_url", "mfa_enabled", "created_by", "updated_by", "created_at",
-    "updated_at"))
+    "updated_at", "storage_used", "storage_quota"))
 
 
 class UserCreateForm(Schema):
     """The fields every new account needs, wherever it is created (API, form, CLI)."""
 
     name = TrimmedString(required=True, validate=NAME_RULES)
-    email = fields.Email(required=True, validate=validate.Length(max=255))
+    email = fields.Email(required=True, validate=EMAIL_RULES)
     password = fields.String(required=True, load_only=True, validate=PASSWORD_LENGTH)
 
 

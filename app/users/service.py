@@ -16,8 +16,9 @@ from app.extensions import db
 from app.files.service import discard_blob
 from app.transactions import transaction
 from app.users.models import Role, User
-from app.users.passwords import hash_password
+from app.users.passwords import check_password_policy, hash_password
 from app.users.profile import read_profile_image, store_image
+from app.users.quota import charge_storage
 
 
 def normalize_email(email: str) -> str:
@@ -43,6 +44,7 @@ def create_user(*, name: str, email: str, password: str, role: Role = Role.USER,
     caller's outbox message, say) once the user has an id.
     """
     email = normalize_email(email)
+    check_password_policy(password, email=email)
     if email_taken(email):
         raise EmailTaken()  # cheap early answer; the unique index still decides races
     image = read_profile_image(profile_image) if profile_image is not None else None
@@ -59,6 +61,7 @@ def create_user(*, name: str, email: str, password: str, role: Role = Role.USER,
             user.created_by = user.updated_by = author_id
             if stored is not None:
                 stored.owner_id = user.id
+                charge_storage(user, stored.size)
             if created_by is not None:
                 record_event("admin.user_created", actor_id=created_by.id,
                              subject_id=user.id, details={"role": role.value})

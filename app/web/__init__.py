@@ -24,13 +24,31 @@ PAGE_SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
+    # A page shows the signed-in user's name, email and files: never keep it in a cache
+    # (a shared computer's back button, a proxy).
+    "Cache-Control": "no-store",
+}
+
+
+# Swagger UI (/docs) runs this server's scripts (no inline one: app/templates/
+# swagger_ui.html), sets inline styles, draws data: icons and fetches /openapi.json and
+# the API itself; the rest is as strict as the other pages.
+DOCS_SECURITY_HEADERS = {
+    **PAGE_SECURITY_HEADERS,
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
 }
 
 
 def protect_html_pages(response: Response) -> Response:
-    """Lock down every HTML page of ours (pages and form results), not the Swagger UI."""
-    if response.mimetype == "text/html" and request.blueprint != "api-docs":
-        for name, value in PAGE_SECURITY_HEADERS.items():
+    """Lock down every HTML page of ours: pages, form results and Swagger UI."""
+    if response.mimetype == "text/html":
+        headers = (DOCS_SECURITY_HEADERS if request.blueprint == "api-docs"
+                   else PAGE_SECURITY_HEADERS)
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
     return response
 

@@ -21,6 +21,7 @@ def limited_config(app_config):
         RATELIMIT_STORAGE_URI="memory://",
         LOGIN_RATE_LIMIT="3 per minute",
         LOGIN_FAILURE_RATE_LIMIT="2 per minute",
+        LOGIN_ACCOUNT_FAILURE_CEILING="5 per minute",
         REGISTRATION_RATE_LIMIT="2 per minute",
     )
     return app_config
@@ -54,17 +55,32 @@ def test_login_is_limited_per_ip(limited_config, client, users):
     assert login(client, accounts[3].email, ip=IP_B).status_code == 200
 
 
-def test_failed_logins_are_limited_per_account_whatever_the_ip(limited_config, client, user,
-                                                                users):
+def test_a_stranger_guessing_from_one_address_is_slowed_and_the_victim_is_not(
+        limited_config, client, user, users):
+    # The attacker, at IP_A, guesses the victim's password (case changes do not help).
     assert login(client, user.email, "wrong 1", ip=IP_A).status_code == 401
-    assert login(client, user.email.upper(), "wrong 2", ip=IP_B).status_code == 401
-
-    assert_rate_limited(login(client, user.email, "wrong 3", ip=IP_C), "for this account")
+    assert login(client, user.email.upper(), "wrong 2", ip=IP_A).status_code == 401
+    assert_rate_limited(login(client, user.email, "wrong 3", ip=IP_A),
+                        "for this account from this address")
     # Once the allowance is spent, even the right password waits (no oracle for guessers).
-    assert_rate_limited(login(client, user.email, ip="192.0.2.99"), "for this account")
-    # Other accounts are not affected.
-    other = users.create()
-    assert login(client, other.email, ip="192.0.2.98").status_code == 200
+    assert_rate_limited(login(client, user.email, ip=IP_A), "from this address")
+
+    # The victim, from their own address, signs in as usual.
+    assert login(client, user.email, ip=IP_B).status_code == 200
+    # Other accounts are not affected even from the attacker's address.
+    assert login(client, users.create().email, ip=IP_A).status_code == 200
+
+
+def test_a_guesser_rotating_addresses_meets_the_per_account_ceiling(limited_config, client,
+                                                                     user):
+    # 5 failures in all (the ceiling), 2 per address at most (the per-address limit).
+    for n, ip in enumerate(["192.0.2.20", "192.0.2.20", "192.0.2.21", "192.0.2.21",
+                            "192.0.2.22"]):
+        assert login(client, user.email, f"wrong {n}", ip=ip).status_code == 401
+
+    assert_rate_limited(login(client, user.email, "wrong 6", ip="192.0.2.23"),
+                        "Too many failed logins for this account; retry later")
+    assert_rate_limited(login(client, user.email, ip=IP_B), "for this account")
 
 
 def test_successful_logins_do_not_use_the_account_allowance(limited_config, client, user):

@@ -16,7 +16,8 @@ from tests.helpers import assert_problem
 
 ME = "/api/v1/auth/me"
 USER_KEYS = {"id", "name", "email", "isActive", "role", "profileImageId", "profileImageUrl",
-             "createdBy", "updatedBy", "createdAt", "updatedAt", "emailVerified", "mfaEnabled"}
+             "createdBy", "updatedBy", "createdAt", "updatedAt", "emailVerified", "mfaEnabled",
+             "storageUsed", "storageQuota"}
 
 
 def b64(data: dict) -> str:

@@ -162,3 +162,35 @@ def test_s3_can_answer_with_a_short_lived_presigned_redirect(app_config, request
     assert direct.content == PDF
     assert direct.headers["Content-Type"] == "application/pdf"
     assert "filename*=UTF-8''r%C3%A9sum%C3%A9.pdf" in direct.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize(("data", "name", "saved_as"), [
+    # HTML uploaded as text: the browser must save it as text, not as a page that runs.
+    (b"<p>hello</p> <script>alert(1)</script>", "page.html", "page.html.txt"),
+    (b"just words\n", "NOTES.TXT", "NOTES.TXT"),
+    (PDF, "report", "report.pdf"),
+    (PDF, "report.exe", "report.exe.pdf"),
+])
+def test_an_attachment_ends_in_the_extension_of_its_detected_type(client, stored, data,
+                                                                    name, saved_as):
+    url, headers, body = stored(data, name)
+    assert body["originalName"] == name  # the JSON keeps the client's name
+
+    disposition = client.get(url, headers=headers).headers["Content-Disposition"]
+
+    assert disposition == f"attachment; filename={saved_as}"
+
+
+@pytest.mark.parametrize("name", ["a\uff02b.pdf", "a\uff3cb.pdf", "a\uff0fb.pdf",
+                                  "\uff0e\uff0e\uff0f\uff0e\uff0e\uff0fx.pdf"])
+def test_the_ascii_fallback_never_makes_quotes_or_slashes_of_full_width_ones(
+        client, stored, name):
+    url, headers, _ = stored(PDF, name)
+
+    disposition = client.get(url, headers=headers).headers["Content-Disposition"]
+
+    fallback = disposition.split("; filename*=", 1)[0]
+    assert fallback.startswith("attachment; filename=")
+    value = fallback.removeprefix("attachment; filename=").strip('"')
+    assert not set(value) & set('"\\/'), disposition
+    assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == name

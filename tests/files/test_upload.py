@@ -11,7 +11,7 @@ import pytest
 
 from app.files.models import File
 from app.files.service import clean_original_name
-from tests.factories import image_bytes
+from tests.factories import image_bytes, png_bomb
 from tests.helpers import assert_problem, row_count
 
 pytestmark = pytest.mark.all_storage_backends
@@ -231,3 +231,20 @@ def test_original_name_is_sanitised_but_keeps_unicode(upload, user, client_name,
 ])
 def test_clean_original_name(client_name, stored_name):
     assert clean_original_name(client_name, ".pdf") == stored_name
+
+
+@pytest.mark.parametrize("size", [(30000, 30000), (4001, 4000)])
+def test_an_image_over_the_pixel_budget_is_refused_on_the_field(upload, user, blobs, size):
+    # Served inline, every browser showing it would decode 900 Mpx from 109 kB.
+    response = upload(user, png_bomb(*size), "huge.png")
+
+    body = assert_problem(response, 422)
+    assert "at most 16000000 pixels" in body["errors"]["file"][0]
+    assert row_count("files") == 0 and blobs() == set()
+
+
+def test_an_image_within_the_pixel_budget_is_stored(upload, user):
+    response = upload(user, png_bomb(4000, 4000), "large.png")
+
+    assert response.status_code == 201
+    assert response.get_json()["type"] == "image/png"

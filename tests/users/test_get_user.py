@@ -7,7 +7,8 @@ import pytest
 from tests.helpers import assert_problem
 
 USER_KEYS = {"id", "name", "email", "isActive", "role", "profileImageId", "profileImageUrl",
-             "createdBy", "updatedBy", "createdAt", "updatedAt", "emailVerified", "mfaEnabled"}
+             "createdBy", "updatedBy", "createdAt", "updatedAt", "emailVerified", "mfaEnabled",
+             "storageUsed", "storageQuota"}
 
 
 def url(user_id) -> str:

@@ -17,7 +17,7 @@ PASSWORD = "correct horse battery"
 
 def register_form(**overrides) -> dict:
     """Fields of the registration form as a browser posts them."""
-    return {"name": "Ann Browser", "email": "ann@example.com", "password": "password123",
+    return {"name": "Ann Browser", "email": "ann@example.com", "password": "ann-browser-2026",
             **overrides}
 
 

@@ -5,7 +5,7 @@ import json
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.auth.schemas import TokenOut
-from app.schemas import TrimmedString, no_control_characters
+from app.schemas import TrimmedString, visible_text
 
 PASSWORD = {"required": True, "load_only": True, "validate": validate.Length(min=1, max=1024)}
 
@@ -97,7 +97,7 @@ class PasskeyRegisterForm(Schema):
                                  metadata={"type": "object", "description": (
                                      "PublicKeyCredential.toJSON() (JSON text in a form).")})
     name = TrimmedString(load_default="Passkey",
-                         validate=[validate.Length(min=1, max=100), no_control_characters])
+                         validate=[validate.Length(min=1, max=100), visible_text])
 
 
 class PasskeyLoginForm(Schema):

@@ -1,0 +1,152 @@
+"""Profile images that cost far more to decode than their size suggests (issue 13, 1-2).
+
+Every budget is judged before decoding: a bomb is a 422 on `profile_image`, and nothing
+is stored. What is stored is at most 1024 px a side, animations keep their frames.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+import pytest
+import requests
+from PIL import Image
+
+from tests.auth.registration import URL, assert_nothing_stored, with_image
+from tests.factories import (
+    animated_bytes,
+    image_bytes,
+    lossless_webp_bomb,
+    many_frame_gif,
+    png_bomb,
+)
+from tests.helpers import assert_problem, stored_blobs
+
+# Under PROFILE_IMAGE_MAX_BYTES (5 MiB) at 15 bytes a frame: the CPU bomb of issue 13.
+BOMB_FRAMES = 340_000
+
+
+@pytest.fixture(scope="module")
+def gif_bomb() -> bytes:
+    return many_frame_gif(BOMB_FRAMES)
+
+
+@pytest.fixture(scope="module")
+def webp_bomb() -> bytes:
+    return lossless_webp_bomb(6300)
+
+
+def _animation(fmt: str, frames: int, size=(8, 8)) -> bytes:
+    images = [Image.new("RGB", size, (i * 37 % 256, i * 91 % 256, i * 53 % 256))
+              for i in range(frames)]
+    out = io.BytesIO()
+    images[0].save(out, format=fmt, save_all=True, append_images=images[1:], duration=40)
+    return out.getvalue()
+
+
+def _refused(client, data: bytes, message: str, upload_dir) -> None:
+    response = client.post(URL, data=with_image(data, "bomb.img"),
+                           content_type="multipart/form-data")
+    body = assert_problem(response, 422)
+    [reason] = body["errors"]["profile_image"]
+    assert message in reason
+    assert_nothing_stored(upload_dir)
+
+
+def test_a_gif_of_340000_frames_is_refused_by_its_frame_count(client, upload_dir, gif_bomb):
+    assert len(gif_bomb) < 5 * 1024 * 1024
+    _refused(client, gif_bomb, "too many frames: at most 100", upload_dir)
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "WEBP", "PNG"])
+def test_the_frame_limit_is_exact(client, upload_dir, fmt):
+    _refused(client, _animation(fmt, 101), "too many frames", upload_dir)
+
+    response = client.post(URL, data=with_image(_animation(fmt, 100)),
+                           content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    [blob] = stored_blobs(upload_dir)
+    with Image.open(blob) as stored:
+        assert stored.n_frames == 100
+
+
+def test_a_tiny_lossless_webp_of_40_megapixels_is_refused_from_its_header(
+        client, upload_dir, webp_bomb):
+    assert len(webp_bomb) < 4096
+    _refused(client, webp_bomb, "too large: at most 16000000 pixels", upload_dir)
+
+
+def test_a_30000_px_png_is_refused_from_its_header(client, upload_dir):
+    _refused(client, png_bomb(30000, 30000), "too large: at most 16000000 pixels", upload_dir)
+
+
+def test_pixels_over_all_frames_are_bounded(app, client, upload_dir):
+    app.config["PROFILE_IMAGE_MAX_TOTAL_PIXELS"] = 10 * 8 * 8 - 1
+    _refused(client, _animation("GIF", 10), "at most 639 pixels in all frames", upload_dir)
+
+
+def test_decoding_past_the_deadline_is_refused(app, client, upload_dir):
+    app.config["PROFILE_IMAGE_DECODE_SECONDS"] = 0
+    _refused(client, animated_bytes("GIF", 3), "takes too long to decode", upload_dir)
+
+
+@pytest.mark.parametrize(("fmt", "size", "stored_size"), [
+    ("PNG", (2048, 1536), (1024, 768)),
+    ("JPEG", (1500, 3000), (512, 1024)),
+    ("WEBP", (1024, 10), (1024, 10)),
+])
+def test_the_stored_image_is_at_most_1024_px_a_side(client, upload_dir, fmt, size,
+                                                    stored_size):
+    response = client.post(URL, data=with_image(image_bytes(fmt, size)),
+                           content_type="multipart/form-data")
+
+    assert response.status_code == 201
+    [blob] = stored_blobs(upload_dir)
+    with Image.open(blob) as stored:
+        assert (stored.format, stored.size) == (fmt, stored_size)
+
+
+def test_a_large_animation_keeps_every_frame_downscaled(client, upload_dir):
+    response = client.post(URL, data=with_image(_animation("GIF", 3, (2000, 100))),
+                           content_type="multipart/form-data")
+
+    assert response.status_code == 201
+    [blob] = stored_blobs(upload_dir)
+    with Image.open(blob) as stored:
+        assert (stored.n_frames, stored.size) == (3, (1024, 51))
+
+
+def test_patch_me_refuses_the_bomb_too(client, user, auth_headers, upload_dir, gif_bomb):
+    response = client.patch("/api/v1/auth/me", headers=auth_headers(user),
+                            data={"profile_image": (io.BytesIO(gif_bomb), "a.gif")},
+                            content_type="multipart/form-data")
+
+    body = assert_problem(response, 422)
+    assert "too many frames" in body["errors"]["profile_image"][0]
+    assert stored_blobs(upload_dir) == []
+
+
+def test_four_bombs_in_parallel_leave_healthz_answering(live_server, gif_bomb, webp_bomb):
+    server = live_server(workers=4)
+    bombs = [gif_bomb, webp_bomb, gif_bomb, png_bomb(30000, 30000)]
+    statuses: list[int] = []
+
+    def upload(index: int, data: bytes) -> None:
+        form = {"name": "Bomb", "email": f"bomb{index}@example.com",
+                "password": "enigma-machine"}
+        answer = requests.post(f"{server.url}{URL}", data=form, timeout=60,
+                               files={"profile_image": ("bomb.img", data)})
+        statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=upload, args=item) for item in enumerate(bombs)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)  # every worker has a bomb in hand (on main they held it for 30 s)
+    health = requests.get(f"{server.url}/healthz", timeout=1)
+    for thread in threads:
+        thread.join()
+
+    assert health.status_code == 200
+    assert statuses == [422] * 4
