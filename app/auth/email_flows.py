@@ -115,6 +115,12 @@ def notify_password_changed(user: User) -> None:
     _send(user.email, "notice_password_changed", user=user, link=_link("web.ForgotPasswordPage"))
 
 
+def notify_security_change(user: User, *, change: str) -> None:
+    """Enqueue a notice that the account's sign-in settings changed (the caller commits)."""
+    _send(user.email, "notice_security_changed", user=user, change=change,
+          link=_link("web.ForgotPasswordPage"))
+
+
 def request_email_change(*, user: User, new_email: str, current_password: str) -> None:
     """Mail a confirmation link to `new_email` and a notice to the current address."""
     if not verify_password(user.password, current_password):

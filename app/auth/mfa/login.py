@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 from app.audit import record_event
 from app.auth.mfa.codes import consume_second_factor
+from app.auth.mfa.notices import record_mfa_change
 from app.auth.mfa.tokens import issue_mfa_token, mfa_token_user, read_mfa_token, spend_mfa_token
 from app.auth.service import authenticate
 from app.auth.tokens import issue_token_pair
 from app.transactions import transaction
 
 MFA_METHODS = ["totp", "recovery_code"]
-audit = logging.getLogger("app.audit")
 
 
 def sign_in(*, email: str, password: str) -> dict:
@@ -35,6 +33,6 @@ def complete_mfa_sign_in(*, mfa_token: str, code: str) -> dict:
         spend_mfa_token(claims)
         record_event("auth.login", actor_id=user.id, subject_id=user.id,
                      details={"method": method})
-    if method == "recovery_code":
-        audit.info("mfa.recovery_code_used user %s", user.id)
+        if method == "recovery_code":
+            record_mfa_change("mfa.recovery_code_used", user=user)
     return issue_token_pair(user)

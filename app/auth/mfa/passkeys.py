@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -38,6 +37,7 @@ from webauthn.helpers.structs import (
 )
 
 from app.auth.mfa.models import Passkey, WebAuthnCeremony
+from app.auth.mfa.notices import record_mfa_change
 from app.auth.tokens import issue_token_pair
 from app.db_types import utcnow
 from app.exceptions import AccountInactive, Conflict, InvalidField, NotFound, Unauthorized
@@ -46,7 +46,6 @@ from app.users.models import User
 
 REGISTER, LOGIN = "register", "login"
 MAX_PASSKEYS_PER_USER = 20
-audit = logging.getLogger("app.audit")
 
 
 def relying_party() -> tuple[str, str]:
@@ -99,11 +98,12 @@ def register_passkey(*, user: User, ceremony: str, credential: dict, name: str) 
                       sign_count=verified.sign_count, name=name)
     db.session.add(passkey)
     try:
+        db.session.flush()  # the unique credential id decides a second registration
+        record_mfa_change("mfa.passkey_added", user=user, details={"passkey": passkey.id})
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise Conflict("This passkey is already registered.") from None
-    audit.info("mfa.passkey_added user %s passkey %s", user.id, passkey.id)
     return passkey
 
 
@@ -160,8 +160,8 @@ def delete_passkey(*, user: User, passkey_id: int) -> None:
     if result.rowcount != 1:
         db.session.rollback()
         raise NotFound("No such passkey.")
+    record_mfa_change("mfa.passkey_removed", user=user, details={"passkey": passkey_id})
     db.session.commit()
-    audit.info("mfa.passkey_removed user %s passkey %s", user.id, passkey_id)
 
 
 def _advance_sign_count(passkey: Passkey, new_count: int, refused) -> None:

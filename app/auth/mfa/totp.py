@@ -6,8 +6,6 @@ that the route's per-account limit counts.
 
 from __future__ import annotations
 
-import logging
-
 import pyotp
 import segno
 from flask import current_app
@@ -23,13 +21,12 @@ from app.auth.mfa.codes import (
     replace_recovery_codes,
 )
 from app.auth.mfa.models import Passkey, RecoveryCode, TotpSecret
+from app.auth.mfa.notices import record_mfa_change
 from app.exceptions import MfaStateConflict, NotFound, Unauthorized
 from app.extensions import db
 from app.transactions import transaction
 from app.users.models import User
 from app.users.passwords import verify_password
-
-audit = logging.getLogger("app.audit")
 
 
 def start_totp_setup(*, user: User, current_password: str) -> dict:
@@ -62,7 +59,7 @@ def confirm_totp(*, user: User, code: str) -> dict:
         consume_totp(user_id=user.id, code=code, confirming=True)
         codes = replace_recovery_codes(user_id=user.id)
         user.mfa_enabled = True
-    audit.info("mfa.totp_enabled user %s", user.id)
+        record_mfa_change("mfa.totp_enabled", user=user)
     return {"recovery_codes": codes}
 
 
@@ -72,7 +69,7 @@ def disable_totp(*, user: User, current_password: str, code: str) -> None:
     with transaction():
         consume_second_factor(user_id=user.id, code=code)
         _remove_factors(user)
-    audit.info("mfa.totp_disabled user %s", user.id)
+        record_mfa_change("mfa.totp_disabled", user=user)
 
 
 def regenerate_recovery_codes(*, user: User, current_password: str, code: str) -> dict:
@@ -81,7 +78,7 @@ def regenerate_recovery_codes(*, user: User, current_password: str, code: str) -
     with transaction():
         consume_second_factor(user_id=user.id, code=code)
         codes = replace_recovery_codes(user_id=user.id)
-    audit.info("mfa.recovery_codes_regenerated user %s", user.id)
+        record_mfa_change("mfa.recovery_codes_regenerated", user=user)
     return {"recovery_codes": codes}
 
 
@@ -93,8 +90,8 @@ def reset_mfa(*, admin: User, user_id: int) -> None:
     _remove_factors(user)
     db.session.execute(delete(Passkey).where(Passkey.user_id == user.id))
     user.updated_by = admin.id
+    record_mfa_change("admin.mfa_reset", user=user, actor_id=admin.id)
     db.session.commit()
-    audit.info("admin.mfa_reset admin %s user %s", admin.id, user.id)
 
 
 def reencrypt_totp_secrets() -> int:
