@@ -23,7 +23,8 @@ def _user_fk(table: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade():
-    with op.batch_alter_table("users") as batch_op:
+    # A rebuilt users table keeps AUTOINCREMENT (0006): SQLite must never reuse an id.
+    with op.batch_alter_table("users", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.add_column(sa.Column("mfaEnabled", sa.Boolean(), server_default=sa.text("0"),
                                       nullable=False))
     op.create_table(
@@ -87,5 +88,6 @@ def downgrade():
     op.drop_table("passkeys")
     op.drop_table("mfa_recovery_codes")
     op.drop_table("mfa_totp")
-    with op.batch_alter_table("users") as batch_op:
+    # A rebuilt users table keeps AUTOINCREMENT (0006): SQLite must never reuse an id.
+    with op.batch_alter_table("users", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_column("mfaEnabled")
