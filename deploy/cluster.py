@@ -187,6 +187,9 @@ class Cluster:
             "FLASK_APP": "wsgi.py",
             # Production requires it: the address clients reach, nginx in front.
             "PUBLIC_BASE_URL": self.url,
+            # No SMTP server here: both instances deliver the shared outbox (claimed rows,
+            # each message once) as .eml files in one folder; production sets SMTP_HOST.
+            "MAIL_BACKEND": "file", "MAIL_FILE_DIR": str(self.workdir / "mail"),
         }
         if spec.storage == "s3":
             env.update(S3_KEYS, S3_BUCKET=self.bucket, S3_ENDPOINT_URL=self.s3_url,
