@@ -22,6 +22,9 @@ from typing import Any
 from app.audit.models import AuditEvent
 from app.audit.schemas import AuditEventOut
 from app.audit.service import events_about
+from app.auth.personal_tokens import list_tokens
+from app.auth.schemas import PersonalTokenOut, SessionOut
+from app.auth.sessions import list_sessions
 from app.extensions import db
 from app.files.models import File
 from app.files.schemas import FileOut
@@ -56,10 +59,21 @@ def _audit_section(user: User, files: list[File]) -> Any:
     return AuditEventOut(many=True).dump(db.session.scalars(query))
 
 
-# One function per part of account.json; sessions and personal tokens join here.
+def _sessions_section(user: User, files: list[File]) -> Any:
+    return SessionOut(many=True, exclude=("current",)).dump(list_sessions(user_id=user.id))
+
+
+def _tokens_section(user: User, files: list[File]) -> Any:
+    # Metadata only: the secrets exist nowhere but in their holders' hands.
+    return PersonalTokenOut(many=True).dump(list_tokens(user=user))
+
+
+# One function per part of account.json.
 SECTIONS: dict[str, Callable[[User, list[File]], Any]] = {
     "user": _user_section,
     "files": _files_section,
+    "sessions": _sessions_section,
+    "personalTokens": _tokens_section,
     "auditEvents": _audit_section,
 }
 

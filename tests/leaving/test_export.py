@@ -98,3 +98,22 @@ def test_missing_bytes_are_listed_not_fatal(client, user, auth_headers, upload):
 
     assert archive.namelist() == [f"files/{kept}-kept.txt", "account.json"]
     assert json.loads(archive.read("account.json"))["missingFiles"] == [lost]
+
+
+def test_account_json_lists_sessions_and_personal_tokens_without_secrets(
+        client, user, auth_headers):
+    from app.auth.personal_tokens import create_token
+
+    headers = auth_headers(user)  # one sign-in: one session
+    token = create_token(user=user, name="backup script", scopes=["files:read"],
+                         expires_in_days=30)
+
+    _response, archive = export(client, headers)
+
+    account = json.loads(archive.read("account.json"))
+    assert len(account["sessions"]) == 1
+    assert set(account["sessions"][0]) == {"id", "createdAt", "lastUsedAt", "ip", "userAgent"}
+    assert [(t["name"], t["scopes"]) for t in account["personalTokens"]] == [
+        ("backup script", ["files:read"])]
+    assert token.secret not in archive.read("account.json").decode()
+    assert "token" not in account["personalTokens"][0]
