@@ -90,13 +90,19 @@ def drop_database(name: str) -> None:
         conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
 
 
-def serve(env: dict, app: str = "wsgi:app") -> LiveServer:
-    """gunicorn with gunicorn.conf.py, 2 sync workers, access log off, production settings."""
-    return LiveServer({
+def serve(servers: list[LiveServer], env: dict, app: str = "wsgi:app") -> LiveServer:
+    """gunicorn with gunicorn.conf.py, 2 sync workers, access log off, production settings.
+
+    The server joins `servers` before it starts, so that one failing to start never leaves
+    the others running.
+    """
+    server = LiveServer({
         "APP_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
         "JWT_SECRET_KEY": secrets.token_urlsafe(48), "RATELIMIT_ENABLED": "false",
         "JWT_ACCESS_TOKEN_EXPIRES": "3600", "GUNICORN_ACCESSLOG": "", **env,
-    }, workers=2, app=app).start(timeout=60)
+    }, workers=2, app=app)
+    servers.append(server)
+    return server.start(timeout=60)
 
 
 def wrk(url: str, seconds: int, *, token: str | None = None, script: str | None = None) -> dict:
@@ -162,14 +168,17 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             uploads = Path(scratch) / "uploads"
             uploads.mkdir()
-            signet = {**cost, "DATABASE_URL": url, "UPLOAD_FOLDER": str(uploads)}
-            bare = serve(cost, "bench.bare_flask:app")
+            # Production refuses to start without a public address and a mail backend;
+            # the bench sends no mail, so the file backend in scratch space will do.
+            signet = {**cost, "DATABASE_URL": url, "UPLOAD_FOLDER": str(uploads),
+                      "PUBLIC_BASE_URL": "http://127.0.0.1", "MAIL_BACKEND": "file",
+                      "MAIL_FILE_DIR": str(Path(scratch) / "mail")}
+            bare = serve(servers, cost, "bench.bare_flask:app")
             # Its own server: logins left queued must not slow the bare JSON figure.
-            bound_server = serve(cost, "bench.bare_flask:app")
-            database = serve(signet)
-            cached = serve({**signet, "REVOCATION_STORE_URL": REDIS_URL,
-                            "REVOCATION_KEY_PREFIX": prefix})
-            servers += [bare, bound_server, database, cached]
+            bound_server = serve(servers, cost, "bench.bare_flask:app")
+            database = serve(servers, signet)
+            cached = serve(servers, {**signet, "REVOCATION_STORE_URL": REDIS_URL,
+                                     "REVOCATION_KEY_PREFIX": prefix})
             tokens = {database: login(database.url), cached: login(cached.url)}
             login_lua = post_script(Path(scratch), {"email": EMAIL, "password": PASSWORD})
             cases = [
