@@ -35,7 +35,7 @@ from tests.live_server import free_port  # noqa: E402
 
 SERVER_URL = os.environ.get("MYSQL_BENCH_URL", "mysql+pymysql://root@127.0.0.1:3306")
 os.environ["MYSQL_TEST_URL"] = SERVER_URL  # read by throwaway_mysql_database
-PASSWORD = "bench password"  # noqa: S105 - a throw-away account in a throw-away database
+PASSWORD = "quiet orbit 7 lantern"  # noqa: S105 - a throw-away account, throw-away database
 FILE_BYTES = 50 * 1024 * 1024
 
 
@@ -87,12 +87,14 @@ def main() -> None:
         with Cluster(spec) as cluster:
             base = cluster.instances[0].url
             address = {"X-Forwarded-For": "192.0.2.10"}
-            requests.post(f"{base}/api/v1/auth/register", headers=address, timeout=30, json={
-                "name": "Bench", "email": "bench@example.com", "password": PASSWORD})
-            tokens = requests.post(f"{base}/api/v1/auth/login", headers=address, timeout=30,
-                                   json={"email": "bench@example.com",
-                                         "password": PASSWORD}).json()
-            auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+            registered = requests.post(
+                f"{base}/api/v1/auth/register", headers=address, timeout=30,
+                json={"name": "Bench", "email": "bench@example.com", "password": PASSWORD})
+            assert registered.status_code == 201, registered.text
+            signed_in = requests.post(f"{base}/api/v1/auth/login", headers=address, timeout=30,
+                                      json={"email": "bench@example.com", "password": PASSWORD})
+            assert signed_in.status_code == 200, signed_in.text
+            auth = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
             data = b"%PDF-1.4\n" + os.urandom(FILE_BYTES - 16) + b"\n%%EOF\n"
             body = requests.post(f"{base}/api/v1/files", headers=auth, timeout=120,
                                  files={"file": ("big.pdf", data)}).json()
