@@ -1,7 +1,6 @@
 """Extension objects, created bare here and bound to the app in `create_app`."""
 
 from flask_bcrypt import Bcrypt
-from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -9,6 +8,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 
 from app.api import Api
+from app.jwt_manager import JWTManager
 
 # Explicit constraint names keep migrations identical on SQLite and MySQL.
 NAMING_CONVENTION = {

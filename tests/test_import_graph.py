@@ -18,7 +18,7 @@ DOMAIN_RANK = {"storage": 0, "files": 1, "mail": 1, "audit": 1, "users": 2, "aut
 # Foundations every domain may use; they import no domain at all.
 FOUNDATIONS = {
     "after_response", "api", "db_driver", "db_types", "errors", "exceptions", "extensions",
-    "guards", "pagination", "ratelimit", "ratelimit_store", "request", "request_id",
+    "guards", "jwt_manager", "pagination", "ratelimit", "ratelimit_store", "request", "request_id",
     "schemas", "scopes", "text",
     "transactions",
 }
