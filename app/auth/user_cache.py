@@ -37,29 +37,24 @@ from datetime import datetime
 
 import redis
 from sqlalchemy import event
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm import Session
 
 from app.db_types import UTCDateTime
 from app.exceptions import ServiceUnavailable
 from app.extensions import db
 from app.users.models import Role, User
+from app.users.rows import READ_ATTRIBUTES, attach
 
 BUSY = b"busy"
 # Longer than any request can run (gunicorn's timeout is 30 s) so a change still being
 # committed is never cached under a fresh generation; short enough that a failed
 # post-commit write costs at most this long of database reads for one user.
 BUSY_SECONDS = 120
-# Every column but the password hash: a column added to users is cached (and so read
-# without SQL) without anyone having to remember this list.
-NOT_CACHED = frozenset({"password"})
-CACHED_COLUMNS = tuple(attribute.key for attribute in User.__mapper__.column_attrs
-                       if attribute.key not in NOT_CACHED)
 # Part of every entry's key: entries written before a column was added are never read.
-ENTRY_SHAPE = hashlib.sha256(",".join(CACHED_COLUMNS).encode()).hexdigest()[:8]
-DATETIME_COLUMNS = tuple(attribute.key for attribute in User.__mapper__.column_attrs
-                         if attribute.key in CACHED_COLUMNS
-                         and isinstance(attribute.columns[0].type, UTCDateTime))
+ENTRY_SHAPE = hashlib.sha256(",".join(READ_ATTRIBUTES).encode()).hexdigest()[:8]
+DATETIME_COLUMNS = tuple(key for key in READ_ATTRIBUTES
+                         if isinstance(User.__mapper__.column_attrs[key].columns[0].type,
+                                       UTCDateTime))
 CHANGED_USERS = "signet.changed_user_ids"
 log = logging.getLogger(__name__)
 
@@ -85,7 +80,7 @@ class UserCache:
         if entry is not None and generation not in (None, BUSY):
             cached = json.loads(entry)
             if cached["g"] == generation.decode():
-                return attach(cached["u"])
+                return attach(from_json(cached["u"]))
         if generation is None:
             generation = self._start_generation(user_id)
         user = db.session.get(User, user_id)
@@ -139,31 +134,21 @@ class UserCache:
 
 def row_of(user: User) -> dict:
     """The cached columns of a user as JSON-ready values."""
-    row = {name: getattr(user, name) for name in CACHED_COLUMNS}
+    row = {name: getattr(user, name) for name in READ_ATTRIBUTES}
     row["role"] = user.role.value
-    for name, value in row.items():
-        if isinstance(value, datetime):
-            row[name] = value.isoformat()
+    for name in DATETIME_COLUMNS:
+        if row[name] is not None:
+            row[name] = row[name].isoformat()
     return row
 
 
-def attach(row: dict) -> User:
-    """A persistent User in this request's session built from a cached row, with no SQL.
-
-    Columns not cached (the password hash) load from the database if something reads them.
-    """
-    known = db.session.identity_map.get(identity_key(User, row["id"]))
-    if known is not None:  # this session already holds the row (it wrote it, say)
-        return known
-    user = User(**{
-        **row,
-        "role": Role(row["role"]),
-        **{name: datetime.fromisoformat(row[name]) for name in DATETIME_COLUMNS
-           if row.get(name) is not None},
-    })
-    make_transient_to_detached(user)
-    db.session.add(user)
-    return user
+def from_json(row: dict) -> dict:
+    """The Python values of a cached row (the inverse of `row_of`)."""
+    row["role"] = Role(row["role"])
+    for name in DATETIME_COLUMNS:
+        if row[name] is not None:
+            row[name] = datetime.fromisoformat(row[name])
+    return row
 
 
 def _changed_users(session: Session) -> set[int]:
