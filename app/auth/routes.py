@@ -2,7 +2,7 @@
 
 from flask import Response, url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user, get_jwt
+from flask_jwt_extended import current_user, get_current_user, get_jwt
 
 from app.api import Blueprint, no_store
 from app.audit.schemas import AuditPage
@@ -96,7 +96,9 @@ class Me(MethodView):
     @blp.response(200, UserOut)
     def get(self):
         """Return the signed-in user."""
-        return current_user
+        # The user itself, not the `current_user` proxy: the dump reads fifteen
+        # attributes, and each read through the proxy looks the user up again.
+        return get_current_user()
 
     @blp.token_scope(Scope.PROFILE_WRITE)
     @no_store
