@@ -32,7 +32,7 @@ from app.files.service import register_sharing_rule
 from app.health import blp as health_blp
 from app.mail import init_mail
 from app.ratelimit import drop_limiter_middleware, trust_proxies
-from app.request import SignetRequest, guard_input
+from app.request import NoSessionInterface, SignetRequest, guard_input
 from app.request_id import init_request_id
 from app.storage import init_storage
 from app.users.profile import is_profile_image
@@ -61,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def configure(app: Flask, overrides: dict) -> None:
     """Load the APP_ENV settings, then explicit overrides (used by tests)."""
     app.request_class = SignetRequest  # form limits that cover urlencoded bodies too
+    app.session_interface = NoSessionInterface()
     app.config.from_mapping(load_config(overrides.get("APP_ENV")))
     app.config.update(overrides)
     if not app.config["DOCS_ENABLED"]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from flask import Flask, Request
+from flask.sessions import SessionInterface
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
@@ -109,3 +110,18 @@ def guard_input(app: Flask) -> None:
         return inner(environ, start_response)
 
     app.wsgi_app = middleware
+
+
+class NoSessionInterface(SessionInterface):
+    """No Flask session: `flask.session` is a NullSession that refuses every write.
+
+    Signet keeps nothing in Flask's signed-cookie session (tokens travel in cookies of
+    their own), yet the default interface built a signing serializer for every request.
+    """
+
+    def open_session(self, app, request):
+        """The null session, read without a cookie."""
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        """Nothing to save."""
