@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import sqlite3
+import types
 
 from flask import Flask
 from sqlalchemy import event
@@ -41,10 +43,28 @@ from app.users.routes import blp as users_blp
 from app.web import init_web
 from config import INSTANCE_DIR, load_config
 
+PLAIN_CALLABLES = (types.FunctionType, types.MethodType)
+
+
+class Signet(Flask):
+    """Flask, with a cheaper answer to "is this hook a coroutine?"."""
+
+    def ensure_sync(self, func):
+        """Return a plain sync function as it is, without inspect's unwrapping.
+
+        Flask asks this of every hook and view of every request (14 times for one API
+        call), and `inspect.iscoroutinefunction` cost ~2.5 us each time: ~35 us a request.
+        Anything else (a coroutine, a partial, a callable object) goes to Flask's own.
+        """
+        if (type(func) in PLAIN_CALLABLES and not func.__code__.co_flags & inspect.CO_COROUTINE
+                and not hasattr(func, "_is_coroutine_marker")):
+            return func
+        return super().ensure_sync(func)
+
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, errors, CLI."""
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app = Signet(__name__, instance_path=str(INSTANCE_DIR))
     configure(app, overrides or {})
     init_request_id(app)
     guard_input(app)
