@@ -40,8 +40,10 @@ def file_response(file: File) -> Response:
         if url is not None:
             return _presigned_redirect(url)
     accel_prefix = current_app.config.get("ACCEL_REDIRECT_PREFIX")
-    if accel_prefix and current_app.config.get("STORAGE_BACKEND") == "local":
-        return _accel_redirect(file, storage, accel_prefix, name, as_attachment)
+    folder_path = storage.folder_path(file.path) if accel_prefix else None
+    if folder_path is not None:
+        location = accel_prefix.rstrip("/") + "/" + folder_path
+        return _accel_redirect(file, storage, location, name, as_attachment)
     source = _open_source(file, storage)
     environ = request.environ
     if request.range is not None:
@@ -76,7 +78,7 @@ def _open_source(file: File, storage):
         raise ContentMissing() from None
 
 
-def _accel_redirect(file: File, storage, prefix: str, name: str,
+def _accel_redirect(file: File, storage, location: str, name: str,
                     as_attachment: bool) -> Response:
     # nginx would answer a missing file with its own HTML 404: say it here, in problem+json.
     if not storage.exists(file.path):
@@ -91,7 +93,7 @@ def _accel_redirect(file: File, storage, prefix: str, name: str,
     # 304 must not carry it.
     response = response.make_conditional(request.environ)
     if response.status_code == 200:
-        response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(file.path)
+        response.headers["X-Accel-Redirect"] = quote(location)
     _harden(response)
     return response
 

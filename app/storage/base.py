@@ -52,3 +52,8 @@ class Storage(Protocol):
     def presigned_url(self, key: str, *, mimetype: str, disposition: str) -> str | None:
         """A short-lived URL that serves the blob with these headers, or None when the
         backend cannot hand out such URLs (an optional capability: S3 has it)."""
+
+    def folder_path(self, key: str) -> str | None:
+        """The blob's path below the backend's folder, for a front proxy that serves that
+        folder itself (X-Accel-Redirect), or None when the bytes are in no folder (an
+        optional capability: local storage has it)."""

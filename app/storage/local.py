@@ -94,6 +94,10 @@ class LocalStorage:
         """Local files have no URL of their own: always None."""
         return None
 
+    def folder_path(self, key: str) -> str:
+        """The blob's path below the upload folder (the key, checked not to leave it)."""
+        return self.path_for(key).relative_to(self.root).as_posix()
+
     def check_startup(self) -> None:
         """Refuse to start unless the upload folder is a directory this process can use."""
         who = f"user id {os.geteuid()}" if hasattr(os, "geteuid") else "this user"

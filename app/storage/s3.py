@@ -190,6 +190,10 @@ class S3Storage:
         except (BotoCoreError, ClientError) as error:
             raise StorageUnavailable() from error
 
+    def folder_path(self, key: str) -> None:
+        """Objects live in a bucket, not in a folder a proxy could serve: always None."""
+        return None
+
     def presigned_url(self, key: str, *, mimetype: str, disposition: str) -> str:
         """A short-lived GET URL that answers with our Content-Type and -Disposition."""
         return self.client.generate_presigned_url(

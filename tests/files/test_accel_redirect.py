@@ -58,6 +58,17 @@ def test_download_names_the_stored_file_for_nginx_with_every_header(
 
 
 @pytest.mark.parametrize("storage_backend", ["local"])
+def test_a_prefix_without_its_trailing_slash_names_the_same_file(
+        app, client, stored, upload_dir, storage_backend):
+    url, headers = stored
+    app.config["ACCEL_REDIRECT_PREFIX"] = PREFIX.rstrip("/")
+
+    target = client.get(url, headers=headers).headers["X-Accel-Redirect"]
+
+    assert (upload_dir / unquote(target.removeprefix(PREFIX))).read_bytes() == PDF
+
+
+@pytest.mark.parametrize("storage_backend", ["local"])
 def test_a_range_is_left_to_nginx(client, stored, storage_backend):
     url, headers = stored
 

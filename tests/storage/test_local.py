@@ -73,3 +73,13 @@ def test_the_cli_stops_with_the_message_not_a_traceback_of_our_making(tmp_path):
 
     assert result.returncode != 0
     assert f"UPLOAD_FOLDER {occupied} exists but is not a directory." in result.stderr
+
+
+def test_local_blobs_have_a_folder_path_a_proxy_can_serve(tmp_path):
+    from app.storage.local import LocalStorage
+
+    storage = LocalStorage(tmp_path)
+
+    assert storage.folder_path("ab/cd/blob.pdf") == "ab/cd/blob.pdf"
+    with pytest.raises(ValueError, match="escapes"):
+        storage.folder_path("../outside.pdf")
