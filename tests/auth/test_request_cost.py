@@ -63,6 +63,37 @@ def test_me_sends_no_sql_with_the_redis_store(client, db, user, auth_headers):
     assert second == []
 
 
+def first_page_statements(client, db, user, auth_headers) -> list[str]:
+    """The SQL of GET /files (first page of 25 files), the user already looked up once."""
+    from app.files.models import File
+
+    db.session.add_all(File(path=f"k/{n}", type="text/plain", original_name=f"{n}.txt",
+                            modified_name=f"{n}-{user.id}.txt", size=n, checksum="0" * 64,
+                            owner_id=user.id) for n in range(25))
+    db.session.commit()
+    headers = auth_headers(user)
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200  # cache filled
+    db.session.expunge_all()
+    with counted_statements(db.engine) as statements:
+        response = client.get("/api/v1/files", headers=headers)
+    assert response.status_code == 200
+    assert len(response.get_json()["items"]) == 20
+    # The listing reads the listed columns only, never the storage path.
+    assert "FROM files" in statements[-1] and "path" not in statements[-1].split("FROM")[0]
+    return statements
+
+
+def test_a_page_of_files_is_the_token_check_and_one_statement(client, db, user,
+                                                               auth_headers):
+    assert len(first_page_statements(client, db, user, auth_headers)) == 2
+
+
+@pytest.mark.usefixtures("redis_app_config")
+def test_a_page_of_files_is_one_statement_with_the_redis_store(client, db, user,
+                                                                auth_headers):
+    assert len(first_page_statements(client, db, user, auth_headers)) == 1
+
+
 @pytest.mark.usefixtures("redis_app_config")
 def test_a_cached_user_still_gets_their_files_and_can_change_password(client, db, user,
                                                                       auth_headers):
