@@ -18,7 +18,7 @@ def generic_dump(file) -> dict:
 
 def stored(owner, number: int, name: str = "note.txt") -> File:
     file = File(path=f"k/{owner.id}/{number}", type="text/plain", original_name=name,
-                modified_name=f"{number}-{name}", size=number * 1000, checksum="0" * 64,
+                modified_name=f"{number}-{name}"[:255], size=number * 1000, checksum="0" * 64,
                 owner_id=owner.id)
     db.session.add(file)
     db.session.commit()
