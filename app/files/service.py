@@ -151,9 +151,10 @@ def create_file(*, upload: FileStorage, owner: Viewer) -> File:
 # build than the query itself took.
 LISTED_COLUMNS = tuple(getattr(File, name).label(name) for name in (
     "id", "original_name", "modified_name", "type", "size", "created_at"))
-EVERY_FILE = KeysetStatement(select(*LISTED_COLUMNS), File.id)
+EVERY_FILE = KeysetStatement("ListedFile", select(*LISTED_COLUMNS), File.id)
 OWN_FILES = KeysetStatement(
-    select(*LISTED_COLUMNS).where(File.owner_id == bindparam("owner_id")), File.id)
+    "ListedFile", select(*LISTED_COLUMNS).where(File.owner_id == bindparam("owner_id")),
+    File.id)
 
 
 def list_files(*, viewer: Viewer, limit: int, cursor: int | None = None) -> dict:
