@@ -66,9 +66,13 @@ def create_token(*, user: User, name: str, scopes: list[str],
     if held >= limit:
         raise Conflict(f"You already hold {limit} personal access tokens; delete one first.")
     secret = PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
+    # One instant for both: the column default ran at flush, a second later now and then,
+    # so a 365-day token showed 364 days, 23:59:59 between createdAt and expiresAt.
+    now = utcnow()
     token = PersonalAccessToken(
         user_id=user.id, name=name, token_hash=hash_token(secret), scopes=" ".join(granted),
-        token_version=user.token_version, expires_at=utcnow() + timedelta(days=expires_in_days))
+        token_version=user.token_version, created_at=now,
+        expires_at=now + timedelta(days=expires_in_days))
     db.session.add(token)
     db.session.flush()
     record_event("token.created", actor_id=user.id, subject_id=user.id,
