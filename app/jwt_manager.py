@@ -59,6 +59,14 @@ class VerifiedTokens:
 class JWTManager(flask_jwt_extended.JWTManager):
     """A JWTManager that verifies a bearer token once, then checks only its expiry."""
 
+    # Claims that mark a token minted for one request: remembering those would only push
+    # out tokens that come back.
+    single_use_claims: frozenset[str] = frozenset()
+
+    def never_remember(self, claim: str) -> None:
+        """Never remember tokens carrying `claim` (they are minted for one request)."""
+        self.single_use_claims = self.single_use_claims | {claim}
+
     def init_app(self, app, add_context_processor: bool = False) -> None:
         """Bind to `app`, with a memory of verified tokens of its own (its own keys)."""
         super().init_app(app, add_context_processor=add_context_processor)
@@ -75,5 +83,6 @@ class JWTManager(flask_jwt_extended.JWTManager):
         claims = verified.get(encoded_token, leeway)
         if claims is None:
             claims = super()._decode_jwt_from_config(encoded_token)
-            verified.remember(encoded_token, claims)
+            if self.single_use_claims.isdisjoint(claims):
+                verified.remember(encoded_token, claims)
         return claims

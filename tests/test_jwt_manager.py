@@ -117,3 +117,18 @@ def test_the_overridden_library_method_keeps_its_signature():
     parameters = inspect.signature(
         flask_jwt_extended.JWTManager._decode_jwt_from_config).parameters
     assert list(parameters) == ["self", "encoded_token", "csrf_value", "allow_expired"]
+
+
+def test_tokens_minted_for_one_request_are_not_remembered(app, client, user, auth_headers):
+    from app.jwt_manager import EXTENSION_KEY
+
+    created = client.post("/api/v1/auth/tokens", headers=auth_headers(user), json={
+        "name": "ci", "scopes": ["profile:read"]})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    personal = {"Authorization": f"Bearer {created.get_json()['token']}"}
+    remembered = app.extensions[EXTENSION_KEY]._claims
+    before = len(remembered)
+
+    assert [client.get(ME, headers=personal).status_code for _ in range(3)] == [200] * 3
+
+    assert len(remembered) == before  # no request's internal token was kept

@@ -26,7 +26,7 @@ from app.audit import record_event
 from app.auth.models import PersonalAccessToken
 from app.db_types import utcnow
 from app.exceptions import Conflict, InsufficientScope, InvalidField, NotFound, Unauthorized
-from app.extensions import db
+from app.extensions import db, jwt
 from app.users.models import User
 
 log = logging.getLogger(__name__)
@@ -194,3 +194,5 @@ def _sent_personal_token() -> str | None:
 def init_personal_tokens(app) -> None:
     """Resolve personal tokens before any view (and Flask-JWT-Extended) runs."""
     app.before_request(authenticate_personal_token)
+    # The internal token is minted anew for every request: not worth remembering.
+    jwt.never_remember(CLAIM)
