@@ -33,12 +33,12 @@ import sys
 import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
 import requests
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -47,6 +47,7 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.files.models import File  # noqa: E402
 from app.users.models import Role, User  # noqa: E402
+from tests.conftest import throwaway_mysql_database  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
 SERVER_URL = os.environ.get("MYSQL_BENCH_URL", "mysql+pymysql://root@127.0.0.1:3306")
@@ -57,12 +58,8 @@ FILES = 30
 WRK = ["wrk", "-t2", "-c16", "--latency", "--timeout", "30s"]
 
 
-def create_database(name: str, bcrypt_rounds: int) -> str:
-    """Create, migrate and fill database `name` (one user, FILES files); return its URL."""
-    with sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 "
-                             "COLLATE utf8mb4_unicode_ci"))
-    url = f"{SERVER_URL}/{name}?charset=utf8mb4"
+def fill_database(url: str, bcrypt_rounds: int) -> None:
+    """Migrate the empty database at `url` and fill it: one user, FILES files."""
     app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url,
                       "BCRYPT_LOG_ROUNDS": bcrypt_rounds})
     with app.app_context():
@@ -81,13 +78,6 @@ def create_database(name: str, bcrypt_rounds: int) -> str:
                            for n in range(FILES))
         db.session.commit()
         db.engine.dispose()
-    return url
-
-
-def drop_database(name: str) -> None:
-    """Remove the benchmark database."""
-    with sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
 
 
 def serve(servers: list[LiveServer], env: dict, app: str = "wsgi:app") -> LiveServer:
@@ -160,11 +150,13 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is required (apt-get install wrk)")
 
-    name, prefix = f"signet_bench_{uuid.uuid4().hex[:10]}", f"signet-bench-{uuid.uuid4().hex[:8]}:"
+    prefix = f"signet-bench-{uuid.uuid4().hex[:8]}:"
     cost = {"BCRYPT_LOG_ROUNDS": str(args.bcrypt_rounds)}
     servers: list[LiveServer] = []
+    dropped_last = ExitStack()  # the database goes after the servers have stopped
     try:
-        url = create_database(name, args.bcrypt_rounds)
+        url = dropped_last.enter_context(throwaway_mysql_database("signet_bench", SERVER_URL))
+        fill_database(url, args.bcrypt_rounds)
         with tempfile.TemporaryDirectory() as scratch:
             uploads = Path(scratch) / "uploads"
             uploads.mkdir()
@@ -222,7 +214,7 @@ def main() -> None:
     finally:
         for server in servers:
             server.stop()
-        drop_database(name)
+        dropped_last.close()
         client = redis.Redis.from_url(REDIS_URL)
         keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
         if keys:

@@ -34,7 +34,6 @@ from tests.conftest import throwaway_mysql_database  # noqa: E402
 from tests.live_server import free_port  # noqa: E402
 
 SERVER_URL = os.environ.get("MYSQL_BENCH_URL", "mysql+pymysql://root@127.0.0.1:3306")
-os.environ["MYSQL_TEST_URL"] = SERVER_URL  # read by throwaway_mysql_database
 PASSWORD = "quiet orbit 7 lantern"  # noqa: S105 - a throw-away account, throw-away database
 FILE_BYTES = 50 * 1024 * 1024
 
@@ -77,7 +76,7 @@ def main() -> None:
         raise SystemExit("needs nginx and wrk (apt-get install -y nginx wrk)")
 
     with tempfile.TemporaryDirectory() as tmp, \
-            throwaway_mysql_database("signet_bench_cluster") as database:
+            throwaway_mysql_database("signet_bench_cluster", SERVER_URL) as database:
         workdir = Path(tmp)
         spec = ClusterSpec(
             workdir=workdir / "cluster", database_url=database, http_port=free_port(),

@@ -21,17 +21,17 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import requests
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from tests.conftest import throwaway_mysql_database  # noqa: E402
 from tests.factories import UserFactory  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
@@ -39,12 +39,8 @@ SERVER_URL = os.environ.get("MYSQL_BENCH_URL", "mysql+pymysql://root@127.0.0.1:3
 KNOWN = "known@example.com"
 
 
-def create_database(name: str) -> str:
-    """Create, migrate and seed database `name` with one account; return its URL."""
-    with sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 "
-                             "COLLATE utf8mb4_unicode_ci"))
-    url = f"{SERVER_URL}/{name}?charset=utf8mb4"
+def fill_database(url: str) -> None:
+    """Migrate the empty database at `url` and seed it with one account."""
     app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url,
                       "BCRYPT_LOG_ROUNDS": 4})
     with app.app_context():
@@ -52,12 +48,6 @@ def create_database(name: str) -> str:
         upgrade()
         UserFactory().create(email=KNOWN)
         db.engine.dispose()
-    return url
-
-
-def drop_database(name: str) -> None:
-    with sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
 
 
 def percentiles(samples: list[float]) -> str:
@@ -92,10 +82,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300, help="requests of each kind")
     args = parser.parse_args()
-    name = f"signet_bench_forgot_{uuid.uuid4().hex[:8]}"
-    url = create_database(name)
+    database = ExitStack()  # dropped after the server has stopped
     server = None
     try:
+        url = database.enter_context(throwaway_mysql_database("signet_bench_forgot", SERVER_URL))
+        fill_database(url)
         with tempfile.TemporaryDirectory() as mail_dir:
             server = LiveServer({"DATABASE_URL": url, "RATELIMIT_ENABLED": "false",
                                  "MAIL_BACKEND": "file", "MAIL_FILE_DIR": mail_dir,
@@ -113,7 +104,7 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
-        drop_database(name)
+        database.close()
 
 
 if __name__ == "__main__":

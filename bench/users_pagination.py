@@ -21,8 +21,8 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.pagination import encode_cursor  # noqa: E402
 from app.users.passwords import hash_password  # noqa: E402
+from tests.conftest import throwaway_mysql_database  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
 SERVER_URL = os.environ.get("MYSQL_BENCH_URL", "mysql+pymysql://root@127.0.0.1:3306")
@@ -49,12 +50,8 @@ EXPLAINED = [
 ]
 
 
-def create_database(name: str, users: int) -> tuple[str, int]:
-    """Create and fill database `name`; return (its url, the smallest user id)."""
-    with sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 "
-                             "COLLATE utf8mb4_unicode_ci"))
-    url = f"{SERVER_URL}/{name}?charset=utf8mb4"
+def fill_database(url: str, users: int) -> int:
+    """Migrate the empty database at `url` and fill it; return the smallest user id."""
     app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url,
                       "BCRYPT_LOG_ROUNDS": 4})
     with app.app_context():
@@ -81,13 +78,7 @@ def create_database(name: str, users: int) -> tuple[str, int]:
                                     {**params, "after": first_id + 21}).mappings().all()
                 print(f"EXPLAIN {label}:", [(r["type"], r["key"], r["rows"]) for r in plan])
         db.engine.dispose()
-    return url, first_id
-
-
-def drop_database(name: str) -> None:
-    """Remove the benchmark database."""
-    with sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
+    return first_id
 
 
 def start_gunicorn(url: str) -> LiveServer:
@@ -145,10 +136,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     args = parser.parse_args()
 
-    name = f"signet_bench_{uuid.uuid4().hex[:10]}"
+    database = ExitStack()  # dropped after the server has stopped
     server = None
     try:
-        url, first_id = create_database(name, args.users)
+        url = database.enter_context(throwaway_mysql_database("signet_bench", SERVER_URL))
+        first_id = fill_database(url, args.users)
         server = start_gunicorn(url)
         base = server.url
         login = requests.post(f"{base}/api/v1/auth/login", timeout=10, json={
@@ -179,7 +171,7 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
-        drop_database(name)
+        database.close()
 
 
 if __name__ == "__main__":

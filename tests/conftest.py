@@ -80,15 +80,15 @@ def database_url(db_kind, tmp_path_factory):
 
 
 @contextmanager
-def throwaway_mysql_database(prefix: str) -> Iterator[str]:
+def throwaway_mysql_database(prefix: str, server_url: str = MYSQL_SERVER_URL) -> Iterator[str]:
     """Create an empty utf8mb4 database on the MariaDB server, yield its URL, drop it."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    server = sa.create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
+    server = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
         conn.execute(sa.text(
             f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
     try:
-        yield f"{MYSQL_SERVER_URL}/{name}?charset=utf8mb4"
+        yield f"{server_url}/{name}?charset=utf8mb4"
     finally:
         with server.connect() as conn:
             conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
