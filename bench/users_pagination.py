@@ -87,8 +87,9 @@ def start_gunicorn(url: str) -> LiveServer:
         "APP_ENV": "production", "DATABASE_URL": url,
         "SECRET_KEY": secrets.token_urlsafe(48), "JWT_SECRET_KEY": secrets.token_urlsafe(48),
         "RATELIMIT_ENABLED": "false", "JWT_ACCESS_TOKEN_EXPIRES": "3600",
-        # Production refuses to start without it; the benchmark never uses passkeys.
-        "PUBLIC_BASE_URL": "http://127.0.0.1",
+        # Production refuses to start without these; the benchmark uses neither passkeys
+        # nor mail (the file backend writes to instance/mail, which git ignores).
+        "PUBLIC_BASE_URL": "http://127.0.0.1", "MAIL_BACKEND": "file",
     }, workers=2).start(timeout=30)
 
 
