@@ -12,6 +12,8 @@ the ratio to the bare-Flask figure of the same round:
 - GET /api/v1/auth/me and GET /api/v1/files (first page, 20 of 30 files) against bare
   Flask's GET /json (target: /me >= 0.30x with the database store, >= 0.40x with Redis;
   /files >= 0.25x);
+- for scale, the floor of GET /files: bare Flask running the same two statements through
+  plain PyMySQL (bench/bare_flask.py GET /files), with its ratio to bare Flask;
 - POST /api/v1/auth/login against the bare app's one-bcrypt-check POST /login at the same
   cost (target >= 0.90x: a login is one bcrypt check and nothing much else).
 
@@ -165,7 +167,7 @@ def main() -> None:
             signet = {**cost, "DATABASE_URL": url, "UPLOAD_FOLDER": str(uploads),
                       "PUBLIC_BASE_URL": "http://127.0.0.1", "MAIL_BACKEND": "file",
                       "MAIL_FILE_DIR": str(Path(scratch) / "mail")}
-            bare = serve(servers, cost, "bench.bare_flask:app")
+            bare = serve(servers, {**cost, "BENCH_DATABASE_URL": url}, "bench.bare_flask:app")
             # Its own server: logins left queued must not slow the bare JSON figure.
             bound_server = serve(servers, cost, "bench.bare_flask:app")
             database = serve(servers, signet)
@@ -177,6 +179,7 @@ def main() -> None:
                 ("bare Flask GET /json", bare, "/json", None, None),
                 ("GET /auth/me, database store", database, "/api/v1/auth/me", "db", None),
                 ("GET /auth/me, Redis store", cached, "/api/v1/auth/me", "redis", None),
+                ("floor: bare Flask + PyMySQL /files", bare, "/files", None, None),
                 ("GET /files, database store", database, "/api/v1/files", "db", None),
                 ("GET /files, Redis store", cached, "/api/v1/files", "redis", None),
                 ("bcrypt bound: bare POST /login", bound_server, "/login", None, login_lua),
