@@ -36,6 +36,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from app.audit import record_event
 from app.auth.mfa.models import Passkey, WebAuthnCeremony
 from app.auth.mfa.notices import record_mfa_change
 from app.auth.tokens import issue_token_pair
@@ -118,21 +119,24 @@ def login_options() -> dict:
 
 
 def sign_in_with_passkey(*, ceremony: str, credential: dict) -> dict:
-    """Verify an assertion of a discoverable credential; answer the token pair."""
-    refused = lambda: Unauthorized("The passkey sign-in failed; start again.")  # noqa: E731
-    challenge = _consume_ceremony(ceremony, LOGIN, user_id=None, refuse=refused)
+    """Verify an assertion of a discoverable credential; answer the token pair.
+
+    Like a password login, each outcome is an audit event: `auth.login` (method passkey),
+    or `auth.login_failed` with the reason once the ceremony has been spent on a credential.
+    """
+    challenge = _consume_ceremony(ceremony, LOGIN, user_id=None, refuse=_refused)
     try:
         parsed = parse_authentication_credential_json(credential)
     except (WebAuthnException, ValueError, KeyError, TypeError):
-        raise refused() from None
+        raise _failed_sign_in("malformed_credential") from None
     passkey = db.session.scalar(
         select(Passkey).where(Passkey.credential_id_hash == _id_hash(parsed.raw_id)))
     if passkey is None:
-        raise refused()
+        raise _failed_sign_in("unknown_passkey")
     user = db.session.get(User, passkey.user_id)
     handle = parsed.response.user_handle
     if handle is not None and not hmac.compare_digest(handle, user_handle(user)):
-        raise refused()
+        raise _failed_sign_in("wrong_user_handle", user=user)
     rp_id, origin = relying_party()
     try:
         verified = verify_authentication_response(
@@ -140,11 +144,29 @@ def sign_in_with_passkey(*, ceremony: str, credential: dict) -> dict:
             expected_origin=origin, credential_public_key=passkey.public_key,
             credential_current_sign_count=passkey.sign_count, require_user_verification=True)
     except (WebAuthnException, ValueError, KeyError, TypeError):
-        raise refused() from None
+        raise _failed_sign_in("verification_failed", user=user) from None
     if not user.is_active:
-        raise AccountInactive()
-    _advance_sign_count(passkey, verified.new_sign_count, refused)
+        raise _failed_sign_in("inactive", user=user, error=AccountInactive())
+    if not _advance_sign_count(passkey, verified.new_sign_count):
+        raise _failed_sign_in("sign_count", user=user)
+    record_event("auth.login", actor_id=user.id, subject_id=user.id,
+                 details={"method": "passkey"})
+    db.session.commit()
     return issue_token_pair(user)
+
+
+def _refused() -> Unauthorized:
+    return Unauthorized("The passkey sign-in failed; start again.")
+
+
+def _failed_sign_in(reason: str, *, user: User | None = None,
+                    error: Exception | None = None) -> Exception:
+    """Record a refused passkey sign-in, committed on its own; return the error to raise."""
+    db.session.rollback()  # nothing of the attempt but its record survives
+    record_event("auth.login_failed", actor_id=None, subject_id=user.id if user else None,
+                 details={"method": "passkey", "reason": reason})
+    db.session.commit()
+    return error or _refused()
 
 
 def list_passkeys(*, user: User) -> list[Passkey]:
@@ -164,7 +186,8 @@ def delete_passkey(*, user: User, passkey_id: int) -> None:
     db.session.commit()
 
 
-def _advance_sign_count(passkey: Passkey, new_count: int, refused) -> None:
+def _advance_sign_count(passkey: Passkey, new_count: int) -> bool:
+    """Store the new counter (caller commits); False when it did not grow."""
     # The counter must grow (a smaller one hints at a cloned authenticator); authenticators
     # that keep no counter report 0 every time. Conditional, so two racing sign-ins with
     # the same assertion cannot both pass.
@@ -173,10 +196,7 @@ def _advance_sign_count(passkey: Passkey, new_count: int, refused) -> None:
         update(Passkey).where(Passkey.id == passkey.id, counter_ok)
         .values(sign_count=new_count, last_used_at=utcnow())
         .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise refused()
-    db.session.commit()
+    return result.rowcount == 1
 
 
 def _open_ceremony(kind: str, challenge: bytes, *, user_id: int | None) -> str:
