@@ -25,12 +25,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import secrets
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -49,6 +46,7 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.files.models import File  # noqa: E402
 from app.users.models import Role, User  # noqa: E402
+from bench.common import production_settings, wrk  # noqa: E402
 from tests.conftest import throwaway_mysql_database  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
@@ -56,8 +54,6 @@ SERVER_URL = os.environ.get("MYSQL_BENCH_URL", "mysql+pymysql://root@127.0.0.1:3
 REDIS_URL = os.environ.get("REDIS_BENCH_URL", "redis://127.0.0.1:6379/0")
 EMAIL, PASSWORD = "bench@example.com", "bench password"  # a throw-away account
 FILES = 30
-# A login waits behind 15 others for bcrypt: no request may time out at wrk's default 2 s.
-WRK = ["wrk", "-t2", "-c16", "--latency", "--timeout", "30s"]
 
 
 def fill_database(url: str, bcrypt_rounds: int) -> None:
@@ -88,29 +84,9 @@ def serve(servers: list[LiveServer], env: dict, app: str = "wsgi:app") -> LiveSe
     The server joins `servers` before it starts, so that one failing to start never leaves
     the others running.
     """
-    server = LiveServer({
-        "APP_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
-        "JWT_SECRET_KEY": secrets.token_urlsafe(48), "RATELIMIT_ENABLED": "false",
-        "JWT_ACCESS_TOKEN_EXPIRES": "3600", "GUNICORN_ACCESSLOG": "", **env,
-    }, workers=2, app=app)
+    server = LiveServer(production_settings(**env), workers=2, app=app)
     servers.append(server)
     return server.start(timeout=60)
-
-
-def wrk(url: str, seconds: int, *, token: str | None = None, script: str | None = None) -> dict:
-    """Run wrk and parse req/s, p50, p99 and the non-2xx count."""
-    command = [*WRK, f"-d{seconds}s"]
-    if token:
-        command += ["-H", f"Authorization: Bearer {token}"]
-    if script:
-        command += ["-s", script]
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True,
-                         timeout=seconds + 60).stdout
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50": re.search(r"50%\s+([\d.]+\w+)", out).group(1),
-            "p99": re.search(r"99%\s+([\d.]+\w+)", out).group(1),
-            "errors": int(non2xx.group(1)) if non2xx else 0}
 
 
 def post_script(directory: Path, body: dict) -> str:
@@ -162,10 +138,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             uploads = Path(scratch) / "uploads"
             uploads.mkdir()
-            # Production refuses to start without a public address and a mail backend;
-            # the bench sends no mail, so the file backend in scratch space will do.
             signet = {**cost, "DATABASE_URL": url, "UPLOAD_FOLDER": str(uploads),
-                      "PUBLIC_BASE_URL": "http://127.0.0.1", "MAIL_BACKEND": "file",
                       "MAIL_FILE_DIR": str(Path(scratch) / "mail")}
             bare = serve(servers, {**cost, "BENCH_DATABASE_URL": url}, "bench.bare_flask:app")
             # Its own server: logins left queued must not slow the bare JSON figure.
@@ -195,9 +168,10 @@ def main() -> None:
                       f" {'ratio':>7}")
                 baseline = bound = 0.0
                 for label, server, path, needs_token, script in cases:
-                    token = tokens.get(server) if needs_token else None
+                    auth = ({"Authorization": f"Bearer {tokens[server]}"} if needs_token
+                            else None)
                     seconds = args.login_seconds if script else args.seconds
-                    result = wrk(server.url + path, seconds, token=token, script=script)
+                    result = wrk(server.url + path, seconds, headers=auth, script=script)
                     if script:
                         drain(server)
                     if label.startswith("bare Flask"):

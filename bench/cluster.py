@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import wrk  # noqa: E402
 from deploy.cluster import Cluster, ClusterSpec, Managed, wait_healthy  # noqa: E402
 from deploy.nginx import find_nginx, nginx_command, render_main  # noqa: E402
 from tests.conftest import throwaway_mysql_database  # noqa: E402
@@ -38,15 +38,12 @@ PASSWORD = "quiet orbit 7 lantern"  # noqa: S105 - a throw-away account, throw-a
 FILE_BYTES = 50 * 1024 * 1024
 
 
-def wrk(url: str, seconds: int, connections: int, headers: dict | None = None) -> float:
+def rate(url: str, seconds: int, connections: int, headers: dict | None = None) -> float:
     """Requests per second wrk reaches on `url` (non-2xx answers make it fail loudly)."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url]
-    for name, value in (headers or {}).items():
-        command[1:1] = ["-H", f"{name}: {value}"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in output:
-        raise SystemExit(f"wrk saw errors on {url}:\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    result = wrk(url, seconds, connections=connections, headers=headers)
+    if result["errors"]:
+        raise SystemExit(f"wrk saw {result['errors']} non-2xx answers on {url}")
+    return result["rps"]
 
 
 def static_nginx(workdir: Path, folder: Path) -> tuple[Managed, str]:
@@ -111,12 +108,12 @@ def main() -> None:
 def measure(cluster: Cluster, static_url: str, content: str, auth: dict,
             seconds: int) -> dict[str, float]:
     """Every figure of the run, in requests per second."""
-    results = {"nginx static 50 MiB": wrk(static_url, seconds, 4)}
+    results = {"nginx static 50 MiB": rate(static_url, seconds, 4)}
     for count in (1, 2):
         cluster.write_nginx_config(count)
-        results[f"/auth/me, {count} instance(s)"] = wrk(
+        results[f"/auth/me, {count} instance(s)"] = rate(
             f"{cluster.url}/api/v1/auth/me", seconds, 8, auth)
-        results[f"/content 50 MiB, {count} instance(s)"] = wrk(
+        results[f"/content 50 MiB, {count} instance(s)"] = rate(
             f"{cluster.url}{content}", seconds, 4, auth)
     return results
 

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +33,7 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.pagination import encode_cursor  # noqa: E402
 from app.users.passwords import hash_password  # noqa: E402
+from bench.common import production_settings, wrk  # noqa: E402
 from tests.conftest import throwaway_mysql_database  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
@@ -83,27 +81,12 @@ def fill_database(url: str, users: int) -> int:
 
 def start_gunicorn(url: str) -> LiveServer:
     """Serve the app with production settings and 2 workers on a free local port."""
-    return LiveServer({
-        "APP_ENV": "production", "DATABASE_URL": url,
-        "SECRET_KEY": secrets.token_urlsafe(48), "JWT_SECRET_KEY": secrets.token_urlsafe(48),
-        "RATELIMIT_ENABLED": "false", "JWT_ACCESS_TOKEN_EXPIRES": "3600",
-        # Production refuses to start without these; the benchmark uses neither passkeys
-        # nor mail (the file backend writes to instance/mail, which git ignores).
-        "PUBLIC_BASE_URL": "http://127.0.0.1", "MAIL_BACKEND": "file",
-    }, workers=2).start(timeout=30)
+    return LiveServer(production_settings(DATABASE_URL=url), workers=2).start(timeout=30)
 
 
 def measure_wrk(url: str, token: str, seconds: int) -> dict:
-    """Run wrk (2 threads, 8 connections) and parse its summary."""
-    out = subprocess.run(
-        ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency",
-         "-H", f"Authorization: Bearer {token}", url],
-        capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
-    p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": p50, "p99": p99, "errors": int(non2xx.group(1)) if non2xx else 0}
+    """wrk with 2 threads and 8 connections."""
+    return wrk(url, seconds, connections=8, headers={"Authorization": f"Bearer {token}"})
 
 
 def measure_python(url: str, token: str, seconds: int) -> dict:
