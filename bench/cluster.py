@@ -28,8 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import wrk  # noqa: E402
-from deploy.cluster import Cluster, ClusterSpec, Managed, wait_healthy  # noqa: E402
+from deploy.cluster import Cluster, ClusterSpec  # noqa: E402
 from deploy.nginx import find_nginx, nginx_command, render_main  # noqa: E402
+from deploy.processes import Managed, wait_healthy  # noqa: E402
 from tests.conftest import throwaway_mysql_database  # noqa: E402
 from tests.live_server import free_port  # noqa: E402
 

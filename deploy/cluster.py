@@ -9,30 +9,23 @@ which then stops the others gracefully (SIGQUIT to nginx, SIGTERM to gunicorn).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.nginx import ACCEL_PREFIX, Site, find_nginx, nginx_command, write_config
+from deploy.processes import ClusterError, Managed, port_in_use, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "signet-cluster", "AWS_SECRET_ACCESS_KEY": "signet-cluster",
            "S3_REGION": "us-east-1"}
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
-
-
-class ClusterError(RuntimeError):
-    """A part of the cluster could not be started; the message says which."""
 
 
 @dataclass
@@ -49,34 +42,6 @@ class ClusterSpec:
     redis_prefix: str = "signet-cluster:"
     workers: int = 2
     env: dict[str, str] = field(default_factory=dict)  # extra settings for every instance
-
-
-@dataclass
-class Managed:
-    """One child process of the cluster."""
-
-    name: str
-    process: subprocess.Popen
-    url: str | None = None
-
-    def alive(self) -> bool:
-        """True while the process runs."""
-        return self.process.poll() is None
-
-    def send(self, signum: int) -> None:
-        """Send `signum` to the process and everything it started (its process group)."""
-        if self.alive():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signum)
-
-    def stop(self, signum: int = signal.SIGTERM, timeout: float = 35) -> None:
-        """Stop gracefully with `signum`; kill what is left after `timeout` seconds."""
-        self.send(signum)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.send(signal.SIGKILL)
-            self.process.wait()
 
 
 def cluster_secrets(workdir: Path) -> dict[str, str]:
@@ -123,27 +88,6 @@ def migrate(database_url: str, upload_folder: Path) -> None:
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         db.engine.dispose()
-
-
-def port_in_use(port: int) -> bool:
-    """True when something listens on 127.0.0.1:`port` (a health check would ask it)."""
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_healthy(url: str, process: Managed, timeout: float = 60) -> None:
-    """Wait until `url` answers 200, or fail naming the process."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not process.alive():
-            raise ClusterError(f"{process.name} exited with {process.process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 (our URL)
-                if answer.status == 200:
-                    return
-        except (OSError, urllib.error.URLError):
-            time.sleep(0.1)
-    raise ClusterError(f"{process.name} did not answer {url} within {timeout:.0f} s")
 
 
 class Cluster:
