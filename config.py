@@ -250,6 +250,11 @@ class Config:
     # A message still undelivered this long after it was queued is flagged "failing"
     # (reported by `flask mail status`, logged at WARNING) and still retried.
     MAIL_FAILING_AFTER_SECONDS = env_int("MAIL_FAILING_AFTER_SECONDS", 3600)
+    # A message the server refuses for good (a 5xx answer) is still retried for this long
+    # after it was queued (time to fix a server-side setting that refuses every message),
+    # then marked "rejected": its body is cleared and it is never sent again. Temporary
+    # failures (4xx, an unreachable server) are retried without end.
+    MAIL_REJECTED_AFTER_SECONDS = env_int("MAIL_REJECTED_AFTER_SECONDS", 3 * 24 * 3600)
 
     @classmethod
     def finalize(cls) -> dict:

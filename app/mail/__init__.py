@@ -14,7 +14,8 @@ from flask import Flask
 
 from app.mail.backends import build_backend
 from app.mail.compose import enqueue_message, public_url, render_message
-from app.mail.delivery import EXTENSION_KEY, deliver_due, outbox_status
+from app.mail.delivery import EXTENSION_KEY, deliver_due
+from app.mail.maintenance import outbox_status
 from app.mail.worker import ensure_delivery_thread
 
 __all__ = ["deliver_due", "enqueue_message", "init_mail", "outbox_status", "public_url",

@@ -134,6 +134,18 @@ def _quietly_close(client: smtplib.SMTP) -> None:
         client.close()
 
 
+def is_permanent(error: BaseException) -> bool:
+    """True when the server refused the message for good: a 5xx answer (RFC 5321 4.2.1).
+
+    A refused recipient counts only when every recipient was refused with a 5xx; a 4xx
+    (greylisting, a full mailbox) asks to try again later.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    return isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
+
+
 def describe(error: BaseException) -> str:
     """A short description of a delivery error for logs and `lastError` (no secrets)."""
     return f"{type(error).__name__}: {error}"[:500]

@@ -21,7 +21,10 @@ Retrying. A failure reschedules the row after MAIL_RETRY_BASE_SECONDS doubling p
 capped at MAIL_RETRY_MAX_SECONDS, forever: an outage of any length ends with the backlog
 delivered. A row undelivered after MAIL_FAILING_AFTER_SECONDS turns `failing` (kept, still
 retried, reported by `flask mail status`). When a connection succeeds again after an outage,
-rows that waited only because the server was unreachable are made due at once.
+rows that waited only because the server was unreachable are made due at once. The one
+exception to "forever": a message the server refuses for good (5xx) once it has waited
+MAIL_REJECTED_AFTER_SECONDS turns `rejected`, loses its body and is never sent again, so
+undeliverable addresses cost no mail traffic without end.
 """
 
 from __future__ import annotations
@@ -38,12 +41,12 @@ from email.utils import format_datetime, formataddr
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db_types import utcnow
 from app.extensions import db
-from app.mail.backends import ConnectionLost, MailBackend, describe
+from app.mail.backends import ConnectionLost, MailBackend, describe, is_permanent
 from app.mail.compose import PRODUCT_NAME
 from app.mail.models import MailStatus, OutboxMessage
 
@@ -60,7 +63,8 @@ class DeliveryReport:
     """What a delivery run did."""
 
     sent: int = 0
-    failed: int = 0
+    failed: int = 0  # to be retried
+    rejected: int = 0  # refused for good: never sent again
     message_ids: list[str] = field(default_factory=list)
 
 
@@ -192,7 +196,8 @@ def _deliver_batch(token: str, batch: list[Claimed], report: DeliveryReport,
             # Any other error concerns this message only (a refused recipient, a bad
             # header): record it and go on, so one poisoned message never blocks the rest.
             except Exception as error:  # noqa: BLE001
-                _record_failure(token, item, describe(error), report)
+                _record_failure(token, item, describe(error), report,
+                                permanent=is_permanent(error))
                 continue
             _record_sent(token, item, report)
     finally:
@@ -217,14 +222,23 @@ def _record_sent(token: str, item: Claimed, report: DeliveryReport) -> None:
     log.info("mail %s delivered by process %d", item.message_id, os.getpid())
 
 
-def _record_failure(token: str, item: Claimed, error: str, report: DeliveryReport) -> None:
+def _record_failure(token: str, item: Claimed, error: str, report: DeliveryReport, *,
+                    permanent: bool = False) -> None:
     config = current_app.config
     attempts = item.attempts + 1
+    waited = (utcnow() - item.created_at).total_seconds()
+    if permanent and waited >= config["MAIL_REJECTED_AFTER_SECONDS"]:
+        _write(token, item.id, status=MailStatus.REJECTED, attempts=attempts,
+               last_error=error[:ERROR_MAX], text_body=None, html_body=None)
+        report.rejected += 1
+        log.warning("mail %s rejected for good after %d attempts: %s",
+                    item.message_id, attempts, error)
+        return
     delay = min(config["MAIL_RETRY_MAX_SECONDS"],
                 config["MAIL_RETRY_BASE_SECONDS"] * 2 ** min(attempts - 1, 30))
     now = utcnow()
     status = item.status
-    if (now - item.created_at).total_seconds() >= config["MAIL_FAILING_AFTER_SECONDS"]:
+    if waited >= config["MAIL_FAILING_AFTER_SECONDS"]:
         if status != MailStatus.FAILING:
             log.warning("mail %s is failing: undelivered since %s", item.message_id,
                         item.created_at.isoformat())
@@ -276,25 +290,3 @@ def _resume_after_outage() -> None:
     if result.rowcount:
         log.info("mail backend reachable again: %d waiting messages made due",
                  result.rowcount)
-
-
-def purge_sent(*, older_than: timedelta) -> int:
-    """Delete the traces of messages delivered longer ago than `older_than`; return how many."""
-    result = db.session.execute(
-        delete(OutboxMessage).where(OutboxMessage.status == MailStatus.SENT,
-                                    OutboxMessage.sent_at < utcnow() - older_than))
-    db.session.commit()
-    return result.rowcount
-
-
-def outbox_status() -> dict:
-    """Counts per status and the age in seconds of the oldest unsent message."""
-    counts = dict(db.session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
-    oldest = db.session.scalar(select(func.min(OutboxMessage.created_at))
-                               .where(OutboxMessage.status.in_(MailStatus.UNSENT)))
-    age = None if oldest is None else int((utcnow() - oldest).total_seconds())
-    return {"pending": counts.get(MailStatus.PENDING, 0),
-            "failing": counts.get(MailStatus.FAILING, 0),
-            "sent": counts.get(MailStatus.SENT, 0),
-            "oldest_unsent_seconds": age}

@@ -17,6 +17,9 @@ class MailStatus:
     PENDING = "pending"  # queued, or retried after a failure
     FAILING = "failing"  # undelivered for longer than MAIL_FAILING_AFTER_SECONDS; retried
     SENT = "sent"  # accepted by the backend; bodies cleared
+    # Refused by the server for good (5xx) past MAIL_REJECTED_AFTER_SECONDS; bodies
+    # cleared; never sent again.
+    REJECTED = "rejected"
 
     UNSENT = (PENDING, FAILING)
 

@@ -28,8 +28,10 @@ from tests.live_server import free_port
 
 USERNAME = "signet-mailer"
 PASSWORD = "smtp-pass-Kx81-never-logged"
-# A RCPT to this address is refused (550) to show a per-message failure.
+# A RCPT to this address is refused for good (550) to show a per-message failure.
 REFUSED = "refused@example.com"
+# A RCPT to this address is refused for now (451, as greylisting does): try again later.
+GREYLISTED = "later@example.com"
 
 
 class Collector:
@@ -44,6 +46,8 @@ class Collector:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address == REFUSED:
             return "550 5.1.1 no such mailbox here"
+        if address == GREYLISTED:
+            return "451 4.7.1 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

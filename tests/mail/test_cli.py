@@ -52,7 +52,7 @@ def test_status_counts_pending_failing_and_sent(mail_app, smtp_server):
     application = mail_app(**smtp_server.settings())
     runner = application.test_cli_runner()
     assert runner.invoke(args=["mail", "status"]).output.splitlines() == [
-        "pending: 0", "failing: 0", "sent: 0", "oldest unsent: none"]
+        "pending: 0", "failing: 0", "sent: 0", "rejected: 0", "oldest unsent: none"]
     queue(4)
     runner.invoke(args=["mail", "send-pending"])
     queue(2)
@@ -64,8 +64,8 @@ def test_status_counts_pending_failing_and_sent(mail_app, smtp_server):
 
     lines = runner.invoke(args=["mail", "status"]).output.splitlines()
 
-    assert lines[:3] == ["pending: 1", "failing: 1", "sent: 4"]
-    assert lines[3] in ("oldest unsent: 90s ago", "oldest unsent: 91s ago")
+    assert lines[:4] == ["pending: 1", "failing: 1", "sent: 4", "rejected: 0"]
+    assert lines[4] in ("oldest unsent: 90s ago", "oldest unsent: 91s ago")
 
 
 def test_purge_deletes_only_messages_delivered_long_ago(mail_app, smtp_server):
@@ -83,7 +83,7 @@ def test_purge_deletes_only_messages_delivered_long_ago(mail_app, smtp_server):
 
     result = runner.invoke(args=["mail", "purge", "--days", "30"])
 
-    assert result.output == "Purged 1 delivered message(s).\n"
+    assert result.output == "Purged 1 delivered or rejected message(s).\n"
     remaining = rows()
     assert old not in [row.id for row in remaining]
     assert recent in [row.id for row in remaining]
