@@ -58,11 +58,22 @@ class FileBackend:
         return self
 
     def send(self, message: EmailMessage) -> None:
-        """Write the message to a new file readable by its owner only."""
-        path = self._directory / f"{uuid.uuid4().hex}.eml"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(message.as_bytes())
+        """Write the message to a new file readable by its owner only, all at once.
+
+        Written under a name no reader looks for, then renamed: whoever lists `*.eml` (a
+        mail client, a test, a script) never sees half a message.
+        """
+        name = uuid.uuid4().hex
+        partial = self._directory / f".{name}.eml.partial"
+        path = self._directory / f"{name}.eml"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(message.as_bytes())
+            os.replace(partial, path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         # The path is the newcomer's way to the message; it holds no token itself.
         log.info("mail %s written to %s", message["Message-ID"], path)
 

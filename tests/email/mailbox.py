@@ -67,18 +67,12 @@ class Mailbox:
         deliver_due()
         if not self.directory.exists():
             return []
+        # The backend renames each file into place whole: every *.eml is complete.
         files = sorted((p for p in self.directory.rglob("*.eml") if p not in self.seen),
                        key=lambda p: (p.stat().st_mtime_ns, p.name))
-        complete = []
-        for path in files:
-            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-            # A live server may be writing the file right now: a truncated message has no
-            # headers yet or misses its closing MIME boundary; read it on the next call.
-            if message["To"] and not message.defects and not any(
-                    part.defects for part in message.walk()):
-                self.seen.add(path)
-                complete.append(parse(message))
-        return complete
+        self.seen.update(files)
+        return [parse(email.message_from_bytes(path.read_bytes(), policy=policy.default))
+                for path in files]
 
     def one(self, to: str | None = None) -> Mail:
         """Exactly one new message (to `to`, when given)."""

@@ -6,6 +6,8 @@ import logging
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pytest
+
 from app.mail import deliver_due, enqueue_message, public_url
 from app.mail.models import MailStatus
 from tests.mail.helpers import parts, queue, rows
@@ -93,3 +95,27 @@ def test_a_non_ascii_name_survives_both_parts(app, db):
     text, html = parts(message_from_bytes(path.read_bytes(), policy=policy.default))
     assert "Hello José Ñúñez," in text
     assert "<p>Hello José Ñúñez,</p>" in html
+
+
+def test_a_message_is_renamed_into_place_whole_and_a_failed_write_leaves_nothing(
+        tmp_path, monkeypatch):
+    from email.message import EmailMessage
+
+    from app.mail.backends import FileBackend
+
+    backend = FileBackend(str(tmp_path)).connect()
+    message = EmailMessage()
+    message["To"], message["Message-ID"] = "ada@example.com", "<whole@example.com>"
+    message.set_content("hello")
+    backend.send(message)
+    [path] = list(tmp_path.iterdir())
+    assert path.suffix == ".eml" and b"hello" in path.read_bytes()
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(message, "as_bytes", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        backend.send(message)
+
+    assert list(tmp_path.iterdir()) == [path]  # no half-written file, named or not
