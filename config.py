@@ -6,8 +6,10 @@ Production has no default for a secret: a missing or weak one stops start-up.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -71,17 +73,25 @@ def database_url(default: str) -> str:
     return url
 
 
-def development_secret(name: str) -> str:
+def development_secret(name: str, directory: Path = INSTANCE_DIR) -> str:
     """Return a per-checkout random secret kept in instance/ (never in the repo).
 
     Gunicorn workers must share the JWT key, so a per-process random value would not do.
     """
-    path = INSTANCE_DIR / f".{name.lower()}"
+    path = directory / f".{name.lower()}"
     if not path.exists():
-        INSTANCE_DIR.mkdir(exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+        directory.mkdir(exist_ok=True)
+        # Written whole under a private name (mode 0600), then linked into place: of
+        # workers starting at once exactly one value wins, and none reads a half-written
+        # (empty) file, which would have made an empty key.
+        fd, scratch = tempfile.mkstemp(dir=directory, prefix=f".{name.lower()}.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+            with contextlib.suppress(FileExistsError):
+                os.link(scratch, path)
+        finally:
+            os.unlink(scratch)
     return path.read_text().strip()
 
 
