@@ -1,5 +1,5 @@
-// Signet's only page script: passkeys (the WebAuthn API has no HTML form) and the two
-// profile actions an HTML form cannot send (DELETE). Served from this site only (CSP).
+// Signet's only page script: passkeys, because the WebAuthn API has no HTML form (every
+// other profile action is a plain form). Served from this site only (CSP).
 (function () {
   "use strict";
 
@@ -41,33 +41,6 @@
       window.location.assign("/profile");
     } catch (error) {
       report("passkey-status", "The passkey was not added: " + error.message);
-    }
-  });
-
-  // Profile: remove a passkey.
-  document.querySelectorAll("button[data-passkey-id]").forEach(function (button) {
-    button.addEventListener("click", async function () {
-      try {
-        await call("DELETE", "/passkeys/" + button.dataset.passkeyId, undefined,
-          button.dataset.csrf);
-        window.location.assign("/profile");
-      } catch (error) {
-        report("passkey-status", "The passkey was not removed: " + error.message);
-      }
-    });
-  });
-
-  // Profile: turn two-factor sign-in off.
-  const disable = on("totp-disable-form", "submit", async function (event) {
-    event.preventDefault();
-    try {
-      await call("DELETE", "/mfa/totp", {
-        current_password: disable.elements.current_password.value,
-        code: disable.elements.code.value,
-      }, disable.dataset.csrf);
-      window.location.assign("/profile");
-    } catch (error) {
-      report("totp-disable-status", error.message);
     }
   });
 

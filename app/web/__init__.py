@@ -7,6 +7,7 @@ from app.web import (
     account_pages,  # noqa: F401 - adds the account deletion form to the blueprint
     email_pages,  # noqa: F401 - adds the pages that mailed links open
     file_pages,  # noqa: F401 - adds the /files page to the blueprint
+    mfa_forms,  # noqa: F401 - adds the forms that turn TOTP off and remove a passkey
     session_pages,  # noqa: F401 - adds the session form to the blueprint
 )
 from app.web.forms import init_form_posts

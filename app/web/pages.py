@@ -34,6 +34,8 @@ NOTICES = {
     "reset_sent": ("If an active account uses that address, a link to reset its password "
                    "is on its way."),
     "session_ended": "That session was ended: its device is signed out.",
+    "mfa_off": "Two-factor sign-in is off: your password alone signs you in.",
+    "passkey_removed": "That passkey was removed: it no longer signs you in.",
 }
 HTML = {"text/html": {"schema": {"type": "string"}}}
 PAGE_DOC = {"200": {"description": "The page.", "content": HTML}}

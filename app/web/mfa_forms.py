@@ -1,0 +1,61 @@
+"""The profile page's "Turn off" and "Remove" forms for MFA: HTML cannot send DELETE.
+
+Each posts here with the session's `csrf_token` and `next`, runs the same service as the
+API's DELETE, and app.web.forms turns the answer into a redirect or an HTML result page.
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
+from app.auth.mfa.limits import failed_codes_signed_in
+from app.auth.mfa.passkeys import delete_passkey
+from app.auth.mfa.schemas import PasswordAndCodeForm
+from app.auth.mfa.totp import disable_totp
+from app.db_types import MAX_ID
+from app.schemas import ProblemSchema
+from app.scopes import NEVER
+from app.web.pages import HTML, blp
+
+FORM_ANSWERS = {
+    "200": {"description": "A browser form without `next`: the HTML result page.",
+            "content": HTML},
+}
+SIGNED_IN = "Not signed in, or the form's csrf_token does not match the session cookie."
+
+
+@blp.route("/profile/mfa/totp/disable")
+class DisableTotpForm(MethodView):
+    """Turn two-factor sign-in off from the profile page."""
+
+    @blp.token_scope(NEVER)
+    @blp.signed_in(unauthorized=SIGNED_IN + " Or a wrong password or code.")
+    @failed_codes_signed_in
+    @blp.arguments(PasswordAndCodeForm, location="body")
+    @blp.response(204, description="Turned off (a JSON client, or a form without `next`).")
+    @blp.alt_response(303, description="A browser form with `next`: redirect there.",
+                      headers={"Location": {"schema": {"type": "string"}}})
+    @blp.alt_response(409, schema=ProblemSchema, description="MFA is not on.")
+    @blp.alt_response(429, schema=ProblemSchema,
+                      description="Too many wrong codes or passwords for this account.")
+    @blp.doc(responses=FORM_ANSWERS)
+    def post(self, form):
+        """The same as DELETE /api/v1/auth/mfa/totp, for an HTML form (cookie + CSRF)."""
+        disable_totp(user=current_user, **form)
+
+
+@blp.route(f"/profile/passkeys/<int(max={MAX_ID}):passkey_id>/remove")
+class RemovePasskeyForm(MethodView):
+    """Remove one of your passkeys from the profile page."""
+
+    @blp.token_scope(NEVER)
+    @blp.signed_in(unauthorized=SIGNED_IN)
+    @blp.response(204, description="Removed (a JSON client, or a form without `next`).")
+    @blp.alt_response(303, description="A browser form with `next`: redirect there.",
+                      headers={"Location": {"schema": {"type": "string"}}})
+    @blp.alt_response(404, schema=ProblemSchema, description="Not one of your passkeys.")
+    @blp.doc(responses=FORM_ANSWERS)
+    def post(self, passkey_id: int):
+        """The same as DELETE /api/v1/auth/passkeys/{id}, for an HTML form (cookie + CSRF)."""
+        delete_passkey(user=current_user, passkey_id=passkey_id)
