@@ -226,7 +226,8 @@ def _record_failure(token: str, item: Claimed, error: str, report: DeliveryRepor
                     permanent: bool = False) -> None:
     config = current_app.config
     attempts = item.attempts + 1
-    waited = (utcnow() - item.created_at).total_seconds()
+    now = utcnow()
+    waited = (now - item.created_at).total_seconds()
     if permanent and waited >= config["MAIL_REJECTED_AFTER_SECONDS"]:
         _write(token, item.id, status=MailStatus.REJECTED, attempts=attempts,
                last_error=error[:ERROR_MAX], text_body=None, html_body=None)
@@ -236,7 +237,6 @@ def _record_failure(token: str, item: Claimed, error: str, report: DeliveryRepor
         return
     delay = min(config["MAIL_RETRY_MAX_SECONDS"],
                 config["MAIL_RETRY_BASE_SECONDS"] * 2 ** min(attempts - 1, 30))
-    now = utcnow()
     status = item.status
     if waited >= config["MAIL_FAILING_AFTER_SECONDS"]:
         if status != MailStatus.FAILING:
