@@ -10,7 +10,7 @@ from app.auth.schemas import AccountDeleteForm
 from app.ratelimit import failed_password_checks_per_account
 from app.schemas import ProblemSchema
 from app.scopes import NEVER
-from app.web.pages import HTML, blp
+from app.web.pages import blp, form_twin
 
 
 @blp.route("/profile/delete")
@@ -24,14 +24,9 @@ class DeleteAccountForm(MethodView):
         "wrong current password."))
     @failed_password_checks_per_account
     @blp.arguments(AccountDeleteForm, location="body")
-    @blp.response(204, description="Deleted (a JSON client, or a form without `next`).")
-    @blp.alt_response(303, description="A browser form with `next`: redirect there.",
-                      headers={"Location": {"schema": {"type": "string"}}})
+    @form_twin("Deleted")
     @blp.alt_response(409, schema=ProblemSchema, description="Last active admin.")
     @blp.alt_response(429, schema=ProblemSchema, description="Too many wrong passwords.")
-    @blp.doc(responses={"200": {
-        "description": "A browser form without `next`: the HTML result page.",
-        "content": HTML}})
     def post(self, form):
         """The same as DELETE /api/v1/auth/me, for an HTML form (cookie + CSRF)."""
         delete_account(user=current_user, **form)

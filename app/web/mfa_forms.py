@@ -16,13 +16,7 @@ from app.auth.mfa.totp import disable_totp
 from app.db_types import MAX_ID
 from app.schemas import ProblemSchema
 from app.scopes import NEVER
-from app.web.pages import HTML, blp
-
-FORM_ANSWERS = {
-    "200": {"description": "A browser form without `next`: the HTML result page.",
-            "content": HTML},
-}
-SIGNED_IN = "Not signed in, or the form's csrf_token does not match the session cookie."
+from app.web.pages import FORM_UNAUTHORIZED, blp, form_twin
 
 
 @blp.route("/profile/mfa/totp/disable")
@@ -30,16 +24,13 @@ class DisableTotpForm(MethodView):
     """Turn two-factor sign-in off from the profile page."""
 
     @blp.token_scope(NEVER)
-    @blp.signed_in(unauthorized=SIGNED_IN + " Or a wrong password or code.")
+    @blp.signed_in(unauthorized=FORM_UNAUTHORIZED + " Or a wrong password or code.")
     @failed_codes_signed_in
     @blp.arguments(PasswordAndCodeForm, location="body")
-    @blp.response(204, description="Turned off (a JSON client, or a form without `next`).")
-    @blp.alt_response(303, description="A browser form with `next`: redirect there.",
-                      headers={"Location": {"schema": {"type": "string"}}})
+    @form_twin("Turned off")
     @blp.alt_response(409, schema=ProblemSchema, description="MFA is not on.")
     @blp.alt_response(429, schema=ProblemSchema,
                       description="Too many wrong codes or passwords for this account.")
-    @blp.doc(responses=FORM_ANSWERS)
     def post(self, form):
         """The same as DELETE /api/v1/auth/mfa/totp, for an HTML form (cookie + CSRF)."""
         disable_totp(user=current_user, **form)
@@ -50,12 +41,9 @@ class RemovePasskeyForm(MethodView):
     """Remove one of your passkeys from the profile page."""
 
     @blp.token_scope(NEVER)
-    @blp.signed_in(unauthorized=SIGNED_IN)
-    @blp.response(204, description="Removed (a JSON client, or a form without `next`).")
-    @blp.alt_response(303, description="A browser form with `next`: redirect there.",
-                      headers={"Location": {"schema": {"type": "string"}}})
+    @blp.signed_in(unauthorized=FORM_UNAUTHORIZED)
+    @form_twin("Removed")
     @blp.alt_response(404, schema=ProblemSchema, description="Not one of your passkeys.")
-    @blp.doc(responses=FORM_ANSWERS)
     def post(self, passkey_id: int):
         """The same as DELETE /api/v1/auth/passkeys/{id}, for an HTML form (cookie + CSRF)."""
         delete_passkey(user=current_user, passkey_id=passkey_id)

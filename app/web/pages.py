@@ -46,6 +46,28 @@ SIGNED_IN_PAGE_DOC = {
 }
 
 
+# Why a form twin answers 401: a browser session proves itself with the CSRF field too.
+FORM_UNAUTHORIZED = "Not signed in, or the form's csrf_token does not match the session cookie."
+
+
+def form_twin(done: str):
+    """Answer and document a form twin of an API DELETE (HTML forms cannot send DELETE).
+
+    204 (`done` says what happened) to a JSON client or a form without `next`; a browser
+    form with `next` gets a 303 there, one without it the HTML result page (app.web.forms
+    turns the 204 into either).
+    """
+    def decorator(view):
+        view = blp.doc(responses={"200": {
+            "description": "A browser form without `next`: the HTML result page.",
+            "content": HTML}})(view)
+        view = blp.alt_response(303, description="A browser form with `next`: redirect there.",
+                                headers={"Location": {"schema": {"type": "string"}}})(view)
+        return blp.response(204, description=f"{done} (a JSON client, or a form without "
+                                             "`next`).")(view)
+    return decorator
+
+
 NOTICE_PARAMETER = {
     "in": "query", "name": "notice", "required": False,
     "description": "A message shown once after a form post (unknown keys are ignored).",
