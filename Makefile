@@ -1,4 +1,4 @@
-# Signet: `make run` serves on http://127.0.0.1:8000, `make test` runs the suite,
+# Signet: `make run` serves on http://localhost:8000, `make test` runs the suite,
 # `make cluster` runs nginx and two instances on MariaDB, Redis and S3 (http://127.0.0.1:8080).
 PYTHON ?= python3
 VENV := .venv

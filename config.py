@@ -65,6 +65,36 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Binds a browser on this machine reaches as `localhost`: WebAuthn refuses an IP address
+# as the relying party id, so passkeys work at http://localhost:8000 and not at 127.0.0.1.
+LOCAL_BIND_HOSTS = frozenset({"127.0.0.1", "0.0.0.0", "::", "::1", "localhost"})  # noqa: S104
+
+
+def listening_url(host: str | None, port: str | int | None) -> str:
+    """Return the address a browser on this machine opens for gunicorn's HOST and PORT."""
+    host = host or "127.0.0.1"
+    name = "localhost" if host in LOCAL_BIND_HOSTS else (f"[{host}]" if ":" in host else host)
+    return f"http://{name}:{port or 8000}"
+
+
+def base_url_warning(base_url: str, host: str | None, port: str | int | None) -> str | None:
+    """Say why mailed links would miss a development server, or None when they reach it.
+
+    Only a base URL on this machine is judged: one naming another host is taken to sit
+    behind a proxy that knows where the server listens.
+    """
+    parts = urlsplit(base_url)
+    local = parts.hostname in {"localhost", "::1"} or (parts.hostname or "").startswith("127.")
+    if not local:
+        return None
+    listening = listening_url(host, port)
+    if parts.port == urlsplit(listening).port:
+        return None
+    return (f"PUBLIC_BASE_URL is {base_url}, but this server listens at {listening}: "
+            "links in mail and passkeys will point elsewhere. Unset PUBLIC_BASE_URL "
+            "(it then follows HOST and PORT) or set it to the address you open.")
+
+
 def database_url(default: str) -> str:
     """Return DATABASE_URL, forcing utf8mb4 on MySQL so every email and name fits."""
     url = env_str("DATABASE_URL", default)
@@ -234,8 +264,9 @@ class Config:
     JWT_SECRET_KEY = env_str("JWT_SECRET_KEY")
 
     # Mail (app/mail). Links in messages are built from PUBLIC_BASE_URL only, never from
-    # the request's Host header, which a client chooses.
-    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+    # the request's Host header, which a client chooses. Outside production it follows
+    # gunicorn's HOST and PORT, so `PORT=9410 make run` mails working links.
+    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", listening_url(env_str("HOST"), env_str("PORT")))
     MAIL_BACKEND = env_str("MAIL_BACKEND", "file")
     MAIL_FILE_DIR = env_str("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
     MAIL_FROM = env_str("MAIL_FROM")
@@ -292,6 +323,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
     SECRET_KEY = env_str("SECRET_KEY", "testing-secret-key-that-is-long-enough-0123")
     JWT_SECRET_KEY = env_str("JWT_SECRET_KEY", "testing-jwt-secret-that-is-long-enough-0123")
+    # Fixed whatever PORT the shell or a live test server has: tests compare links to it.
+    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000")
 
 
 class ProductionConfig(Config):

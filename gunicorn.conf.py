@@ -68,6 +68,22 @@ def _headers_without_server(response):
 _gunicorn_wsgi.Response.default_headers = _headers_without_server
 
 
+def when_ready(server):
+    """Name the address to open, and warn when mailed links would point elsewhere."""
+    from config import base_url_warning, env_str, listening_url
+
+    bind = server.cfg.bind[0]
+    if bind.startswith(("unix:", "fd://")):
+        return
+    host, _, port = bind.rpartition(":")
+    host = host.strip("[]")
+    base_url = env_str("PUBLIC_BASE_URL") or listening_url(env_str("HOST"), env_str("PORT"))
+    server.log.info("Signet is at %s (PUBLIC_BASE_URL)", base_url)
+    if env_str("APP_ENV") != "production" and (
+            warning := base_url_warning(base_url, host, port)):
+        server.log.warning(warning)
+
+
 def post_worker_init(worker):
     """Start the mail delivery thread in each worker (never in the master: see app/mail)."""
     from app.mail.worker import ensure_delivery_thread

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.live_server import ROOT, free_port
@@ -80,3 +81,43 @@ def test_access_log_lines_carry_the_request_id(app_config, tmp_path):
     assert '"GET /healthz HTTP/1.1" 200' in token_line
     assert SECRET not in text
     assert "token=" not in text
+
+
+class StartedServer:
+    """What gunicorn hands `when_ready`: its settings and its error log."""
+
+    def __init__(self, bind: str):
+        self.cfg = type("Cfg", (), {"bind": [bind]})()
+        self.lines: list[tuple[str, str]] = []
+        self.log = self
+
+    def info(self, message, *args):
+        self.lines.append(("info", message % args))
+
+    def warning(self, message, *args):
+        self.lines.append(("warning", message % args))
+
+
+@pytest.mark.parametrize(("env", "bind", "warned"), [
+    ({}, "127.0.0.1:8000", False),
+    ({"PORT": "9410"}, "127.0.0.1:9410", False),
+    ({"PUBLIC_BASE_URL": "http://127.0.0.1:8000"}, "127.0.0.1:9410", True),
+    ({"PUBLIC_BASE_URL": "http://localhost:8000"}, "0.0.0.0:9410", True),
+    ({"PUBLIC_BASE_URL": "https://signet.example.com"}, "127.0.0.1:9410", False),
+    ({"PUBLIC_BASE_URL": "http://localhost:8000", "APP_ENV": "production"},
+     "127.0.0.1:9410", False),
+])
+def test_start_up_names_the_address_and_warns_when_links_miss_it(monkeypatch, env, bind,
+                                                                warned):
+    for name in ("PUBLIC_BASE_URL", "APP_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    conf = load_conf(monkeypatch, **env)
+    server = StartedServer(bind)
+
+    conf["when_ready"](server)
+
+    levels = [level for level, _ in server.lines]
+    assert ("warning" in levels) is warned
+    assert server.lines[0][1].startswith("Signet is at http")
+    if warned:
+        assert "listens at http://localhost:9410" in server.lines[-1][1]

@@ -28,13 +28,13 @@ def test_a_message_is_rendered_into_an_outbox_row(app, db):
     assert row.status == MailStatus.PENDING
     assert row.attempts == 0
     assert row.claimed_until is None
-    assert row.message_id.startswith("<") and row.message_id.endswith("@127.0.0.1>")
+    assert row.message_id.startswith("<") and row.message_id.endswith("@localhost>")
     assert "Hello Ada <b>," in row.text_body
-    assert "http://127.0.0.1:8000/healthz?token=tok-123" in row.text_body
+    assert "http://localhost:8000/healthz?token=tok-123" in row.text_body
     assert "{% block" not in row.text_body and "Test message from" not in row.text_body
     # The HTML part escapes the context and carries the layout.
     assert "Hello Ada &lt;b&gt;," in row.html_body
-    assert '<a href="http://127.0.0.1:8000/healthz?token=tok-123">' in row.html_body
+    assert '<a href="http://localhost:8000/healthz?token=tok-123">' in row.html_body
     assert "<!doctype html>" in row.html_body
 
 
@@ -73,7 +73,7 @@ def test_links_ignore_a_forged_host_header(app):
                                   base_url="http://evil.example"):
         link = public_url("health.Health", token="abc")
 
-    assert link == "http://127.0.0.1:8000/healthz?token=abc"
+    assert link == "http://localhost:8000/healthz?token=abc"
 
 
 @pytest.mark.parametrize("base", ["https://signet.example.com", "https://signet.example.com/",

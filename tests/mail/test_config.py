@@ -68,19 +68,36 @@ def test_malformed_mail_settings_are_refused(production, name, value, message):
         load_config("production")
 
 
-def test_outside_production_mail_goes_to_files_and_links_to_localhost(tmp_path):
+def development_settings(**env) -> dict:
+    """The development settings a fresh interpreter computes under `env` alone."""
     # A fresh interpreter: the classes read the environment when config.py is imported.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("MAIL_", "SMTP_", "PUBLIC_BASE_URL"))}
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("MAIL_", "SMTP_", "PUBLIC_BASE_URL", "HOST", "PORT"))}
     code = ("import json, config; s = config.load_config('development'); print(json.dumps("
-            "[s['MAIL_BACKEND'], s['MAIL_FILE_DIR'], s['PUBLIC_BASE_URL'], s['SMTP_PORT']]))")
-    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
-                            capture_output=True, text=True).stdout
-
-    backend, directory, base, port = json.loads(output)
+            "{k: s[k] for k in ('MAIL_BACKEND', 'MAIL_FILE_DIR', 'PUBLIC_BASE_URL', "
+            "'SMTP_PORT')}))")
+    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, **env},
+                            check=True, capture_output=True, text=True).stdout
     if (ROOT / ".env").exists():
         pytest.skip(".env in the checkout may change the defaults")
-    assert backend == "file"
-    assert directory == str(ROOT / "instance" / "mail")
-    assert base == "http://127.0.0.1:8000"
-    assert port == 587
+    return json.loads(output)
+
+
+def test_outside_production_mail_goes_to_files_and_links_to_localhost():
+    settings = development_settings()
+    assert settings["MAIL_BACKEND"] == "file"
+    assert settings["MAIL_FILE_DIR"] == str(ROOT / "instance" / "mail")
+    # localhost, not 127.0.0.1: WebAuthn refuses an IP address as the relying party id.
+    assert settings["PUBLIC_BASE_URL"] == "http://localhost:8000"
+    assert settings["SMTP_PORT"] == 587
+
+
+@pytest.mark.parametrize(("env", "base"), [
+    ({"PORT": "9410"}, "http://localhost:9410"),
+    ({"HOST": "0.0.0.0", "PORT": "9411"}, "http://localhost:9411"),  # noqa: S104
+    ({"HOST": "192.0.2.7"}, "http://192.0.2.7:8000"),
+    ({"HOST": "2001:db8::7", "PORT": "9412"}, "http://[2001:db8::7]:9412"),
+    ({"PORT": "9410", "PUBLIC_BASE_URL": "https://dev.example.com"}, "https://dev.example.com"),
+])
+def test_development_links_follow_where_the_server_listens(env, base):
+    assert development_settings(**env)["PUBLIC_BASE_URL"] == base

@@ -26,7 +26,7 @@ def test_each_message_is_written_as_an_eml_file_and_its_path_logged(app, db, cap
     [row] = rows()
     assert message["To"] == "ada@example.com"
     assert message["Subject"] == "Test message from Signet"
-    assert message["From"] == "Signet <no-reply@127.0.0.1>"
+    assert message["From"] == "Signet <no-reply@localhost>"
     assert message["Message-ID"] == row.message_id
     text, html = parts(message)
     assert link in text

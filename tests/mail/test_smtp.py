@@ -37,7 +37,7 @@ def test_messages_arrive_with_a_text_and_an_html_part(mail_app, server, caplog):
     assert sorted(m["Message-ID"] for m in received) == sorted(r.message_id for r in rows())
     for message, link in zip(received, links, strict=True):
         assert message["To"] == "ada@example.com"
-        assert message["From"] == "Signet <no-reply@127.0.0.1>"
+        assert message["From"] == "Signet <no-reply@localhost>"
         assert message["Subject"] == "Test message from Signet"
         text, html = parts(message)
         assert link in text and f'href="{link}"' in html

@@ -42,7 +42,7 @@ def cloned_authenticator(client, device, **_):  # noqa: F811
 
 def unknown_passkey(client, device, **_):  # noqa: F811
     stranger = SoftwareAuthenticator(ORIGIN)
-    stranger.create({"rp": {"id": "127.0.0.1"}, "user": {"id": "AAAA"}, "challenge": "AAAA"})
+    stranger.create({"rp": {"id": "localhost"}, "user": {"id": "AAAA"}, "challenge": "AAAA"})
     return sign_in(client, stranger)
 
 

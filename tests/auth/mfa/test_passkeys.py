@@ -13,7 +13,7 @@ from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem, row_count
 
 BASE = "/api/v1/auth/passkeys"
-ORIGIN = "http://127.0.0.1:8000"  # PUBLIC_BASE_URL's default outside production
+ORIGIN = "http://localhost:8000"  # PUBLIC_BASE_URL's default in the tests
 
 
 def register(client, headers: dict, device: SoftwareAuthenticator, name: str = "Laptop"):
@@ -55,7 +55,7 @@ def test_registration_options_name_the_relying_party_and_ask_for_a_resident_key(
     body = client.post(f"{BASE}/register/options", headers=auth_headers(user)).get_json()
 
     options = body["publicKey"]
-    assert options["rp"] == {"id": "127.0.0.1", "name": "Signet"}
+    assert options["rp"] == {"id": "localhost", "name": "Signet"}
     assert options["user"]["name"] == user.email
     assert options["authenticatorSelection"]["residentKey"] == "required"
     assert options["authenticatorSelection"]["userVerification"] == "required"
@@ -172,7 +172,7 @@ def test_the_counter_is_stored(client, registered, device):
 
 def test_an_unknown_passkey_is_refused(client, user, registered):
     stranger = SoftwareAuthenticator(ORIGIN)
-    stranger.create({"rp": {"id": "127.0.0.1"}, "user": {"id": "AAAA"}, "challenge": "AAAA"})
+    stranger.create({"rp": {"id": "localhost"}, "user": {"id": "AAAA"}, "challenge": "AAAA"})
     assert_problem(sign_in(client, stranger), 401)
 
 
