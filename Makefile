@@ -3,26 +3,39 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# `make run` installs the runtime requirements only; `make test` (and the tools that need
+# moto, playwright or wrk's companions) add the dev ones. Each stamp names its files' sum.
+RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 MYSQL_TEST_URL ?= mysql+pymysql://root@127.0.0.1:3306
 # pytest-xdist processes; each gets its own database, upload folders and servers.
 TEST_WORKERS ?= 2
 export FLASK_APP := wsgi.py
 
-.PHONY: run cluster nginx test test-sqlite test-mysql lint migrate venv clean postman
+.PHONY: run cluster nginx test test-sqlite test-mysql lint migrate venv venv-dev clean postman
 
-venv: $(STAMP)
+venv: $(RUNTIME_STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
-	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+venv-dev: $(DEV_STAMP)
+
+# $(call install,requirements file,stamp prefix)
+define install
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV) 2>/dev/null || { \
 	  echo "python3 -m venv failed; installing Debian's python3-venv"; \
 	  apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# swagger-ui-bundle-v2 replaced swagger-ui-bundle (Swagger UI 4.15.5): same module.
 	@$(BIN)/python -m pip uninstall --quiet -y swagger-ui-bundle 2>/dev/null || true
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	@rm -f $(VENV)/.installed-*
+	$(BIN)/python -m pip install --quiet -r $(1)
+	@rm -f $(VENV)/$(2)-*
 	@touch $@
+endef
+
+$(RUNTIME_STAMP): requirements.txt
+	$(call install,requirements.txt,.runtime)
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt
+	$(call install,requirements-dev.txt,.dev)
 
 migrate: venv
 	$(BIN)/flask db upgrade
@@ -38,11 +51,11 @@ nginx:
 
 # nginx on :8080 in front of two instances (MariaDB database signet_cluster, Redis, moto
 # S3); Ctrl-C stops everything. deploy/cluster.py is the supervisor.
-cluster: venv nginx
+cluster: venv-dev nginx
 	$(BIN)/python -m deploy.cluster
 
 # The live cluster test needs nginx: a failed install leaves it skipped (failed under CI).
-test: venv
+test: venv-dev
 	@$(MAKE) --no-print-directory nginx || echo "*** nginx could not be installed: the cluster tests will say so. ***"
 	@$(BIN)/ruff check .
 	$(MAKE) --no-print-directory test-sqlite
@@ -56,18 +69,18 @@ test: venv
 	  echo "*** Only the SQLite suite ran. Start MariaDB (or set MYSQL_TEST_URL) to run both. ***"; \
 	fi
 
-test-sqlite: venv
+test-sqlite: venv-dev
 	$(BIN)/pytest --db=sqlite -n $(TEST_WORKERS) --dist loadgroup
 
-test-mysql: venv
+test-mysql: venv-dev
 	MYSQL_TEST_URL="$(MYSQL_TEST_URL)" $(BIN)/pytest --db=mysql -n $(TEST_WORKERS) --dist loadgroup
 
 # The Postman collection with newman (pinned in package-lock.json) on a throw-away MariaDB.
-postman: venv
+postman: venv-dev
 	npm ci --no-audit --no-fund
 	bash postman/run.sh
 
-lint: venv
+lint: venv-dev
 	$(BIN)/ruff check .
 
 clean:
