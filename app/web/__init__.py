@@ -10,6 +10,7 @@ from app.web import (
     mfa_forms,  # noqa: F401 - adds the forms that turn TOTP off and remove a passkey
     session_pages,  # noqa: F401 - adds the session form to the blueprint
 )
+from app.web.dev_mail import blp as dev_mail_blp
 from app.web.forms import init_form_posts
 from app.web.pages import blp as pages_blp
 
@@ -61,3 +62,6 @@ def init_web(app: Flask, api: Api) -> None:
     # this one also sees the HTML result pages that layer renders.
     app.after_request(protect_html_pages)
     init_form_posts(app)
+    # The development inbox shows every mailed token: never mounted in production.
+    if app.config["APP_ENV"] != "production" and app.config["MAIL_BACKEND"] == "file":
+        app.register_blueprint(dev_mail_blp)

@@ -1,0 +1,62 @@
+"""/dev/mail: the development inbox, reading the `file` backend's messages.
+
+Mounted only outside production and only with MAIL_BACKEND=file (app.web.init_web): it
+shows every message's links, tokens included, to whoever reaches the server.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, current_app, render_template
+from markupsafe import Markup, escape
+
+from app.mail.inbox import list_messages, read_message
+
+blp = Blueprint("dev_mail", __name__, url_prefix="/dev/mail")
+LINK = re.compile(r"https?://[^\s<>\"']+")
+# The HTML part is shown as the mail client would: its inline styles, no script, nothing
+# fetched, no form sent anywhere.
+MAIL_HTML_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                    "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+def _with_links(text: str) -> Markup:
+    """Escape the text part and make each http(s) link in it clickable."""
+    pieces, last = [], 0
+    for match in LINK.finditer(text):
+        pieces += [escape(text[last:match.start()]),
+                   Markup('<a href="{0}">{0}</a>').format(match.group())]
+        last = match.end()
+    pieces.append(escape(text[last:]))
+    return Markup("").join(pieces)
+
+
+def _message(name: str):
+    message = read_message(current_app.config["MAIL_FILE_DIR"], name)
+    if message is None:
+        abort(404)
+    return message
+
+
+@blp.get("")
+def inbox():
+    """Every message the file backend wrote, newest first."""
+    messages = list_messages(current_app.config["MAIL_FILE_DIR"])
+    return render_template("web/dev_mail.html", visitor=None, messages=messages)
+
+
+@blp.get("/<name>")
+def message(name: str):
+    """One message: its headers and its text part with clickable links."""
+    found = _message(name)
+    return render_template("web/dev_mail_message.html", visitor=None, message=found,
+                           text=_with_links(found.text))
+
+
+@blp.get("/<name>/html")
+def message_html(name: str):
+    """The message's HTML part, as a mail client shows it."""
+    response = Response(_message(name).html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = MAIL_HTML_POLICY
+    return response
