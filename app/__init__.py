@@ -44,6 +44,11 @@ from app.web import init_web
 from config import INSTANCE_DIR, load_config
 
 PLAIN_CALLABLES = (types.FunctionType, types.MethodType)
+API_DESCRIPTION = (
+    "User accounts (registration with a profile image, sign-in with JWTs, sessions, personal "
+    "tokens, two-factor sign-in, admin roles) and file storage. Send `Authorization: Bearer "
+    "<access token>` from `POST /api/v1/auth/login`; every error is RFC 9457 problem+json. "
+    "Operations under the `web` tag are the server-rendered browser pages, not JSON.")
 
 
 class Signet(Flask):
@@ -92,6 +97,7 @@ def configure(app: Flask, overrides: dict) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30},
                                                    "hide_parameters": True}
     app.config["API_SPEC_OPTIONS"] = {
+        "info": {"description": API_DESCRIPTION},
         "components": {"securitySchemes": {
             "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
     }

@@ -18,6 +18,16 @@ def test_openapi_document_declares_bearer_auth_and_problem_errors(client):
     assert list(default["content"]) == ["application/problem+json"]
 
 
+def test_the_document_says_what_the_service_is_and_where_the_pages_are(client):
+    spec = client.get("/openapi.json").get_json()
+
+    assert "Authorization: Bearer" in spec["info"]["description"]
+    page_tags = {tag for operation in spec["paths"]["/profile"].values()
+                 for tag in operation["tags"]}
+    assert page_tags == {"web"}
+    assert "`web` tag" in spec["info"]["description"]
+
+
 def test_register_documents_the_optional_admin_token(client):
     # Admins register users (and choose roles) with their token; anyone may without one.
     spec = client.get("/openapi.json").get_json()

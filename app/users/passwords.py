@@ -71,7 +71,7 @@ def password_problem(password: str, *, email: str) -> str | None:
         return "This password is among the most common ones; choose another."
     local_part = _folded(email.rsplit("@", 1)[0].strip('"'))
     if len(local_part) >= MIN_LOCAL_PART and local_part in folded:
-        return "Must not contain your email address."
+        return "Must not contain the part of your email address before the @."
     return None
 
 

@@ -16,9 +16,9 @@ REFUSED = {
     "eight spaces": (" " * 8, "visible characters"),
     "eight zero-width spaces": ("\u200b" * 8, "visible characters"),
     "tabs and no-break spaces": ("\t\u00a0\u3000\t\u00a0\u3000\t\u00a0", "visible characters"),
-    "the email itself": ("alan.turing@example.com", "email address"),
-    "the local part": ("Alan.Turing", "email address"),
-    "containing the local part": ("my-alan.turing-2026", "email address"),
+    "the email itself": ("alan.turing@example.com", "before the @"),
+    "the local part": ("Alan.Turing", "before the @"),
+    "containing the local part": ("my-alan.turing-2026", "before the @"),
 }
 
 
