@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import wrk  # noqa: E402
 from deploy.cluster import Cluster, ClusterSpec  # noqa: E402
-from deploy.nginx import find_nginx, nginx_command, render_main  # noqa: E402
+from deploy.nginx import find_nginx, local_main, nginx_command  # noqa: E402
 from deploy.processes import Managed, wait_healthy  # noqa: E402
 from tests.conftest import throwaway_mysql_database  # noqa: E402
 from tests.live_server import free_port  # noqa: E402
@@ -58,7 +58,7 @@ def static_nginx(workdir: Path, folder: Path) -> tuple[Managed, str]:
                     f"    location /static/ {{ alias {folder}/; sendfile on; tcp_nopush on; }}\n"
                     "}\n")
     conf = prefix / "nginx.conf"
-    conf.write_text(render_main(prefix, site))
+    conf.write_text(local_main(prefix, site))
     process = subprocess.Popen(nginx_command(find_nginx(), prefix, conf),
                                start_new_session=True)
     managed = Managed("static nginx", process)
@@ -80,7 +80,10 @@ def main() -> None:
             workdir=workdir / "cluster", database_url=database, http_port=free_port(),
             instance_ports=(free_port(), free_port()), s3_port=free_port(), storage="local",
             redis_prefix=f"signet-bench-{uuid.uuid4().hex[:8]}:", workers=2,
-            env={"GUNICORN_ACCESSLOG": "", "MAX_CONTENT_LENGTH": str(64 * 1024 * 1024)})
+            env={"GUNICORN_ACCESSLOG": "", "MAX_CONTENT_LENGTH": str(64 * 1024 * 1024)},
+            # wrk drives everything from 127.0.0.1: production's per-address rate would
+            # answer most of it 429.
+            site={"request_rate": "100000r/s", "request_burst": 100000})
         with Cluster(spec) as cluster:
             base = cluster.instances[0].url
             address = {"X-Forwarded-For": "192.0.2.10"}

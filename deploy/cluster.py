@@ -42,6 +42,9 @@ class ClusterSpec:
     redis_prefix: str = "signet-cluster:"
     workers: int = 2
     env: dict[str, str] = field(default_factory=dict)  # extra settings for every instance
+    # Site fields that differ from production's (deploy.nginx.Site), e.g. a request rate
+    # a benchmark from one address would otherwise spend in a second.
+    site: dict[str, object] = field(default_factory=dict)
 
 
 def cluster_secrets(workdir: Path) -> dict[str, str]:
@@ -202,7 +205,8 @@ class Cluster:
         upstreams = tuple(f"127.0.0.1:{port}" for port in self.spec.instance_ports[:count])
         max_body = int(self.spec.env.get("MAX_CONTENT_LENGTH", DEFAULT_MAX_BODY))
         site = Site(upstreams=upstreams, listen=f"127.0.0.1:{self.spec.http_port}",
-                    upload_folder=str(self.upload_folder), max_body_bytes=max_body)
+                    upload_folder=str(self.upload_folder), max_body_bytes=max_body,
+                    **self.spec.site)
         write_config(self.workdir / "nginx", site)
         if self.nginx is not None:
             self.nginx.send(signal.SIGHUP)  # new workers read the file; old ones finish

@@ -1,13 +1,11 @@
-"""The nginx site: the committed production file matches its template, and nginx retries
-an idempotent request on another instance but never a POST it has already sent."""
+"""The nginx configuration: the committed production files match their template and
+settings, nginx accepts them, and nginx retries an idempotent request on another instance
+but never a POST it has already sent."""
 
 from __future__ import annotations
 
 import re
 import subprocess
-import threading
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -16,28 +14,42 @@ from config import load_config
 from deploy.nginx import (
     ACCEL_PREFIX,
     DEPLOY_DIR,
+    PRODUCTION_ENV,
+    PRODUCTION_MAIN,
     PRODUCTION_SITE,
+    PRODUCTION_SITE_PATH,
     Site,
     nginx_command,
+    production_main,
     production_site,
+    read_env,
     render_site,
     write_config,
 )
+from tests.deploy.stand_in import Upstream, running_nginx, self_signed
 from tests.live_server import free_port
 
-# Read by gunicorn.conf.py, or by config.py under another name (SQLALCHEMY_DATABASE_URI).
+# Read by gunicorn.conf.py, by config.py under another name (SQLALCHEMY_DATABASE_URI), or
+# by deploy/nginx.py when it renders the site.
 READ_ELSEWHERE = {"HOST", "PORT", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS",
-                  "GUNICORN_GRACEFUL_TIMEOUT", "DATABASE_URL"}
+                  "GUNICORN_GRACEFUL_TIMEOUT", "DATABASE_URL", "NGINX_TLS_CERTIFICATE",
+                  "NGINX_TLS_CERTIFICATE_KEY", "NGINX_SERVER_NAME"}
 
 
-def test_the_committed_production_site_is_the_rendered_template():
+def directives(text: str) -> str:
+    """The configuration without its comments."""
+    return "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+
+
+def test_the_committed_production_files_are_the_rendered_template():
     assert PRODUCTION_SITE.read_text() == production_site(), (
         "deploy/nginx/signet.conf is stale: run `python -m deploy.nginx`")
+    assert PRODUCTION_MAIN.read_text() == production_main(), (
+        "deploy/nginx/nginx.conf is stale: run `python -m deploy.nginx`")
 
 
 def test_the_site_matches_the_apps_limits_and_proxy_settings():
-    text = render_site(Site(upstreams=("10.0.0.1:8000",), max_body_bytes=12345))
-    site = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    site = directives(render_site(Site(upstreams=("10.0.0.1:8000",), max_body_bytes=12345)))
     assert "client_max_body_size 12345;" in site
     assert "server 10.0.0.1:8000 max_fails=2 fail_timeout=10s;" in site
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in site
@@ -46,38 +58,69 @@ def test_the_site_matches_the_apps_limits_and_proxy_settings():
     assert not re.search(r"@[A-Z_]+@", site)
 
 
-def test_nginx_accepts_the_production_site(nginx, tmp_path):
+def test_the_site_limits_every_address_and_signs_in_and_mails_more_tightly():
+    site = directives(PRODUCTION_SITE.read_text())
+    for zone in ("signet_conn", "signet_export"):
+        assert f"limit_conn_zone $binary_remote_addr zone={zone}:" in site
+    for zone in ("signet_req", "signet_signin", "signet_mail"):
+        assert f"limit_req_zone $binary_remote_addr zone={zone}:" in site
+    assert "limit_conn_status 429;" in site and "limit_req_status 429;" in site
+    assert "reset_timedout_connection on;" in site
+    # Each tight zone sits on a location matching the routes that spend bcrypt or mail.
+    locations = dict(re.findall(r"location ~ (\S+) \{(.*?)\n    \}", site, re.S))
+    by_zone = {re.search(r"zone=(signet_signin|signet_mail)", body).group(1): pattern
+               for pattern, body in locations.items()}
+    for path in ("/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/login/mfa",
+                 "/api/v1/auth/password", "/api/v1/auth/passkeys/login/verify"):
+        assert re.search(by_zone["signet_signin"], path), path
+    for path in ("/api/v1/auth/password/forgot", "/api/v1/auth/verify-email/resend",
+                 "/api/v1/auth/email/change", "/api/v1/users/invitations"):
+        assert re.search(by_zone["signet_mail"], path), path
+        assert not re.search(by_zone["signet_signin"], path), path
+    for path in ("/api/v1/auth/me", "/api/v1/auth/refresh", "/api/v1/users"):
+        assert not any(re.search(pattern, path) for pattern in locations), path
+
+
+def test_the_production_site_is_https_with_hsts_and_redirects_plain_http():
+    settings = read_env(PRODUCTION_ENV)
+    site = directives(PRODUCTION_SITE.read_text())
+    assert "listen 443 ssl http2;" in site and "listen [::]:443 ssl http2;" in site
+    assert f"ssl_certificate {settings['NGINX_TLS_CERTIFICATE']};" in site
+    assert f"ssl_certificate_key {settings['NGINX_TLS_CERTIFICATE_KEY']};" in site
+    assert "server_name signet.example.com;" in site  # the host of PUBLIC_BASE_URL
+    assert "return 301 https://signet.example.com$request_uri;" in site
+    assert "add_header Strict-Transport-Security $signet_hsts always;" in site
+    # The cluster's plain site has neither TLS nor a redirect.
+    plain = directives(render_site(Site(upstreams=("10.0.0.1:8000",), listen="8080")))
+    assert "ssl" not in plain and "return 301" not in plain and "#@" not in plain
+
+
+def test_the_production_nginx_conf_is_signets_own():
+    main = directives(PRODUCTION_MAIN.read_text())
+    assert f"include {PRODUCTION_SITE_PATH};" in main
+    assert "sites-enabled/*" not in main and "conf.d" not in main
+    connections = int(re.search(r"worker_connections (\d+);", main).group(1))
+    nofile = int(re.search(r"worker_rlimit_nofile (\d+);", main).group(1))
+    assert connections >= 8192  # Debian's stock 768 fell to one address's slow bodies
+    assert nofile >= 2 * connections
+
+
+def test_nginx_accepts_the_production_files(nginx, tmp_path):
+    certificate, key = self_signed(tmp_path)
+    settings = read_env(PRODUCTION_ENV)
     main = write_config(tmp_path, Site(upstreams=("127.0.0.1:8001", "127.0.0.1:8002")))
-    (tmp_path / "signet.conf").write_text(PRODUCTION_SITE.read_text())
-    check = subprocess.run([*nginx_command(nginx, tmp_path, main)[:-2], "-t"],
-                           capture_output=True, text=True, check=False)
-    assert check.returncode == 0, check.stderr
-
-
-class Upstream(ThreadingHTTPServer):
-    """A stand-in instance answering every request with one status, counting hits."""
-
-    def __init__(self, status: int):
-        self.status = status
-        self.hits: Counter = Counter()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                server.hits[self.command] += 1
-                self.send_response(server.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            do_GET = do_POST = _answer
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+    (tmp_path / "signet.conf").write_text(
+        PRODUCTION_SITE.read_text().replace(settings["NGINX_TLS_CERTIFICATE"], certificate)
+        .replace(settings["NGINX_TLS_CERTIFICATE_KEY"], key))
+    # Debian's paths swapped for ours: nginx -t opens the logs and includes the site.
+    production = (PRODUCTION_MAIN.read_text()
+                  .replace(PRODUCTION_SITE_PATH, str(tmp_path / "signet.conf"))
+                  .replace("/var/log/nginx/", f"{tmp_path}/"))
+    (tmp_path / "production.conf").write_text(production)
+    for conf in (main, tmp_path / "production.conf"):
+        check = subprocess.run([*nginx_command(nginx, tmp_path, conf)[:-2], "-t"],
+                               capture_output=True, text=True, check=False)
+        assert check.returncode == 0, check.stderr
 
 
 @pytest.fixture
@@ -87,27 +130,17 @@ def nginx_in_front(nginx, tmp_path):
     port = free_port()
     # max_fails=0: the failing instance stays in the rotation, so every request below
     # meets it in turn (round robin) instead of it being set aside after two failures.
-    site = Site(upstreams=tuple(f"127.0.0.1:{u.server_address[1]}" for u in (failing, healthy)),
-                listen=f"127.0.0.1:{port}", upload_folder=str(tmp_path), max_fails=0)
-    main = write_config(tmp_path, site)
-    process = subprocess.Popen(nginx_command(nginx, tmp_path, main))
+    site = Site(upstreams=(failing.address, healthy.address), listen=f"127.0.0.1:{port}",
+                upload_folder=str(tmp_path), max_fails=0)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                requests.get(url, timeout=1)
-                break
-            except requests.ConnectionError:
-                threading.Event().wait(0.05)
-        failing.hits.clear()
-        healthy.hits.clear()
-        yield url, failing, healthy
+        with running_nginx(nginx, tmp_path, site, url):
+            failing.hits.clear()
+            healthy.hits.clear()
+            yield url, failing, healthy
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        for upstream in (failing, healthy):
-            upstream.shutdown()
-            upstream.server_close()
+        failing.close()
+        healthy.close()
 
 
 def test_a_post_is_sent_once_and_a_get_is_retried_elsewhere(nginx_in_front):
@@ -127,17 +160,11 @@ def test_a_post_is_sent_once_and_a_get_is_retried_elsewhere(nginx_in_front):
     assert healthy.hits["GET"] == 4
 
 
-
-def settings_of(path) -> dict[str, str]:
-    """The KEY=value lines of an env file (comments skipped)."""
-    lines = path.read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
-
-
 def test_the_env_template_agrees_with_the_nginx_site():
-    settings = settings_of(DEPLOY_DIR / "signet.env.example")
+    settings = read_env(DEPLOY_DIR / "signet.env.example")
     site = PRODUCTION_SITE.read_text()
     assert settings["TRUSTED_PROXY_COUNT"] == "1"  # nginx appends exactly one hop
+    assert settings["PUBLIC_BASE_URL"].startswith("https://")  # the site is HTTPS
     assert f"client_max_body_size {settings['MAX_CONTENT_LENGTH']};" in site
     assert settings["ACCEL_REDIRECT_PREFIX"] == ACCEL_PREFIX
     assert f"location {ACCEL_PREFIX} {{" in site
@@ -149,6 +176,6 @@ def test_the_env_template_agrees_with_the_nginx_site():
 def test_systemd_waits_longer_than_the_graceful_timeout():
     unit = (DEPLOY_DIR / "systemd" / "signet@.service").read_text()
     stop = int(re.search(r"^TimeoutStopSec=(\d+)$", unit, re.M).group(1))
-    graceful = int(settings_of(DEPLOY_DIR / "signet.env.example")["GUNICORN_GRACEFUL_TIMEOUT"])
+    graceful = int(read_env(DEPLOY_DIR / "signet.env.example")["GUNICORN_GRACEFUL_TIMEOUT"])
     assert stop > graceful
     assert "Environment=PORT=%i" in unit
