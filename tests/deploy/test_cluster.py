@@ -72,7 +72,10 @@ def start_cluster(tmp_path_factory, database: str, prefix: str, storage: str,
         http_port=free_port(), instance_ports=(free_port(), free_port()),
         s3_port=free_port(), storage=storage, redis_prefix=prefix, workers=workers,
         env={"BCRYPT_LOG_ROUNDS": "4", "LOGIN_RATE_LIMIT": "5 per minute",
-             "GUNICORN_ACCESSLOG": "", "GUNICORN_GRACEFUL_TIMEOUT": "20"})
+             "GUNICORN_ACCESSLOG": "", "GUNICORN_GRACEFUL_TIMEOUT": "20"},
+        # Every request through nginx comes from 127.0.0.1: the loops below would spend
+        # production's per-address request rate (its sign-in and mail zones stay).
+        site={"request_rate": "10000r/s", "request_burst": 10000})
     return Cluster(spec)
 
 
@@ -221,6 +224,33 @@ def test_the_login_limit_counts_across_both_instances(cluster):
         for n in range(6)
     ]
     assert through == [401] * 5 + [429]
+
+
+def test_a_sign_in_flood_through_nginx_is_429_problem_json_from_both_layers(cluster):
+    # From 127.0.0.3 (the loopback is a /8): budgets of its own in nginx and in Signet.
+    answers = []
+    for n in range(14):
+        connection = http.client.HTTPConnection("127.0.0.1", cluster.spec.http_port,
+                                                timeout=10, source_address=("127.0.0.3", 0))
+        connection.request("POST", "/api/v1/auth/login", headers={
+            "Content-Type": "application/json"}, body=json.dumps(
+                {"email": f"flood{n}@example.com", "password": "wrong!"}))
+        response = connection.getresponse()
+        answers.append((response.status, response.getheader("Content-Type"),
+                        response.getheader("Retry-After"), json.loads(response.read())))
+        connection.close()
+
+    statuses = [status for status, *_ in answers]
+    # Signet's limit (5 a minute here) answers first; nginx's zone (a burst of 10 above
+    # 30 a minute) refuses the rest before an instance sees them. Both speak problem+json.
+    assert statuses == [401] * 5 + [429] * 9
+    signet_429, nginx_429 = answers[5], answers[-1]
+    assert "sign-in attempts" not in signet_429[3]["detail"]
+    assert nginx_429[1] == "application/problem+json"
+    assert nginx_429[2] == "2"
+    assert nginx_429[3]["status"] == 429
+    assert "Too many sign-in attempts from your address" in nginx_429[3]["detail"]
+    assert signet_429[1] == "application/problem+json" and signet_429[2]
 
 
 def test_fifty_slowloris_sockets_leave_healthz_answering(cluster):
