@@ -5,6 +5,7 @@ the TLS site sends HSTS and redirects plain HTTP."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -154,3 +155,69 @@ def test_the_tls_site_sends_hsts_and_plain_http_is_redirected(nginx, tmp_path, u
     assert "Strict-Transport-Security" not in plain.headers  # never over plain HTTP
     assert plain_api.status_code == 301
     assert upstream.hits["POST"] == 0  # nothing crossed in clear
+
+
+class Streamer(threading.Thread):
+    """A stand-in instance streaming `size` bytes to each GET, counting what it got out."""
+
+    def __init__(self, size: int):
+        super().__init__(daemon=True)
+        self.size = size
+        self.sent: dict[str, int] = {}
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        self.start()
+
+    def run(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.stream, args=(conn,), daemon=True).start()
+
+    def stream(self, conn: socket.socket) -> None:
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(4096)
+            path = head.split(b" ", 2)[1].decode()
+            size = 0 if path == "/healthz" else self.size  # nginx's start-up probe
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\n"
+                         b"Content-Length: %d\r\nConnection: close\r\n\r\n" % size)
+            conn.settimeout(3)  # blocked this long: nginx stopped reading
+            chunk = b"\0" * 65536
+            self.sent[path] = 0
+            try:
+                while self.sent[path] < size:
+                    self.sent[path] += conn.send(chunk)
+            except OSError:
+                pass
+
+
+def test_a_client_that_does_not_read_is_not_spooled_without_bound(nginx, tmp_path):
+    streamer = Streamer(size=256 * 1024 * 1024)
+    port = free_port()
+    # Temporary files of at most 1 MiB (the largest body) for ordinary responses.
+    site = Site(upstreams=(streamer.address,), listen=f"127.0.0.1:{port}",
+                upload_folder=str(tmp_path), max_body_bytes=1024 * 1024)
+    paths = ("/api/v1/auth/me/export", "/api/v1/files/1/content")
+    with running_nginx(nginx, tmp_path, site, f"http://127.0.0.1:{port}/healthz"):
+        clients = []
+        for path in paths:  # each asks, then reads nothing
+            client = socket.create_connection(("127.0.0.1", port))
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            client.sendall(f"GET {path} HTTP/1.1\r\nHost: signet\r\n\r\n".encode())
+            clients.append(client)
+        time.sleep(3)
+        sent = dict(streamer.sent)
+        for client in clients:
+            client.close()
+    streamer.listener.close()
+
+    # Without bounds nginx took all 256 MiB off the instance onto its disk at once. Now
+    # the instance gets out what fits in nginx's buffers, its temporary file (none for
+    # the export) and the sockets' buffers, then waits for the client.
+    mib = 1024 * 1024
+    assert sent[paths[0]] < 24 * mib, sent
+    assert sent[paths[1]] < 24 * mib, sent
