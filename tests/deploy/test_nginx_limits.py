@@ -98,6 +98,8 @@ def trickle(port: int, source: str) -> socket.socket:
 def test_one_address_holding_slow_bodies_is_refused_beyond_its_connections(front, upstream):
     url = front(connections_per_address=5)
     port = int(url.rsplit(":", 1)[1])
+    # The start-up probe came from 127.0.0.1 too: nginx frees its slot just after answering.
+    time.sleep(0.2)
 
     sockets = [trickle(port, "127.0.0.1") for _ in range(8)]
     try:
@@ -122,7 +124,7 @@ def test_one_address_holding_slow_bodies_is_refused_beyond_its_connections(front
             sock.close()
 
     refused = [data for data in answered if data]
-    assert len(refused) >= 3, answered  # at most 5 held at once
+    assert len(refused) == 3, answered  # 5 held at once, no more
     for data in refused:
         assert data.startswith(b"HTTP/1.1 429 ")
         assert b"Content-Type: application/problem+json" in data
