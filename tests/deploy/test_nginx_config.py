@@ -26,6 +26,9 @@ from deploy.nginx import (
     render_site,
     write_config,
 )
+from deploy.nginx import (
+    main as render_files,
+)
 from tests.deploy.stand_in import Upstream, running_nginx, self_signed
 from tests.live_server import free_port
 
@@ -93,6 +96,30 @@ def test_the_production_site_is_https_with_hsts_and_redirects_plain_http():
     # The cluster's plain site has neither TLS nor a redirect.
     plain = directives(render_site(Site(upstreams=("10.0.0.1:8000",), listen="8080")))
     assert "ssl" not in plain and "return 301" not in plain and "#@" not in plain
+
+
+def test_a_host_renders_its_own_files_from_its_settings(tmp_path):
+    env = tmp_path / "signet.env"
+    env.write_text(PRODUCTION_ENV.read_text()
+                   .replace("PUBLIC_BASE_URL=https://signet.example.com",
+                            "PUBLIC_BASE_URL=https://id.corp.test")
+                   .replace("/etc/letsencrypt/live/signet.example.com/", "/etc/ssl/corp/")
+                   + "MAX_CONTENT_LENGTH=1048576\n")
+
+    assert render_files(["--env", str(env), "--output", str(tmp_path / "out")]) == 0
+    site = directives((tmp_path / "out" / "signet.conf").read_text())
+    assert "server_name id.corp.test;" in site
+    assert "return 301 https://id.corp.test$request_uri;" in site
+    assert "ssl_certificate /etc/ssl/corp/fullchain.pem;" in site
+    assert "ssl_certificate_key /etc/ssl/corp/privkey.pem;" in site
+    assert "client_max_body_size 1048576;" in site
+    assert (tmp_path / "out" / "nginx.conf").read_text() == production_main()
+
+    env.write_text(env.read_text() + "NGINX_SERVER_NAME=id.corp.test www.id.corp.test\n")
+    render_files(["--env", str(env), "--output", str(tmp_path / "out")])
+    site = directives((tmp_path / "out" / "signet.conf").read_text())
+    assert "server_name id.corp.test www.id.corp.test;" in site
+    assert "return 301 https://id.corp.test$request_uri;" in site  # the first name
 
 
 def test_the_production_nginx_conf_is_signets_own():
