@@ -136,6 +136,9 @@ class Config:
     # values; an outbox row's values are mail bodies holding links with tokens.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 280, "hide_parameters": True}
     DB_PING_AFTER_IDLE = env_int("DB_PING_AFTER_IDLE", 10)
+    # Runs of a use case after a Galera certification conflict or a lost connection
+    # (app/transactions.py `retried`); then a 503 with Retry-After.
+    DB_RETRY_ATTEMPTS = env_int("DB_RETRY_ATTEMPTS", 3)
 
     UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(BASE_DIR / "uploads"))
     STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")

@@ -14,6 +14,7 @@ from app.api import PROBLEM_CONTENT_TYPE
 from app.exceptions import RETRY_AFTER_SECONDS, DomainError
 from app.extensions import db
 from app.ratelimit import retry_after_seconds
+from app.transactions import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +121,8 @@ def handle_unexpected(error: Exception) -> Response:
 
 
 def handle_database_error(error: DBAPIError) -> Response:
-    """Lost connections are 503; other driver errors are unexpected (500)."""
-    if error.connection_invalidated or isinstance(error, OperationalError):
+    """Lost connections and conflicts left after retries are 503; other errors are 500."""
+    if isinstance(error, OperationalError) or is_transient(error):
         return handle_database_unavailable(error)
     return handle_unexpected(error)
 

@@ -12,12 +12,13 @@ from app.audit import record_event
 from app.exceptions import Unauthorized
 from app.extensions import db
 from app.files.service import delete_rows_owned_by, remove_blobs
-from app.transactions import transaction
+from app.transactions import retried, transaction
 from app.users.admin import lock_user_for_change
 from app.users.models import User
 from app.users.passwords import verify_password
 
 
+@retried
 def delete_account(*, user: User, current_password: str) -> None:
     """Delete the account, its sessions, tokens and files: rows at once, then bytes.
 

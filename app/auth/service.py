@@ -22,6 +22,7 @@ from app.exceptions import (
     Unauthorized,
 )
 from app.extensions import db
+from app.transactions import retried
 from app.users.models import Role, User
 from app.users.passwords import (
     burn_password_check,
@@ -32,6 +33,7 @@ from app.users.passwords import (
 from app.users.service import create_user, normalize_email
 
 
+@retried
 def register_user(*, name: str, email: str, password: str, role: Role | None = None,
                   profile_image: FileStorage | None = None, caller: User | None) -> User:
     """Register an account: by anyone when self-registration is on, or by an admin."""
@@ -81,6 +83,7 @@ def _record_failed_login(*, email: str, user: User | None, reason: str) -> None:
     db.session.commit()
 
 
+@retried
 def refresh_tokens(*, user: User, refresh_token: dict) -> dict:
     """Exchange a refresh token for a new pair of the same session (rotation).
 
@@ -94,12 +97,14 @@ def refresh_tokens(*, user: User, refresh_token: dict) -> dict:
     return session_token_pair(user, session_id=session_id, refresh_jti=new_jti)
 
 
+@retried
 def logout(*, user: User, access_token: dict) -> None:
     """End the session the access token belongs to: its access and refresh tokens."""
     record_event("auth.logout", actor_id=user.id, subject_id=user.id)
     sessions.end_current_session(user_id=user.id, session_id=access_token["sid"])
 
 
+@retried
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
     """Set a new password; every token issued before stops working."""
     if not verify_password(user.password, current_password):

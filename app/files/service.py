@@ -26,7 +26,7 @@ from app.files.models import File
 from app.files.quota import charge_storage, check_room, release_storage
 from app.pagination import KeysetStatement
 from app.storage import current_storage, storage_key
-from app.transactions import transaction
+from app.transactions import retried, transaction
 
 MAX_NAME_LENGTH = 255
 # Characters that Windows refuses in names or shells treat specially.
@@ -124,6 +124,7 @@ def discard_blob(file: File | None) -> None:
         log.exception("could not remove uncommitted blob %s", file.path)
 
 
+@retried
 def create_file(*, upload: FileStorage, owner: Viewer) -> File:
     """Store an upload whose bytes are of an allowed type, and commit its row."""
     if upload_size(upload) == 0:
@@ -178,6 +179,7 @@ def get_file_for(*, viewer: Viewer, file_id: int) -> File:
     return file
 
 
+@retried
 def delete_file_for(*, viewer: Viewer, file_id: int) -> None:
     """Delete a file the viewer owns (an admin: any file), row and bytes."""
     file = get_file_for(viewer=viewer, file_id=file_id)

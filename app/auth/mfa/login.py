@@ -8,19 +8,20 @@ from app.auth.mfa.notices import record_mfa_change
 from app.auth.mfa.tokens import issue_mfa_token, mfa_token_user, read_mfa_token, spend_mfa_token
 from app.auth.service import authenticate
 from app.auth.tokens import issue_token_pair
-from app.transactions import transaction
+from app.transactions import retried, transaction
 
 MFA_METHODS = ["totp", "recovery_code"]
 
 
+@retried
 def sign_in(*, email: str, password: str) -> dict:
     """Check the password; answer the token pair, or an mfa_token when MFA is on."""
     user = authenticate(email=email, password=password)
     if user.mfa_enabled:
         return {"mfa_required": True, "mfa_token": issue_mfa_token(user),
                 "methods": MFA_METHODS}
-    with transaction():
-        record_event("auth.login", actor_id=user.id, subject_id=user.id)
+    # One commit with the session row (issue_token_pair): a retry re-runs both or neither.
+    record_event("auth.login", actor_id=user.id, subject_id=user.id)
     return issue_token_pair(user)
 
 
