@@ -12,7 +12,7 @@ MYSQL_TEST_URL ?= mysql+pymysql://root@127.0.0.1:3306
 TEST_WORKERS ?= 2
 export FLASK_APP := wsgi.py
 
-.PHONY: run cluster nginx test test-sqlite test-mysql lint migrate venv venv-dev clean postman
+.PHONY: run cluster cluster-ha ha-packages nginx test test-sqlite test-mysql lint migrate venv venv-dev clean postman
 
 venv: $(RUNTIME_STAMP)
 
@@ -54,9 +54,26 @@ nginx:
 cluster: venv-dev nginx
 	$(BIN)/python -m deploy.cluster
 
+# Debian's Galera, mariabackup (SST), socat (its stream), HAProxy and the MariaDB server and
+# client, installed when missing; none of them is run as a system service.
+HA_PACKAGES := galera-4 mariadb-server mariadb-client mariadb-backup socat haproxy redis-server
+ha-packages:
+	@missing=""; for p in $(HA_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian's$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $$missing; fi
+
+# The topology that survives losing a machine: three Galera nodes behind HAProxy, Redis
+# with a replica and three sentinels, S3 (moto), two instances behind nginx on
+# http://127.0.0.1:8090 (HA_* variables move the ports). deploy/cluster_ha.py supervises.
+cluster-ha: venv nginx ha-packages
+	$(BIN)/python -m deploy.cluster_ha
+
 # The live cluster test needs nginx: a failed install leaves it skipped (failed under CI).
 test: venv-dev
 	@$(MAKE) --no-print-directory nginx || echo "*** nginx could not be installed: the cluster tests will say so. ***"
+	@$(MAKE) --no-print-directory ha-packages || echo "*** Galera/HAProxy could not be installed: the Galera test will say so. ***"
 	@$(BIN)/ruff check .
 	$(MAKE) --no-print-directory test-sqlite
 	@if $(BIN)/python -m tests.mysql_available "$(MYSQL_TEST_URL)"; then \

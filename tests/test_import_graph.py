@@ -19,7 +19,7 @@ DOMAIN_RANK = {"storage": 0, "files": 1, "mail": 1, "audit": 1, "users": 2, "aut
 FOUNDATIONS = {
     "after_response", "api", "db_driver", "db_types", "errors", "exceptions", "extensions",
     "guards", "jwt_manager", "pagination", "ratelimit", "ratelimit_store", "request", "request_id",
-    "schemas", "scopes", "text",
+    "redis_url", "schemas", "scopes", "text",
     "transactions",
 }
 # The composition root and the presentation layers: they may import anything.

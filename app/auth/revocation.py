@@ -31,6 +31,8 @@ from app.auth.user_cache import UserCache, register_invalidation
 from app.db_types import utcnow
 from app.exceptions import ServiceUnavailable
 from app.extensions import db
+from app.redis_url import SCHEMES as REDIS_SCHEMES
+from app.redis_url import redis_client
 from app.users.models import User
 from app.users.rows import READ_COLUMNS, attach
 from config import ConfigError
@@ -127,7 +129,7 @@ class RedisRevocationStore:
     """One key per revoked token id, with a TTL equal to the token's remaining life."""
 
     def __init__(self, url: str, *, key_prefix: str, user_cache_ttl: int = 3600) -> None:
-        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._redis = redis_client(url, socket_timeout=2, socket_connect_timeout=2)
         self._prefix = f"{key_prefix}revoked:"
         self.users = UserCache(self._redis, key_prefix=key_prefix, ttl=user_cache_ttl)
 
@@ -173,7 +175,7 @@ def build_store(url: str, *, key_prefix: str = "signet:",
     """Return the store REVOCATION_STORE_URL names ("database" or a redis:// URL)."""
     if url == DATABASE_STORE:
         return DatabaseRevocationStore()
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if url.startswith(REDIS_SCHEMES):
         return RedisRevocationStore(url, key_prefix=key_prefix, user_cache_ttl=user_cache_ttl)
     raise ConfigError(
         f"REVOCATION_STORE_URL must be 'database' or a redis:// URL, got {url!r}."
