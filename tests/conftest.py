@@ -38,6 +38,8 @@ MOTO_SERVER = Path(sys.executable).with_name("moto_server")
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "all_storage_backends: run on the local disk and on S3 (moto server)")
+    config.addinivalue_line(
+        "markers", "cluster: starts a real three-node Galera cluster (MariaDB pass only)")
 
 
 def pytest_generate_tests(metafunc):
