@@ -67,7 +67,7 @@ ha-packages:
 # The topology that survives losing a machine: three Galera nodes behind HAProxy, Redis
 # with a replica and three sentinels, S3 (moto), two instances behind nginx on
 # http://127.0.0.1:8090 (HA_* variables move the ports). deploy/cluster_ha.py supervises.
-cluster-ha: venv nginx ha-packages
+cluster-ha: venv-dev nginx ha-packages
 	$(BIN)/python -m deploy.cluster_ha
 
 # The live cluster test needs nginx: a failed install leaves it skipped (failed under CI).
