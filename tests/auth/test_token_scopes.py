@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 
 from app import create_app
 from app.auth.personal_tokens import create_token
+from app.extensions import db as _db
+from app.mail.compose import enqueue_message
 from app.scopes import MISSING, NEVER, OPEN, Scope, decision_for
 from app.users.models import User
+from tests.email.mailbox import Mailbox
 from tests.factories import DEFAULT_PASSWORD
 
 SKIPPED_ENDPOINTS = re.compile(r"^(static|docs_assets\..*)$")
@@ -82,14 +86,19 @@ def world(app, client, admin, users, auth_headers):
                           data={"file": (io.BytesIO(b"bytes"), "a.txt")}).get_json()["id"]
     sessions = client.get("/api/v1/auth/sessions", headers=headers).get_json()["items"]
     spare = create_token(user=admin, name="spare", scopes=["profile:read"], expires_in_days=1)
+    # One delivered message for the development inbox (/dev/mail/<name>).
+    enqueue_message(to=other.email, template="test_message", context={})
+    _db.session.commit()
+    Mailbox(app).new()
+    [message] = Path(app.config["MAIL_FILE_DIR"]).glob("*.eml")
     return {"admin": admin, "other": other, "file_id": file_id,
-            "session_id": sessions[0]["id"], "token_id": spare.id}
+            "session_id": sessions[0]["id"], "token_id": spare.id, "message": message.stem}
 
 
 def _url(rule: str, world: dict) -> str:
     values = {"user_id": world["other"].id, "file_id": world["file_id"],
               "session_id": world["session_id"], "token_id": world["token_id"],
-              "passkey_id": 1}
+              "passkey_id": 1, "name": world["message"]}
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule)
 
 
