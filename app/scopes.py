@@ -32,20 +32,29 @@ class Scope(enum.StrEnum):
 
 # Granted only to admins, and honoured only while the owner still is one.
 ADMIN_SCOPES = frozenset({Scope.USERS_READ, Scope.USERS_WRITE})
-NEVER = "never"
-OPEN = "open"
-MISSING = "missing"
+
+
+class Rule(enum.StrEnum):
+    """A decision that is not a scope: what happens to a personal access token here."""
+
+    NEVER = "never"  # refused (403): account security needs a real sign-in
+    OPEN = "open"  # not read at all: the endpoint takes no bearer token
+    MISSING = "missing"  # the view declared nothing: refused, and the scope test fails
+
+
+NEVER, OPEN, MISSING = Rule.NEVER, Rule.OPEN, Rule.MISSING
 TOKEN_SCOPE_ATTRIBUTE = "token_scope"  # noqa: S105 - an attribute name
 # Views that are not ours to decorate (smorest's documentation, static files): no token.
 OPEN_BLUEPRINTS = frozenset({"api-docs", "docs_assets"})
 OPEN_ENDPOINTS = frozenset({"static"})
 
-Decision = Scope | str
+# What a view declares: the scope a token needs, or a rule.
+Decision = Scope | Rule
 
 
 def mark(view: Callable, decision: Decision) -> Callable:
     """Record `decision` on a view function (see app.api.Blueprint.token_scope)."""
-    if decision not in (NEVER, OPEN):
+    if decision not in (NEVER, OPEN):  # MISSING is what no declaration means
         decision = Scope(decision)
     setattr(view, TOKEN_SCOPE_ATTRIBUTE, decision)
     return view

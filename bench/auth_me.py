@@ -65,7 +65,7 @@ def fill_database(url: str, bcrypt_rounds: int) -> None:
 
         from app.users.passwords import hash_password
         upgrade()
-        user = User(name="Bench User", email=EMAIL, password=hash_password(PASSWORD),
+        user = User(name="Bench User", email=EMAIL, password_hash=hash_password(PASSWORD),
                     role=Role.USER)
         db.session.add(user)
         db.session.flush()

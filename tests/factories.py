@@ -29,7 +29,7 @@ class UserFactory:
         user = User(
             name=name or f"User {number}",
             email=(email or f"user{number}@example.com").lower(),
-            password=hash_password(password),
+            password_hash=hash_password(password),
             role=Role(role),
             is_active=is_active,
         )

@@ -39,7 +39,7 @@ def test_create_admin_with_password_option(cli, db, client):
     assert admin.is_active is True
     assert admin.created_by is None and admin.updated_by is None
     assert admin.profile_image_id is None
-    assert PASSWORD not in result.output and admin.password not in result.output
+    assert PASSWORD not in result.output and admin.password_hash not in result.output
 
     login = client.post("/api/v1/auth/login",
                         json={"email": "root@example.com", "password": PASSWORD})

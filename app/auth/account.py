@@ -27,7 +27,7 @@ def delete_account(*, user: User, current_password: str) -> None:
     (ON DELETE SET NULL). The bytes are deleted after the commit; those a crash leaves
     behind belong to no row, which is what `flask files gc` removes.
     """
-    if not verify_password(user.password, current_password):
+    if not verify_password(user.password_hash, current_password):
         raise Unauthorized("The current password is incorrect.")
     user_id = user.id
     with transaction():

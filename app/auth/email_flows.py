@@ -98,7 +98,7 @@ def reset_password(*, token: str, new_password: str) -> None:
     check_password_policy(new_password, email=user.email, field="new_password")
     password_hash = hash_password(new_password)  # before the UPDATE: keep the lock short
     consume_token(row)
-    user.password = password_hash
+    user.password_hash = password_hash
     # An SQL increment: every JWT and every other mailed token of the old password dies.
     user.token_version = User.token_version + 1
     # The token came by mail to this address: its owner reads it.
@@ -123,7 +123,7 @@ def notify_security_change(user: User, *, change: str) -> None:
 
 def request_email_change(*, user: User, new_email: str, current_password: str) -> None:
     """Mail a confirmation link to `new_email` and a notice to the current address."""
-    if not verify_password(user.password, current_password):
+    if not verify_password(user.password_hash, current_password):
         raise Unauthorized("The current password is incorrect.")
     new_email = normalize_email(new_email)
     if new_email == user.email:

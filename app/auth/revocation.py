@@ -52,8 +52,8 @@ LOOKUP = select(
 
 
 @dataclass(frozen=True, slots=True)
-class Authority:
-    """What one lookup tells about a token: its user (None if gone) and its revocation."""
+class TokenLookup:
+    """The answer of one lookup for a token: its user (None if gone) and its revocation."""
 
     user: User | None
     revoked: bool
@@ -62,7 +62,7 @@ class Authority:
 class RevocationStore(Protocol):
     """Where revoked token ids live until the tokens would have expired anyway."""
 
-    def lookup(self, user_id: int, keys: Sequence[str]) -> Authority:
+    def lookup(self, user_id: int, keys: Sequence[str]) -> TokenLookup:
         """The user and whether any of `keys` is revoked, in one round trip."""
 
     def is_revoked(self, jti: str) -> bool:
@@ -81,7 +81,7 @@ class DatabaseRevocationStore:
     def __init__(self) -> None:
         self._next_purge = 0.0
 
-    def lookup(self, user_id: int, keys: Sequence[str]) -> Authority:
+    def lookup(self, user_id: int, keys: Sequence[str]) -> TokenLookup:
         """One statement: the user's row and an EXISTS over the revoked keys."""
         first, *others = keys
         if len(others) > 1:
@@ -91,8 +91,8 @@ class DatabaseRevocationStore:
         # ORM loading for the one row (app/users/rows.py builds the User).
         row = db.session.connection().execute(LOOKUP, parameters).mappings().first()
         if row is None:
-            return Authority(user=None, revoked=False)
-        return Authority(user=attach(row), revoked=bool(row["revoked"]))
+            return TokenLookup(user=None, revoked=False)
+        return TokenLookup(user=attach(row), revoked=bool(row["revoked"]))
 
     def is_revoked(self, jti: str) -> bool:
         """True when a row names the token id."""
@@ -133,7 +133,7 @@ class RedisRevocationStore:
         self._prefix = f"{key_prefix}revoked:"
         self.users = UserCache(self._redis, key_prefix=key_prefix, ttl=user_cache_ttl)
 
-    def lookup(self, user_id: int, keys: Sequence[str]) -> Authority:
+    def lookup(self, user_id: int, keys: Sequence[str]) -> TokenLookup:
         """One MGET: the cached user row, its generation and the revocation keys."""
         try:
             entry, generation, *revoked = self._redis.mget(
@@ -142,8 +142,8 @@ class RedisRevocationStore:
         except redis.RedisError as error:
             raise _store_down(error) from error
         if any(value is not None for value in revoked):
-            return Authority(user=None, revoked=True)
-        return Authority(user=self.users.resolve(user_id, entry, generation), revoked=False)
+            return TokenLookup(user=None, revoked=True)
+        return TokenLookup(user=self.users.resolve(user_id, entry, generation), revoked=False)
 
     def is_revoked(self, jti: str) -> bool:
         """True when the key exists (Redis drops it once the token has expired)."""
@@ -205,7 +205,7 @@ def current_store() -> RevocationStore:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def lookup(user_id: int, keys: Sequence[str]) -> Authority:
+def lookup(user_id: int, keys: Sequence[str]) -> TokenLookup:
     """The user and whether any of the token's revocation keys is revoked."""
     return current_store().lookup(user_id, keys)
 

@@ -64,7 +64,7 @@ def authenticate(*, email: str, password: str) -> User:
         burn_password_check(password)
         _record_failed_login(email=email, user=None, reason="unknown_email")
         raise InvalidCredentials()
-    if not verify_password(user.password, password):
+    if not verify_password(user.password_hash, password):
         _record_failed_login(email=email, user=user, reason="wrong_password")
         raise InvalidCredentials()
     if not user.is_active:
@@ -107,10 +107,10 @@ def logout(*, user: User, access_token: dict) -> None:
 @retried
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
     """Set a new password; every token issued before stops working."""
-    if not verify_password(user.password, current_password):
+    if not verify_password(user.password_hash, current_password):
         raise Unauthorized("The current password is incorrect.")
     check_password_policy(new_password, email=user.email, field="new_password")
-    user.password = hash_password(new_password)
+    user.password_hash = hash_password(new_password)
     # An SQL increment, so two concurrent changes both invalidate what came before.
     user.token_version = User.token_version + 1
     user.updated_by = user.id

@@ -28,7 +28,7 @@ MAX_TOKEN_ID_LENGTH = 64
 MAX_TIMESTAMP = 253402300799
 # Where the token check leaves its one lookup for the user loader that runs after it
 # (in the WSGI environ: per request, unlike flask.g, which an app context may share).
-AUTHORITY = "signet.authority"
+KEPT_LOOKUPS = "signet.token_lookups"
 
 
 def issue_token_pair(user: User) -> dict:
@@ -91,17 +91,18 @@ def revocation_keys(payload: dict) -> list[str]:
     return [payload["jti"]] if sid is None else [payload["jti"], revocation.session_key(sid)]
 
 
-def _look_up(payload: dict) -> revocation.Authority:
-    """The one lookup of a request: user row plus revocation of the token's keys."""
-    authority = revocation.lookup(int(payload["sub"]), revocation_keys(payload))
-    request.environ.setdefault(AUTHORITY, {})[payload["jti"]] = authority
-    return authority
+def _look_up_and_keep(payload: dict) -> revocation.TokenLookup:
+    """The one lookup of a request (user row plus revocation of the token's keys), kept
+    for the user loader that runs next."""
+    found = revocation.lookup(int(payload["sub"]), revocation_keys(payload))
+    request.environ.setdefault(KEPT_LOOKUPS, {})[payload["jti"]] = found
+    return found
 
 
-def _looked_up(payload: dict) -> revocation.Authority:
-    """The lookup the blocklist check made for this token (consumed), else a new one."""
-    authority = request.environ.get(AUTHORITY, {}).pop(payload["jti"], None)
-    return authority if authority is not None else _look_up(payload)
+def _take_kept_lookup(payload: dict) -> revocation.TokenLookup:
+    """The lookup the blocklist check kept for this token (taken once), else a new one."""
+    found = request.environ.get(KEPT_LOOKUPS, {}).pop(payload["jti"], None)
+    return found if found is not None else _look_up_and_keep(payload)
 
 
 def _is_token_id(value) -> bool:
@@ -126,7 +127,7 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
         # Role and isActive come from the store's lookup (database row, or a cache entry
         # invalidated by every change), never from the token. The blocklist check below
         # ran first and made that lookup; this reuses it.
-        user = _looked_up(payload).user
+        user = _take_kept_lookup(payload).user
         if user is None or not user.is_active:
             return None
         if payload.get("ver") != user.token_version:
@@ -144,7 +145,7 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
                 raise JWTDecodeError("A personal token claim this request did not resolve.")
             return False  # checked by app.auth.personal_tokens before the view
         check_claims(payload)
-        return _look_up(payload).revoked
+        return _look_up_and_keep(payload).revoked
 
     @jwt.unauthorized_loader
     def missing_token(reason: str):

@@ -41,7 +41,8 @@ class User(db.Model):
     # Indexed for the admin list's prefix search (`q`).
     name: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
     email: Mapped[str] = mapped_column(EMAIL_TYPE, nullable=False, unique=True, index=True)
-    password: Mapped[str] = mapped_column(String(255), nullable=False)
+    # The bcrypt hash; the column keeps the contract's name.
+    password_hash: Mapped[str] = mapped_column("password", String(255), nullable=False)
     is_active: Mapped[bool] = mapped_column(
         "isActive", default=True, server_default=text("1"), nullable=False
     )

@@ -20,7 +20,7 @@ from app.users.models import User
 # Every column but the password hash, which no authenticated request reads (a password
 # change loads it when it needs it). Derived from the mapper: a column added to users is
 # read by the token check without anyone having to remember this list.
-NOT_READ = frozenset({"password"})
+NOT_READ = frozenset({"password_hash"})
 READ_ATTRIBUTES = tuple(attribute.key for attribute in User.__mapper__.column_attrs
                         if attribute.key not in NOT_READ)
 # The table's columns labelled with the attribute names, for a Core select.

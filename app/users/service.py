@@ -53,7 +53,7 @@ def create_user(*, name: str, email: str, password: str, role: Role = Role.USER,
     stored = store_image(image, profile_image.filename) if image is not None else None
     try:
         with transaction(on_failure=partial(discard_blob, stored)):
-            user = User(name=name, email=email, password=password_hash, role=role,
+            user = User(name=name, email=email, password_hash=password_hash, role=role,
                         profile_image=stored)
             db.session.add(user)
             db.session.flush()

@@ -94,7 +94,7 @@ def test_every_login_costs_exactly_one_bcrypt_check_at_the_same_cost(client, use
 
     assert len(bcrypt_checks) == 2
     # Same algorithm and cost factor ("$2b$04$") as the real user's hash: the same work.
-    assert {h[:7] for h in bcrypt_checks} == {user.password[:7]}
+    assert {h[:7] for h in bcrypt_checks} == {user.password_hash[:7]}
 
 
 def test_inactive_account_is_403_only_after_the_right_password(client, users, bcrypt_checks):

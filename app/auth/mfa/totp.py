@@ -104,7 +104,7 @@ def reencrypt_totp_secrets() -> int:
 
 
 def _check_password(user: User, current_password: str) -> None:
-    if not verify_password(user.password, current_password):
+    if not verify_password(user.password_hash, current_password):
         raise Unauthorized("The current password is incorrect.")
 
 
