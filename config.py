@@ -236,7 +236,7 @@ class Config:
     VERIFY_EMAIL_RESEND_RATE_LIMIT = env_str("VERIFY_EMAIL_RESEND_RATE_LIMIT", "3 per hour")
     REVOCATION_STORE_URL = env_str("REVOCATION_STORE_URL", "database")
     REVOCATION_KEY_PREFIX = env_str("REVOCATION_KEY_PREFIX", "signet:")
-    # With the Redis store, users' rows are cached there (app/auth/user_cache.py). Entries
+    # With the Redis store, users' rows are cached there (app/tokens/user_cache.py). Entries
     # are fresh by generation, never by time: this only frees the memory of idle users.
     USER_CACHE_TTL = env_int("USER_CACHE_TTL", 3600)
 

@@ -11,17 +11,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app import models  # noqa: F401 - every table must be known to Alembic
+from app.account.email_routes import blp as email_blp
+from app.account.email_routes import invitations_blp
+from app.account.routes import blp as account_blp
 from app.after_response import init_after_response
 from app.audit.routes import blp as audit_blp
-from app.auth.email_routes import blp as email_blp
-from app.auth.email_routes import invitations_blp
-from app.auth.mfa.passkey_routes import blp as passkeys_blp
-from app.auth.mfa.routes import blp as mfa_blp
-from app.auth.personal_tokens import init_personal_tokens
-from app.auth.revocation import init_revocation_store
 from app.auth.routes import blp as auth_blp
-from app.auth.session_routes import blp as sessions_blp
-from app.auth.token_routes import blp as tokens_blp
 from app.auth.tokens import register_jwt_callbacks
 from app.cli import register_cli
 from app.db_driver import install as install_db_driver
@@ -33,10 +28,16 @@ from app.files.routes import blp as files_blp
 from app.files.service import register_sharing_rule
 from app.health import blp as health_blp
 from app.mail import init_mail
+from app.mfa.passkey_routes import blp as passkeys_blp
+from app.mfa.routes import blp as mfa_blp
 from app.ratelimit import drop_limiter_middleware, trust_proxies
 from app.request import NoSessionInterface, SignetRequest, guard_input
 from app.request_id import init_request_id
+from app.sessions.routes import blp as sessions_blp
 from app.storage import init_storage
+from app.tokens.personal_tokens import init_personal_tokens
+from app.tokens.revocation import init_revocation_store
+from app.tokens.routes import blp as tokens_blp
 from app.users.profile import is_profile_image
 from app.users.quota import STORAGE_ACCOUNT
 from app.users.routes import blp as users_blp
@@ -129,8 +130,8 @@ def connect_domains(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every blueprint; smorest adds each to the OpenAPI document."""
-    for blueprint in (health_blp, auth_blp, sessions_blp, tokens_blp, email_blp, mfa_blp,
-                      passkeys_blp, users_blp, invitations_blp, files_blp, audit_blp):
+    for blueprint in (health_blp, auth_blp, account_blp, sessions_blp, tokens_blp, email_blp,
+                      mfa_blp, passkeys_blp, users_blp, invitations_blp, files_blp, audit_blp):
         api.register_blueprint(blueprint)
     init_docs(app, api)
     init_web(app, api)

@@ -37,6 +37,8 @@ from app.guards import admin_required
 BODY_LOCATION = "body"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 BEARER_SECURITY = [{"bearerAuth": []}]
+# Secrets and tokens are handed out once: no cache may keep a copy.
+NO_STORE = {"Cache-Control": "no-store"}
 UNAUTHORIZED = "Missing or invalid token."
 BODY_CONTENT_TYPES = (
     "multipart/form-data",

@@ -6,9 +6,9 @@ from flask import Flask
 
 from app.audit.cli import audit_cli
 from app.auth.cli import tokens_cli
-from app.auth.mfa.cli import mfa_cli
 from app.files.cli import files_cli
 from app.mail.cli import mail_cli
+from app.mfa.cli import mfa_cli
 from app.users.cli import users_cli
 
 

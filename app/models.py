@@ -1,10 +1,12 @@
 """Imports every model so that Alembic and `db.create_all` see the whole schema."""
 
+from app.account.models import EmailToken
 from app.audit.models import AuditEvent
-from app.auth.mfa.models import Passkey, RecoveryCode, TotpSecret, WebAuthnCeremony
-from app.auth.models import EmailToken, PersonalAccessToken, RevokedToken, UserSession
 from app.files.models import File
 from app.mail.models import OutboxMessage
+from app.mfa.models import Passkey, RecoveryCode, TotpSecret, WebAuthnCeremony
+from app.sessions.models import UserSession
+from app.tokens.models import PersonalAccessToken, RevokedToken
 from app.users.models import Role, User
 
 __all__ = ["AuditEvent", "EmailToken", "File", "OutboxMessage", "Passkey",

@@ -8,7 +8,7 @@ token needs in order to call it:
   - `OPEN`: the endpoint reads no bearer token at all (login, health, pages), so a personal
     token sent there is ignored.
 An endpoint without a decision refuses personal tokens (fail closed), and the scope matrix
-test (tests/auth/test_token_scopes.py) fails for it, so each new endpoint gets one.
+test (tests/tokens/test_token_scopes.py) fails for it, so each new endpoint gets one.
 """
 
 from __future__ import annotations

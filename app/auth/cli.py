@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.auth.service import purge_expired_revocations
+from app.sessions.service import purge_expired_revocations
 
 tokens_cli = AppGroup("tokens", help="Maintain the token revocation store.")
 

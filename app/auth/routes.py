@@ -1,67 +1,32 @@
-"""Auth endpoints: thin wrappers that parse, call a service and dump."""
+"""Sign-in endpoints: the password login and its second step, the passkey sign-in,
+token refresh and logout. Thin: parse, call the login flow (app.auth.login), dump."""
 
-from flask import Response, url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user, get_current_user, get_jwt
+from flask_jwt_extended import current_user, get_jwt
 
-from app.api import Blueprint, no_store
-from app.audit.schemas import AuditPage
-from app.audit.service import list_own_events
-from app.auth.account import delete_account
-from app.auth.export import export_account
-from app.auth.mfa.login import sign_in
-from app.auth.mfa.schemas import LoginOut
-from app.auth.schemas import (
-    AccountDeleteForm,
-    LoginForm,
-    PasswordChangeForm,
-    ProfileUpdateForm,
-    RegisterForm,
-    TokenOut,
-)
-from app.auth.service import (
-    change_password,
+from app.api import NO_STORE, Blueprint, no_store
+from app.auth.login import (
+    complete_mfa_sign_in,
     logout,
     refresh_tokens,
-    register_user,
+    sign_in,
+    sign_in_with_passkey,
 )
-from app.guards import optional_user
-from app.pagination import PageArgs
+from app.auth.schemas import LoginForm, LoginOut, MfaLoginForm, PasskeyLoginForm, TokenOut
+from app.mfa.limits import failed_codes_at_login
+from app.mfa.passkeys import login_options
+from app.mfa.schemas import PasskeyOptionsOut
 from app.ratelimit import (
     failed_logins_per_account,
     failed_logins_per_account_and_ip,
-    failed_password_checks_per_account,
     login_per_ip,
-    registrations_per_ip,
 )
 from app.schemas import ProblemSchema
-from app.scopes import NEVER, OPEN, Scope
-from app.users.profile import update_own_profile
-from app.users.schemas import UserOut
+from app.scopes import NEVER, OPEN
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
-                description="Registration, login and the signed-in user.")
-
-
-@blp.route("/register")
-class Register(MethodView):
-    """Create an account."""
-
-    @blp.token_scope(Scope.USERS_WRITE)
-    @registrations_per_ip
-    @blp.arguments(RegisterForm, location="body")
-    @blp.response(201, UserOut, headers={"Location": {"schema": {"type": "string"}}})
-    @blp.alt_response(401, schema=ProblemSchema, description="Invalid token sent.")
-    @blp.alt_response(403, schema=ProblemSchema, description="Not allowed to register.")
-    @blp.alt_response(409, schema=ProblemSchema, description="Email taken.")
-    @blp.alt_response(413, schema=ProblemSchema, description="Body or image too large.")
-    @blp.alt_response(429, schema=ProblemSchema, description="Too many registrations.")
-    # Anonymous, or an admin's token: listed, so Swagger UI sends it once authorized.
-    @blp.doc(security=[{}, {"bearerAuth": []}])
-    def post(self, form):
-        """Register a user (anyone when self-registration is on, or an admin)."""
-        user = register_user(**form, caller=optional_user())
-        return user, 201, {"Location": url_for("users.UserById", user_id=user.id)}
+                description="Login (password, second factor, passkey), refresh and logout.")
+TOO_MANY = "Too many wrong codes or passwords for this account."
 
 
 @blp.route("/login")
@@ -84,43 +49,6 @@ class Login(MethodView):
     def post(self, form):
         """Log in with email and password (then a second factor when MFA is on)."""
         return sign_in(**form)
-
-
-@blp.route("/me")
-class Me(MethodView):
-    """The signed-in user."""
-
-    @blp.token_scope(Scope.PROFILE_READ)
-    @no_store
-    @blp.signed_in()
-    @blp.response(200, UserOut)
-    def get(self):
-        """Return the signed-in user."""
-        # The user itself, not the `current_user` proxy: the dump reads fifteen
-        # attributes, and each read through the proxy looks the user up again.
-        return get_current_user()
-
-    @blp.token_scope(Scope.PROFILE_WRITE)
-    @no_store
-    @blp.signed_in()
-    @blp.arguments(ProfileUpdateForm, location="body")
-    @blp.response(200, UserOut)
-    @blp.alt_response(413, schema=ProblemSchema, description="Body or image too large.")
-    def patch(self, form):
-        """Change your name and/or profile image (the old image is deleted)."""
-        return update_own_profile(user=current_user, **form)
-
-    # Account security: a personal access token must never delete the account (no scope).
-    @blp.token_scope(NEVER)
-    @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
-    @failed_password_checks_per_account
-    @blp.arguments(AccountDeleteForm, location="body")
-    @blp.response(204)
-    @blp.alt_response(409, schema=ProblemSchema, description="Last active admin.")
-    @blp.alt_response(429, schema=ProblemSchema, description="Too many wrong passwords.")
-    def delete(self, form):
-        """Delete your account: its sessions, tokens and files (rows and bytes) are gone."""
-        delete_account(user=current_user, **form)
 
 
 @blp.route("/refresh")
@@ -148,48 +76,48 @@ class Logout(MethodView):
         logout(user=current_user, access_token=get_jwt())
 
 
-@blp.route("/password")
-class Password(MethodView):
-    """Change the signed-in user's password."""
+@blp.route("/login/mfa")
+class LoginMfa(MethodView):
+    """The second step of a login with MFA on."""
 
-    @blp.token_scope(NEVER)
-    @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
-    @failed_password_checks_per_account
-    @blp.arguments(PasswordChangeForm, location="body")
-    @blp.response(204)
-    @blp.alt_response(429, schema=ProblemSchema, description="Too many wrong passwords.")
+    @blp.token_scope(OPEN)
+    @failed_codes_at_login
+    @blp.arguments(MfaLoginForm, location="body")
+    @blp.response(200, TokenOut)
+    @blp.alt_response(401, schema=ProblemSchema,
+                      description="Invalid, expired or used mfa_token, or a wrong code.")
+    @blp.alt_response(403, schema=ProblemSchema,
+                      description="A browser form posted from another site.")
+    @blp.alt_response(429, schema=ProblemSchema, description=TOO_MANY)
     def post(self, form):
-        """Set a new password; every token issued before it stops working."""
-        change_password(user=current_user, **form)
+        """Exchange the mfa_token and a TOTP or recovery code for the token pair."""
+        return complete_mfa_sign_in(**form), 200, NO_STORE
 
 
-@blp.route("/me/audit")
-class MyAudit(MethodView):
-    """The signed-in user's own audit trail."""
+@blp.route("/passkeys/login/options")
+class PasskeyLoginOptions(MethodView):
+    """Start a passkey sign-in."""
 
-    @blp.token_scope(Scope.PROFILE_READ)
-    @blp.signed_in()
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, AuditPage)
-    def get(self, args):
-        """List the events you took part in (as actor or subject), newest first."""
-        return list_own_events(user_id=current_user.id, **args)
+    @blp.token_scope(OPEN)
+    @login_per_ip
+    @blp.response(200, PasskeyOptionsOut)
+    @blp.alt_response(429, schema=ProblemSchema, description="Too many attempts.")
+    def post(self):
+        """Options for navigator.credentials.get (a discoverable credential, any account)."""
+        return login_options()
 
 
-@blp.route("/me/export")
-class MyExport(MethodView):
-    """Everything the service holds about the signed-in user, as one download."""
+@blp.route("/passkeys/login/verify")
+class PasskeyLoginVerify(MethodView):
+    """Finish a passkey sign-in."""
 
-    # Account security: a personal access token must never export the account (no scope).
-    @blp.token_scope(NEVER)
-    @blp.signed_in()
-    @blp.response(200, content_type="application/zip", description=(
-        "A ZIP streamed as it is written: account.json (the user, files, audit events) "
-        "and files/ with the bytes of every file you own."),
-        headers={"Content-Disposition": {"schema": {"type": "string"}}})
-    def get(self):
-        """Download your data: account.json and your files, as a ZIP."""
-        export = export_account(user=current_user)
-        return Response(export.chunks, mimetype="application/zip", headers={
-            "Content-Disposition": f'attachment; filename="{export.filename}"',
-            "Cache-Control": "no-store"})
+    @blp.token_scope(OPEN)
+    @blp.arguments(PasskeyLoginForm, location="body")
+    @blp.response(200, TokenOut)
+    @blp.alt_response(401, schema=ProblemSchema,
+                      description="Unknown passkey, bad signature, or a used/expired ceremony.")
+    @blp.alt_response(403, schema=ProblemSchema, description=(
+        "Account deactivated, or a browser form posted from another site."))
+    def post(self, form):
+        """Verify the assertion; a passkey counts as both factors: the token pair."""
+        return sign_in_with_passkey(**form), 200, NO_STORE

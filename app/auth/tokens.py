@@ -8,13 +8,13 @@ from flask import current_app, request
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 from flask_jwt_extended.exceptions import JWTDecodeError
 
-from app.auth import revocation
-from app.auth.personal_tokens import CLAIM as PERSONAL_TOKEN_CLAIM
-from app.auth.personal_tokens import personal_token_owner
-from app.auth.sessions import start_session, touch_session
 from app.db_types import MAX_ID
 from app.errors import problem
 from app.extensions import db
+from app.sessions.service import start_session, touch_session
+from app.tokens import revocation
+from app.tokens.personal_tokens import CLAIM as PERSONAL_TOKEN_CLAIM
+from app.tokens.personal_tokens import personal_token_owner
 from app.users.models import User
 
 TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
@@ -143,7 +143,7 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
         if PERSONAL_TOKEN_CLAIM in payload:
             if personal_token_owner(payload) is None:
                 raise JWTDecodeError("A personal token claim this request did not resolve.")
-            return False  # checked by app.auth.personal_tokens before the view
+            return False  # checked by app.tokens.personal_tokens before the view
         check_claims(payload)
         return _look_up_and_keep(payload).revoked
 

@@ -203,7 +203,7 @@ def remove_file(file_id: int) -> None:
     with transaction():
         # ON DELETE SET NULL clears the profile image of users showing this file, out of
         # the ORM's sight: naming them lets their cached rows be invalidated at commit
-        # (app/auth/user_cache.py). The table by name: files does not import users.
+        # (app/tokens/user_cache.py). The table by name: files does not import users.
         users = db.metadata.tables["users"]
         showing = list(db.session.scalars(
             select(users.c.id).where(users.c.profileImageId == file_id).with_for_update()))

@@ -42,7 +42,7 @@ def charge_storage(user: User, size: int) -> None:
     The caller commits (or rolls back, undoing the charge).
     """
     quota = storage_quota(user)
-    # changed_user_ids: the user cache (app/auth/user_cache.py) drops this row at commit.
+    # changed_user_ids: the user cache (app/tokens/user_cache.py) drops this row at commit.
     statement = (update(User).where(User.id == user.id)
                  .values(storage_used=User.storage_used + size)
                  .execution_options(synchronize_session=False, changed_user_ids=[user.id]))

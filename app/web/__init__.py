@@ -8,11 +8,12 @@ from app.web import (
     email_pages,  # noqa: F401 - adds the pages that mailed links open
     file_pages,  # noqa: F401 - adds the /files page to the blueprint
     mfa_forms,  # noqa: F401 - adds the forms that turn TOTP off and remove a passkey
+    pages,  # noqa: F401 - adds home, register, sign-in and profile pages
     session_pages,  # noqa: F401 - adds the session form to the blueprint
 )
+from app.web.blueprint import blp as pages_blp
 from app.web.dev_mail import blp as dev_mail_blp
 from app.web.forms import init_form_posts
-from app.web.pages import blp as pages_blp
 
 # The pages' one script is the WebAuthn file in static/ (passkeys need the browser's
 # JavaScript API): same-origin files only, no inline script, and it may call only this

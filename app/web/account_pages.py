@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from app.auth.account import delete_account
-from app.auth.schemas import AccountDeleteForm
+from app.account.deletion import delete_account
+from app.account.schemas import AccountDeleteForm
 from app.ratelimit import failed_password_checks_per_account
 from app.schemas import ProblemSchema
 from app.scopes import NEVER
-from app.web.pages import blp, form_twin
+from app.web.blueprint import blp, form_twin
 
 
 @blp.route("/profile/delete")

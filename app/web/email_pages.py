@@ -11,7 +11,7 @@ from flask import request
 from flask.views import MethodView
 
 from app.scopes import OPEN
-from app.web.pages import PAGE_DOC, blp, render_page
+from app.web.blueprint import PAGE_DOC, blp, render_page
 from app.web.session import page_session
 
 MAX_TOKEN_LENGTH = 128

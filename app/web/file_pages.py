@@ -9,7 +9,7 @@ from app.files.schemas import FilePage
 from app.files.service import list_files
 from app.pagination import MAX_CURSOR_LENGTH, decode_cursor
 from app.scopes import OPEN
-from app.web.pages import NOTICE_PARAMETER, SIGNED_IN_PAGE_DOC, blp, render_page
+from app.web.blueprint import NOTICE_PARAMETER, SIGNED_IN_PAGE_DOC, blp, render_page
 from app.web.session import page_session
 
 FILES_PER_PAGE = 20

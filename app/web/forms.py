@@ -34,9 +34,9 @@ NEXT_FIELD = "next"
 MAX_NEXT_LENGTH = 2048
 # The sign-in endpoints (password, its second step, passkey) need no session yet, so no
 # cookie CSRF double submit protects them.
-SIGN_IN_ENDPOINTS = frozenset({"auth.Login", "mfa.LoginMfa", "passkeys.LoginVerify"})
+SIGN_IN_ENDPOINTS = frozenset({"auth.Login", "auth.LoginMfa", "auth.PasskeyLoginVerify"})
 # Endpoints whose success ends the browser's session.
-SESSION_END_ENDPOINTS = frozenset({"auth.Logout", "auth.Password", "web.DeleteAccountForm"})
+SESSION_END_ENDPOINTS = frozenset({"auth.Logout", "account.Password", "web.DeleteAccountForm"})
 # Plainer page titles than the HTTP reason phrase, where one helps a person.
 HTML_TITLES = {422: "Please check the form", 409: "Already taken"}
 # Headers of the API answer that still matter to a browser on the HTML page.

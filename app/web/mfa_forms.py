@@ -9,14 +9,14 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from app.auth.mfa.limits import failed_codes_signed_in
-from app.auth.mfa.passkeys import delete_passkey
-from app.auth.mfa.schemas import PasswordAndCodeForm
-from app.auth.mfa.totp import disable_totp
 from app.db_types import MAX_ID
+from app.mfa.limits import failed_codes_signed_in
+from app.mfa.passkeys import delete_passkey
+from app.mfa.schemas import PasswordAndCodeForm
+from app.mfa.totp import disable_totp
 from app.schemas import ProblemSchema
 from app.scopes import NEVER
-from app.web.pages import FORM_UNAUTHORIZED, blp, form_twin
+from app.web.blueprint import FORM_UNAUTHORIZED, blp, form_twin
 
 
 @blp.route("/profile/mfa/totp/disable")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from app.auth.sessions import end_session
 from app.db_types import MAX_ID
 from app.schemas import ProblemSchema
 from app.scopes import NEVER
-from app.web.pages import FORM_UNAUTHORIZED, blp, form_twin
+from app.sessions.service import end_session
+from app.web.blueprint import FORM_UNAUTHORIZED, blp, form_twin
 
 
 @blp.route(f"/profile/sessions/<int(max={MAX_ID}):session_id>/end")

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from tests.auth.test_revocation_store import REDIS_URL
+from tests.tokens.test_revocation_store import REDIS_URL
 
 
 @contextmanager

@@ -8,8 +8,8 @@ import pytest
 from flask_jwt_extended import decode_token
 from sqlalchemy import select
 
-from app.auth.models import RevokedToken
 from app.auth.tokens import issue_token_pair
+from app.tokens.models import RevokedToken
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem
 

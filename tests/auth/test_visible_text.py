@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tests.auth.registration import URL, fields
+from tests.account.registration import URL, fields
 from tests.helpers import assert_problem
 
 INVISIBLE_NAMES = {

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from app import create_app
+from app.account.password import change_password
 from app.audit.models import AuditEvent
-from app.auth.service import change_password
 from app.extensions import db
 from app.users.models import User
 from deploy.galera import APP_PASSWORD, APP_USER, NodePorts

@@ -10,7 +10,7 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from tests.email.mailbox import Mailbox
+from tests.account.email.mailbox import Mailbox
 
 NEW_PASSWORD = "a new password from the mail"
 

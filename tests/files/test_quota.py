@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from app.users.models import User
-from tests.auth.registration import URL as REGISTER
-from tests.auth.registration import with_image
+from tests.account.registration import URL as REGISTER
+from tests.account.registration import with_image
 from tests.factories import DEFAULT_PASSWORD, image_bytes
 from tests.helpers import row_count
 

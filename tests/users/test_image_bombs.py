@@ -14,7 +14,7 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.auth.registration import URL, assert_nothing_stored, with_image
+from tests.account.registration import URL, assert_nothing_stored, with_image
 from tests.factories import (
     animated_bytes,
     image_bytes,

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from app.files.models import File
-from tests.auth.registration import (
+from tests.account.registration import (
     STORED_NAME,
     URL,
     with_image,

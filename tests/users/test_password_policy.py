@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.users.passwords import common_passwords
-from tests.auth.registration import URL, fields
+from tests.account.registration import URL, fields
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem
 

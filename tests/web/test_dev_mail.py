@@ -6,7 +6,7 @@ import pytest
 
 from app import create_app
 from config import ProductionConfig
-from tests.email.mailbox import Mailbox
+from tests.account.email.mailbox import Mailbox
 
 STRONG = "x" * 48
 

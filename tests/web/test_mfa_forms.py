@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.auth.mfa.helpers import Authenticator, enable_totp
-from tests.auth.mfa.test_passkeys import device, registered  # noqa: F401 - fixtures
-from tests.auth.mfa.test_passkeys import sign_in as passkey_sign_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem
+from tests.mfa.helpers import Authenticator, enable_totp
+from tests.mfa.test_passkeys import device, registered  # noqa: F401 - fixtures
+from tests.mfa.test_passkeys import sign_in as passkey_sign_in
 from tests.web.test_form_posts import HTML, sign_in
 
 DISABLE = "/profile/mfa/totp/disable"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.auth.mfa.helpers import LOGIN, LOGIN_MFA, Authenticator, enable_totp, mfa_token
 from tests.factories import DEFAULT_PASSWORD
+from tests.mfa.helpers import LOGIN, LOGIN_MFA, Authenticator, enable_totp, mfa_token
 from tests.web.test_form_posts import HTML, sign_in
 
 

@@ -1,0 +1,2 @@
+"""The account lifecycle: registration, email flows, invitations, password change, deletion,
+export."""

@@ -1,0 +1,190 @@
+"""Email verification, password reset, change of email and invitations.
+
+Every message is enqueued in the same transaction as the change that causes it (the
+outbox of app.mail): a rolled-back change sends nothing, a committed one is never without
+its message. Links are built from PUBLIC_BASE_URL, never from the request's Host header,
+and point at the browser pages of app.web, which post the token (a GET never consumes it).
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import partial
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.account.email_tokens import consume_token, issue_token, live_token
+from app.account.models import TokenPurpose
+from app.after_response import after_response
+from app.audit import record_event
+from app.db_types import utcnow
+from app.exceptions import (
+    EmailAlreadyVerified,
+    EmailTaken,
+    InvalidField,
+    Unauthorized,
+)
+from app.extensions import db
+from app.mail import public_url
+from app.mail.compose import render_message
+from app.transactions import transaction
+from app.users.models import Role, User
+from app.users.notices import send_notice
+from app.users.passwords import check_password_policy, hash_password, verify_password
+from app.users.service import create_user, email_taken, normalize_email
+
+RESET_PURPOSES = (TokenPurpose.PASSWORD_RESET, TokenPurpose.INVITATION)
+
+
+def verification_enabled() -> bool:
+    """False when EMAIL_VERIFICATION=off: no verification message is sent at registration."""
+    return current_app.config["EMAIL_VERIFICATION"] != "off"
+
+
+def send_verification(user: User) -> None:
+    """Enqueue a verification message for `user` (the caller commits)."""
+    token = issue_token(user=user, purpose=TokenPurpose.VERIFY_EMAIL)
+    send_notice(user.email, "verify_email", user=user,
+                link=_link("web.VerifyEmailPage", token),
+                expires_hours=_hours("EMAIL_TOKEN_EXPIRES"))
+
+
+def verify_email(*, token: str) -> User:
+    """Mark the address the token was sent to as verified; return the user."""
+    row = live_token(token=token, purposes=[TokenPurpose.VERIFY_EMAIL])
+    user = row.user
+    consume_token(row)
+    user.email_verified_at = user.email_verified_at or utcnow()
+    record_event("auth.email_verified", actor_id=user.id, subject_id=user.id)
+    db.session.commit()
+    return user
+
+
+def resend_verification(*, user: User) -> None:
+    """Send a new verification message to a signed-in user whose address is unverified."""
+    if user.email_verified:
+        raise EmailAlreadyVerified()
+    send_verification(user)
+    db.session.commit()
+
+
+def request_password_reset(*, email: str) -> None:
+    """Mail a reset link if an active account uses `email`, after the answer has gone out.
+
+    The caller answers 202 at once, before the account is even looked up: the time of the
+    answer cannot tell whether the address has an account. The work that follows is also
+    alike for both (a token drawn, the message rendered); only a known address gets the
+    token row and the message, committed together.
+    """
+    after_response(partial(_send_reset_link, normalize_email(email)))
+
+
+def _send_reset_link(email: str) -> None:
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not user.is_active:
+        _render_only("password_reset", user=None, link=_link(
+            "web.ResetPasswordPage", secrets.token_urlsafe(32)), expires_minutes=_minutes())
+        return
+    token = issue_token(user=user, purpose=TokenPurpose.PASSWORD_RESET)
+    send_notice(user.email, "password_reset", user=user,
+                link=_link("web.ResetPasswordPage", token), expires_minutes=_minutes())
+    db.session.commit()
+
+
+def reset_password(*, token: str, new_password: str) -> None:
+    """Set a new password with a reset or invitation token; every session ends."""
+    row = live_token(token=token, purposes=RESET_PURPOSES)
+    user, invitation = row.user, row.purpose == TokenPurpose.INVITATION
+    check_password_policy(new_password, email=user.email, field="new_password")
+    password_hash = hash_password(new_password)  # before the UPDATE: keep the lock short
+    consume_token(row)
+    user.password_hash = password_hash
+    # An SQL increment: every JWT and every other mailed token of the old password dies.
+    user.token_version = User.token_version + 1
+    # The token came by mail to this address: its owner reads it.
+    user.email_verified_at = user.email_verified_at or utcnow()
+    user.updated_by = user.id
+    if not invitation:
+        send_notice(user.email, "notice_password_reset", user=user,
+                    link=_link("web.ForgotPasswordPage"))
+    record_event("auth.password_reset", actor_id=user.id, subject_id=user.id)
+    db.session.commit()
+
+
+def request_email_change(*, user: User, new_email: str, current_password: str) -> None:
+    """Mail a confirmation link to `new_email` and a notice to the current address."""
+    if not verify_password(user.password_hash, current_password):
+        raise Unauthorized("The current password is incorrect.")
+    new_email = normalize_email(new_email)
+    if new_email == user.email:
+        raise InvalidField("new_email", "This is already your account's address.")
+    if email_taken(new_email):
+        raise EmailTaken()
+    token = issue_token(user=user, purpose=TokenPurpose.EMAIL_CHANGE, email=new_email)
+    send_notice(new_email, "email_change_confirm", user=user, new_email=new_email,
+                link=_link("web.ConfirmEmailPage", token),
+                expires_hours=_hours("EMAIL_TOKEN_EXPIRES"))
+    send_notice(user.email, "notice_email_changed", user=user, new_email=new_email, pending=True,
+                link=_link("web.ForgotPasswordPage"))
+    db.session.commit()
+
+
+def confirm_email_change(*, token: str) -> User:
+    """Move the account to the address the token was sent to; notify the old address."""
+    row = live_token(token=token, purposes=[TokenPurpose.EMAIL_CHANGE])
+    user, new_email, old_email = row.user, row.email, row.user.email
+    if email_taken(new_email):
+        raise EmailTaken()
+    try:
+        with transaction():
+            consume_token(row)
+            user.email = new_email
+            user.email_verified_at = utcnow()
+            user.updated_by = user.id
+            send_notice(old_email, "notice_email_changed", user=user, new_email=new_email,
+                        pending=False)
+            record_event("auth.email_changed", actor_id=user.id, subject_id=user.id)
+    except IntegrityError:
+        # Another account took the address between the check and the commit.
+        if email_taken(new_email):
+            raise EmailTaken() from None
+        raise
+    return user
+
+
+def invite_user(*, admin: User, name: str, email: str, role: Role | None = None) -> User:
+    """Create an account with no usable password and mail its holder a link to set one."""
+    def send_invitation(user: User) -> None:
+        token = issue_token(user=user, purpose=TokenPurpose.INVITATION)
+        send_notice(user.email, "invitation", user=user, inviter=admin.name,
+                    link=_link("web.ResetPasswordPage", token),
+                    expires_days=max(1, int(current_app.config["INVITATION_EXPIRES"]) // 86400))
+        record_event("admin.user_invited", actor_id=admin.id, subject_id=user.id)
+
+    # A password nobody knows (256 random bits, hashed like any other): the account can
+    # sign in only once the invitation's link has set a real one.
+    return create_user(name=name, email=email, password=secrets.token_urlsafe(32),
+                       role=role or Role.USER, created_by=admin, before_commit=send_invitation)
+
+
+def _render_only(template: str, **context) -> None:
+    render_message(template, _context(context))
+
+
+def _context(context: dict) -> dict:
+    user = context.pop("user", None)
+    return {"name": user.name if user else "", **context}
+
+
+def _link(endpoint: str, token: str | None = None) -> str:
+    return public_url(endpoint, token=token) if token else public_url(endpoint)
+
+
+def _minutes() -> int:
+    return max(1, int(current_app.config["PASSWORD_RESET_EXPIRES"]) // 60)
+
+
+def _hours(setting: str) -> int:
+    return max(1, int(current_app.config[setting]) // 3600)

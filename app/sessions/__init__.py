@@ -1,0 +1,1 @@
+"""Sign-in sessions: started by a login, rotated, listed and ended."""

@@ -1,0 +1,29 @@
+"""Security notices mailed to an account holder (the caller commits)."""
+
+from __future__ import annotations
+
+from app.mail import enqueue_message, public_url
+from app.users.models import User
+
+
+def notify_password_changed(user: User) -> None:
+    """Enqueue the notice of a password change (the caller commits)."""
+    send_notice(user.email, "notice_password_changed", user=user,
+                link=_link("web.ForgotPasswordPage"))
+
+
+def notify_security_change(user: User, *, change: str) -> None:
+    """Enqueue a notice that the account's sign-in settings changed (the caller commits)."""
+    send_notice(user.email, "notice_security_changed", user=user, change=change,
+                link=_link("web.ForgotPasswordPage"))
+
+
+def send_notice(to: str, template: str, **context) -> None:
+    """Enqueue the mail `template` to `to`; a `user` in the context gives its name."""
+    user = context.pop("user", None)
+    enqueue_message(to=to, template=template,
+                    context={"name": user.name if user else "", **context})
+
+
+def _link(endpoint: str) -> str:
+    return public_url(endpoint)

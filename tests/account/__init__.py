@@ -1,0 +1,1 @@
+"""Account lifecycle tests."""

@@ -1,0 +1,1 @@
+"""Revocation, user cache and personal access token tests."""
