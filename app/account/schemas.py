@@ -1,4 +1,4 @@
-"""Auth request and response schemas."""
+"""Account request and response schemas: registration, profile, password, email flows."""
 
 import enum
 

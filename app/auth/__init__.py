@@ -1,1 +1,1 @@
-"""Registration, login, tokens and the signed-in user."""
+"""Signing in: the login flow and its routes, the token pair and the check of every token."""

@@ -1,1 +1,2 @@
-"""Multi-factor sign-in: TOTP with recovery codes, passkeys, and the two-step login."""
+"""Second factors: TOTP with recovery codes, and passkeys. Verdicts only: the login flow
+(app.auth) asks, and it alone issues tokens."""

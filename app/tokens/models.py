@@ -1,4 +1,4 @@
-"""Auth tables: revoked token ids, sign-in sessions, personal access tokens, mailed tokens."""
+"""Token tables: revoked token ids and personal access tokens."""
 
 from __future__ import annotations
 
