@@ -22,14 +22,14 @@ def fresh_app(app, app_config):
 
     @application.post("/_test/write-then-fail")
     def write_then_fail():
-        _db.session.add(User(name="Ghost", email="ghost@example.com", password="x"))
+        _db.session.add(User(name="Ghost", email="ghost@example.com", password_hash="x"))
         _db.session.flush()
         raise RuntimeError("failed after writing")
 
     @application.post("/_test/write-and-forget")
     def write_and_forget():
         # A bug-like path: writes, never commits; only the teardown can undo it.
-        _db.session.add(User(name="Ghost", email="ghost@example.com", password="x"))
+        _db.session.add(User(name="Ghost", email="ghost@example.com", password_hash="x"))
         _db.session.flush()
         return {"flushed": True}
 

@@ -9,8 +9,8 @@ import requests
 from tests.factories import image_bytes
 from tests.helpers import row_count
 
-REGISTER_OPERATION = "#operations-auth-post_api_v1_auth_register"
-ME_OPERATION = "#operations-auth-get_api_v1_auth_me"
+REGISTER_OPERATION = "#operations-account-post_api_v1_auth_register"
+ME_OPERATION = "#operations-account-get_api_v1_auth_me"
 
 
 def execute(operation) -> tuple[str, str]:
