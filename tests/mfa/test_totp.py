@@ -61,11 +61,14 @@ def test_the_secret_is_stored_encrypted_and_never_returned_again(client, user, a
     assert secret not in client.get(ME, headers=headers).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("body", [{}, {"current_password": "wrong password"}])
-def test_setup_needs_the_current_password(client, user, auth_headers, body):
+@pytest.mark.parametrize(("body", "status"), [
+    ({}, 422),  # the field is missing: a validation error naming it
+    ({"current_password": "wrong password"}, 401),  # present but wrong: not this user
+])
+def test_setup_needs_the_current_password(client, user, auth_headers, body, status):
     response = client.post(TOTP, json=body, headers=auth_headers(user))
 
-    assert response.status_code in (401, 422)
+    assert_problem(response, status)
     assert row_count("mfa_totp") == 0
 
 
