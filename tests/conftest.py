@@ -9,6 +9,7 @@ each session creates its own database and drops it afterwards. A test (or module
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -24,8 +25,12 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
+from app.extensions import api
 from app.extensions import db as _db
+from app.jwt_manager import EXTENSION_KEY as VERIFIED_TOKENS
+from app.jwt_manager import VerifiedTokens
 from app.storage import current_storage
+from tests import live_server as live_server_module
 from tests.factories import UserFactory
 from tests.helpers import S3_SETTINGS
 from tests.live_server import free_port
@@ -35,11 +40,11 @@ STORAGE_BACKENDS = ("local", "s3")
 MOTO_SERVER = Path(sys.executable).with_name("moto_server")
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "all_storage_backends: run on the local disk and on S3 (moto server)")
-    config.addinivalue_line(
-        "markers", "cluster: starts a real three-node Galera cluster (MariaDB pass only)")
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # A server started by a test not marked as such would slip into `make test-fast`.
+    live_server_module.MARKED_LIVE = any(
+        item.get_closest_marker(name) for name in ("live", "cluster"))
 
 
 def pytest_generate_tests(metafunc):
@@ -104,10 +109,18 @@ def _migrate(url: str) -> None:
         _db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def worker_dir(tmp_path_factory) -> Path:
+    """This pytest process's folder for uploads and mail: the shared app's paths stay fixed."""
+    return tmp_path_factory.mktemp("worker")
+
+
 @pytest.fixture
-def upload_dir(tmp_path):
-    """The upload folder of this test (empty at start)."""
-    path = tmp_path / "uploads"
+def upload_dir(worker_dir) -> Path:
+    """The upload folder of this test (empty at start; its sibling `mail` is emptied too)."""
+    path = worker_dir / "uploads"
+    for folder in (path, worker_dir / "mail"):
+        shutil.rmtree(folder, ignore_errors=True)
     path.mkdir()
     return path
 
@@ -190,24 +203,99 @@ def s3_bucket(storage_backend, request) -> str | None:
 
 @pytest.fixture
 def app(app_config):
-    """The application, inside an app context; all rows are removed afterwards."""
-    application = create_app(app_config)
+    """The application, inside an app context; all rows are removed afterwards.
+
+    Building the app costs ~70 ms, so a pytest process keeps the last one it built and
+    hands it to the next test whose settings are the same, reset to how it was built.
+    """
+    application = _SharedApp.get(app_config)
     with application.app_context():
-        yield application
-        _db.session.remove()
-        _truncate()
-        _db.engine.dispose()
+        try:
+            yield application
+        finally:
+            _db.session.remove()
+            _empty_tables()
+            _SharedApp.release(application)
 
 
-def _truncate() -> None:
+class _SharedApp:
+    """The last app this process built, with what a test may change in it."""
+
+    app = None
+    key: str | None = None
+    config: dict = {}
+    extensions: dict = {}
+    rules = 0
+    hooks: list = []
+
+    @classmethod
+    def get(cls, app_config: dict):
+        """The shared app when its settings match and nothing rebound the extensions since."""
+        key = repr(sorted(app_config.items()))
+        # create_app binds the shared extension objects (api, limiter, jwt) to the new app:
+        # once a test built another app, ours no longer owns them.
+        if cls.app is None or key != cls.key or _smorest_app() is not cls.app:
+            cls.discard()
+            cls.app = create_app(app_config)
+            cls.key = key
+            cls.config = dict(cls.app.config)
+            cls.extensions = dict(cls.app.extensions)
+            cls.rules = len(list(cls.app.url_map.iter_rules()))
+            cls.hooks = _hooks(cls.app)
+        application = cls.app
+        # Flask refuses new routes once an app served a request; tests add some.
+        application._got_first_request = False
+        application.extensions[VERIFIED_TOKENS] = VerifiedTokens()
+        return application
+
+    @classmethod
+    def release(cls, application) -> None:
+        """Restore settings and extension state; discard an app a test added routes to."""
+        application.config.clear()
+        application.config.update(cls.config)
+        application.extensions.clear()
+        application.extensions.update(cls.extensions)
+        if (len(list(application.url_map.iter_rules())) != cls.rules
+                or _hooks(application) != cls.hooks):
+            cls.discard()
+
+    @classmethod
+    def discard(cls) -> None:
+        """Forget the shared app and close its connections."""
+        if cls.app is not None:
+            with cls.app.app_context():
+                _db.engine.dispose()
+        cls.app = cls.key = None
+
+
+def _smorest_app():
+    return getattr(api, "_app", None)
+
+
+def _hooks(application) -> list:
+    return [(name, key, list(funcs)) for name in ("before_request_funcs", "after_request_funcs",
+                                                  "teardown_request_funcs")
+            for key, funcs in getattr(application, name).items()]
+
+
+def _empty_tables() -> None:
+    """Delete every row of the tables that have any, in one transaction, dependents first."""
+    tables = list(reversed(_db.metadata.sorted_tables))
+    probe = sa.union_all(*(
+        sa.select(sa.literal(index)).where(sa.exists().select_from(table))
+        for index, table in enumerate(tables)))
     with _db.engine.begin() as conn:
+        filled = {tables[index] for index in conn.execute(probe).scalars()}
+        if not filled:
+            return
         if conn.dialect.name == "mysql":
             conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
-        else:
+        elif "users" in {table.name for table in filled}:
             # users and files name each other; break the cycle before deleting.
             conn.execute(sa.text('UPDATE users SET "profileImageId" = NULL'))
-        for table in reversed(_db.metadata.sorted_tables):  # dependents first
-            conn.execute(table.delete())
+        for table in tables:
+            if table in filled:
+                conn.execute(table.delete())
         if conn.dialect.name == "mysql":
             conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
 
