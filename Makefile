@@ -12,7 +12,7 @@ MYSQL_TEST_URL ?= mysql+pymysql://root@127.0.0.1:3306
 TEST_WORKERS ?= 2
 export FLASK_APP := wsgi.py
 
-.PHONY: run cluster cluster-ha ha-packages nginx test test-sqlite test-mysql lint migrate venv venv-dev clean postman
+.PHONY: run cluster cluster-ha ha-packages nginx test test-fast test-sqlite test-mysql lint migrate venv venv-dev clean postman
 
 venv: $(RUNTIME_STAMP)
 
@@ -85,6 +85,10 @@ test: venv-dev
 	  echo "*** MariaDB is not reachable at $(MYSQL_TEST_URL): the MariaDB suite was SKIPPED. ***"; \
 	  echo "*** Only the SQLite suite ran. Start MariaDB (or set MYSQL_TEST_URL) to run both. ***"; \
 	fi
+
+# The quick loop while editing: SQLite, no gunicorn, nginx or Chromium (markers in pyproject.toml).
+test-fast: venv-dev
+	$(BIN)/pytest --db=sqlite -n $(TEST_WORKERS) -m "not live and not browser and not cluster"
 
 test-sqlite: venv-dev
 	$(BIN)/pytest --db=sqlite -n $(TEST_WORKERS) --dist loadgroup

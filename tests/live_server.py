@@ -13,6 +13,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+# Set by conftest before each test: whether it is marked `live` (or `cluster`).
+MARKED_LIVE = True
 
 
 def free_port() -> int:
@@ -37,8 +39,11 @@ class LiveServer:
         # gunicorn's stdout and stderr (the app's log lines) go here when given.
         self.output = output
 
-    def start(self, timeout: float = 20.0) -> LiveServer:
+    def start(self, timeout: float = 60.0) -> LiveServer:
         """Start gunicorn and wait until /healthz answers."""
+        if not MARKED_LIVE:
+            raise RuntimeError("this test starts gunicorn: mark it (or its module) "
+                               "@pytest.mark.live so that `make test-fast` leaves it out")
         sink = open(self.output, "ab") if self.output else None  # noqa: SIM115
         self.process = subprocess.Popen(
             [str(GUNICORN), "-c", "gunicorn.conf.py", self.app],

@@ -104,6 +104,7 @@ def test_docs_enabled_false_turns_the_docs_off(app_config, path):
     assert client.get("/healthz").status_code == 200
 
 
+@pytest.mark.live
 def test_gunicorn_does_not_announce_itself(live_server):
     server = live_server(workers=1)
 

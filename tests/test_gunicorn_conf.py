@@ -46,6 +46,7 @@ def test_graceful_timeout_comes_from_the_environment(monkeypatch):
     assert load_conf(monkeypatch, GUNICORN_GRACEFUL_TIMEOUT="75")["graceful_timeout"] == 75
 
 
+@pytest.mark.live
 def test_access_log_lines_carry_the_request_id(app_config, tmp_path):
     port = free_port()
     log = tmp_path / "access.log"

@@ -49,6 +49,7 @@ def raw_request(url: str, request: bytes) -> bytes:
     return b"".join(chunks)
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("chunk_size", [b"zz", b"-5"])
 @pytest.mark.parametrize("content_type", [b"application/json", b"multipart/form-data; "
                                           b"boundary=x", b"application/x-www-form-urlencoded"])

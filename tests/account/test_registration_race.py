@@ -6,10 +6,13 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from tests.factories import image_bytes
 from tests.helpers import row_count, stored_blobs
+
+pytestmark = pytest.mark.live
 
 CONTENDERS = 20
 

@@ -17,6 +17,8 @@ import pytest
 
 from app.auth.tokens import issue_token_pair
 
+pytestmark = pytest.mark.live
+
 ST = Path(sys.executable).with_name("st")
 REPORTS = Path(__file__).resolve().parents[2] / "artifacts" / "schemathesis"
 CHECKS = ",".join([

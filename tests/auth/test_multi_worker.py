@@ -18,6 +18,8 @@ import requests
 from app.users.models import Role, User
 from tests.factories import DEFAULT_PASSWORD
 
+pytestmark = pytest.mark.live
+
 REDIS_URL = "redis://127.0.0.1:6379/0"
 MAX_PROBES = 200  # bounded: stop probing after this many requests per check
 

@@ -17,6 +17,7 @@ import requests
 from tests.live_server import ROOT
 
 
+@pytest.mark.live
 def test_the_login_limit_holds_across_four_workers_in_the_default_setup(live_server):
     # APP_ENV=development with no RATELIMIT_STORAGE_URI: what `make run` does.
     server = live_server(workers=4, env={

@@ -31,7 +31,7 @@ from tests.conftest import throwaway_mysql_database
 from tests.factories import image_bytes
 from tests.live_server import free_port
 
-pytestmark = pytest.mark.xdist_group("cluster")
+pytestmark = [pytest.mark.xdist_group("cluster"), pytest.mark.cluster]
 REDIS_URL = "redis://127.0.0.1:6379/0"
 PASSWORD = "correct horse battery"
 _addresses = itertools.count(1)

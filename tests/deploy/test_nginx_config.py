@@ -170,6 +170,7 @@ def nginx_in_front(nginx, tmp_path):
         healthy.close()
 
 
+@pytest.mark.cluster
 def test_a_post_is_sent_once_and_a_get_is_retried_elsewhere(nginx_in_front):
     url, failing, healthy = nginx_in_front
 

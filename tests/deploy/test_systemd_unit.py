@@ -52,6 +52,7 @@ def test_the_unit_waits_for_gunicorn_to_say_it_is_ready():
     assert "Type=notify" in text and "NotifyAccess=main" in text
 
 
+@pytest.mark.live
 def test_gunicorn_tells_systemd_when_it_is_ready(app_config, tmp_path):
     path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:

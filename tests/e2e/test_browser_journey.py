@@ -8,6 +8,8 @@ import pytest
 
 from tests.factories import image_bytes
 
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
 
 @pytest.fixture
 def avatar(tmp_path):

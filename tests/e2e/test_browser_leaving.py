@@ -6,10 +6,13 @@ import json
 import re
 import zipfile
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db as _db
 from tests.factories import DEFAULT_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
 def test_export_then_delete_my_account_from_the_profile_page(browser_page, users, tmp_path):

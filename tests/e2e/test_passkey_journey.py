@@ -15,6 +15,8 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import DEFAULT_PASSWORD
 from tests.live_server import LiveServer
 
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
 # The suite's rules send every name but 127.0.0.1 nowhere; localhost must reach us too.
 ARGS = [arg + ", EXCLUDE localhost" if arg.startswith("--host-resolver-rules") else arg
         for arg in CHROMIUM_ARGS]

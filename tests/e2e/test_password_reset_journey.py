@@ -10,7 +10,11 @@ import re
 import time
 from urllib.parse import urlsplit
 
+import pytest
+
 from tests.account.email.mailbox import Mailbox
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 NEW_PASSWORD = "a new password from the mail"
 

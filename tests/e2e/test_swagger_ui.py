@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import requests
 
 from tests.factories import image_bytes
 from tests.helpers import row_count
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 REGISTER_OPERATION = "#operations-account-post_api_v1_auth_register"
 ME_OPERATION = "#operations-account-get_api_v1_auth_me"

@@ -9,7 +9,7 @@ import requests
 
 from tests.factories import image_bytes
 
-pytestmark = pytest.mark.all_storage_backends
+pytestmark = [pytest.mark.all_storage_backends, pytest.mark.live]
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4096 + b"\n%%EOF\n"  # 1 MiB
 

@@ -112,6 +112,7 @@ def test_uploads_are_rate_limited_per_user(limited_uploads, upload, user, admin)
     assert upload(admin, b"4", "4.txt").status_code == 201  # another account's own budget
 
 
+@pytest.mark.live
 def test_concurrent_uploads_cannot_overshoot_the_quota(live_server, users, db, db_kind,
                                                        storage_backend):
     if storage_backend != "local":

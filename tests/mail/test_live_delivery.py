@@ -12,9 +12,13 @@ import re
 import time
 from collections import Counter
 
+import pytest
+
 from app.mail.models import MailStatus
 from tests.mail.helpers import queue, rows
 from tests.mail.smtp_server import SmtpServer
+
+pytestmark = pytest.mark.live
 
 OUTAGE_SECONDS = float(os.environ.get("SIGNET_MAIL_OUTAGE_SECONDS", "30"))
 STARTED = re.compile(r"mail delivery thread started in process (\d+)")

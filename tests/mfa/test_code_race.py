@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 import pyotp
+import pytest
 import requests
 
 from app.extensions import db
@@ -18,6 +19,8 @@ from app.mfa.totp import confirm_totp, start_totp_setup
 from tests.auth.test_multi_worker import answers, start_logged
 from tests.factories import DEFAULT_PASSWORD
 from tests.mfa.helpers import current_step
+
+pytestmark = pytest.mark.live
 
 MAX_ROUNDS = 12
 ROUNDS = 4

@@ -22,6 +22,8 @@ from tests.auth.test_multi_worker import (
     start_logged,
 )
 
+pytestmark = pytest.mark.live
+
 ME_PATH = "/api/v1/auth/me"
 MAX_RACE_ROUNDS = 40
 RACE_ROUNDS = 5

@@ -7,6 +7,7 @@ change.
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from tests.auth.test_multi_worker import (
@@ -18,6 +19,8 @@ from tests.auth.test_multi_worker import (
     probe_until_two_workers,
     start_logged,
 )
+
+pytestmark = pytest.mark.live
 
 USERS = "/api/v1/users"
 ME = "/api/v1/auth/me"

@@ -128,6 +128,7 @@ def test_patch_me_refuses_the_bomb_too(client, user, auth_headers, upload_dir, g
     assert stored_blobs(upload_dir) == []
 
 
+@pytest.mark.live
 def test_four_bombs_in_parallel_leave_healthz_answering(live_server, gif_bomb, webp_bomb):
     server = live_server(workers=4)
     bombs = [gif_bomb, webp_bomb, gif_bomb, png_bomb(30000, 30000)]

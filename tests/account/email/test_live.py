@@ -9,10 +9,13 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import requests
 
 from tests.account.email.mailbox import Mailbox
 from tests.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.live
 
 ROUNDS = 8
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import requests
 import sqlalchemy as sa
 
 from app.extensions import db as _db
 from tests.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.live
 
 
 def test_the_last_two_admins_cannot_both_leave(live_server, users):
