@@ -351,14 +351,29 @@ def auth_headers(app):
     return build
 
 
+@pytest.fixture(scope="module")
+def module_servers():
+    """gunicorn servers a module's tests share (`live_server(..., shared=True)`)."""
+    servers: dict = {}
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
 @pytest.fixture
-def live_server(app_config):
-    """Start gunicorn on the test database: `live_server(workers=4, env={...}, output=path)`."""
+def live_server(app_config, module_servers):
+    """Start gunicorn on the test database: `live_server(workers=4, env={...}, output=path)`.
+
+    With `shared=True` a server started with the same workers and environment earlier in
+    the module (and still running) is reused: for tests that leave nothing behind in the
+    server's processes (no in-memory limits, no output file to read).
+    """
     from tests.live_server import LiveServer
 
     started: list[LiveServer] = []
 
-    def start(*, workers: int = 4, env: dict | None = None, output=None) -> LiveServer:
+    def start(*, workers: int = 4, env: dict | None = None, output=None,
+              shared: bool = False) -> LiveServer:
         base = {
             "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
             "UPLOAD_FOLDER": app_config["UPLOAD_FOLDER"],
@@ -366,7 +381,15 @@ def live_server(app_config):
             "MAIL_BACKEND": app_config["MAIL_BACKEND"],
             "MAIL_FILE_DIR": app_config["MAIL_FILE_DIR"],
         }
-        server = LiveServer({**base, **(env or {})}, workers=workers, output=output).start()
+        environment = {**base, **(env or {})}
+        if shared:
+            assert output is None, "a shared server's output belongs to no single test"
+            key = (workers, tuple(sorted(environment.items())))
+            server = module_servers.get(key)
+            if server is None or server.process.poll() is not None:
+                server = module_servers[key] = LiveServer(environment, workers=workers).start()
+            return server
+        server = LiveServer(environment, workers=workers, output=output).start()
         started.append(server)
         return server
 

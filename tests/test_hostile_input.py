@@ -54,7 +54,7 @@ def raw_request(url: str, request: bytes) -> bytes:
 @pytest.mark.parametrize("content_type", [b"application/json", b"multipart/form-data; "
                                           b"boundary=x", b"application/x-www-form-urlencoded"])
 def test_a_chunked_body_with_a_bad_chunk_size_is_400(live_server, chunk_size, content_type):
-    server = live_server(workers=1)
+    server = live_server(workers=1, shared=True)  # the six cases leave nothing behind
     request = (b"POST " + LOGIN.encode() + b" HTTP/1.1\r\nHost: localhost\r\n"
                b"Content-Type: " + content_type + b"\r\nTransfer-Encoding: chunked\r\n"
                b"Connection: close\r\n\r\n" + chunk_size + b"\r\n{}\r\n0\r\n\r\n")

@@ -60,7 +60,7 @@ def browser_page(chromium, live_server, app):
 
     Depends on `app` so the rows the browser created are removed after the test.
     """
-    server = live_server(workers=2)
+    server = live_server(workers=2, shared=True)  # the module's pages share one gunicorn
     context = chromium.new_context(base_url=server.url, viewport={"width": 1100, "height": 800})
     context.set_default_timeout(10_000)
     foreign: list[str] = []
