@@ -6,8 +6,10 @@ import contextlib
 import shutil
 import socket
 import threading
+import time
 from pathlib import Path
 
+import jwt as pyjwt
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -39,6 +41,12 @@ def row_count(table: str) -> int:
     """Count the rows of `table` through a fresh connection (no session caching)."""
     with db.engine.connect() as conn:
         return conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+
+
+def sleep_past_expiry(token: str) -> None:
+    """Sleep until the JWT's whole-second `exp` has passed, and not longer."""
+    expires = pyjwt.decode(token, options={"verify_signature": False})["exp"]
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
 
 
 def stored_blobs(root: Path) -> list[Path]:

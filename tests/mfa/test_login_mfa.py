@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 
 from tests.factories import DEFAULT_PASSWORD
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, sleep_past_expiry
 from tests.mfa.helpers import LOGIN, LOGIN_MFA, ME, Authenticator, enable_totp, mfa_token
 
 
@@ -140,7 +139,7 @@ def short_mfa_tokens(app_config):
 def test_an_expired_mfa_token_is_401(short_mfa_tokens, client, mfa_user):
     user, app, _codes = mfa_user
     token = mfa_token(client, user.email)
-    time.sleep(2.1)
+    sleep_past_expiry(token)
 
     body = assert_problem(client.post(LOGIN_MFA, json={"mfa_token": token, "code": app.code()}),
                           401)
