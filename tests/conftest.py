@@ -226,9 +226,11 @@ def app(app_config):
         try:
             yield application
         finally:
-            _db.session.remove()
-            _empty_tables()
-            _SharedApp.release(application)
+            try:
+                _db.session.remove()
+                _empty_tables()
+            finally:
+                _SharedApp.release(application)
 
 
 class _SharedApp:
