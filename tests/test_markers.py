@@ -9,7 +9,8 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 # What starting a server or a browser looks like in a test module.
-STARTS_SERVER = re.compile(r"(?<![.\w])live_server\b|\bLiveServer\(|\bsubprocess\.Popen\(")
+STARTS_SERVER = re.compile(
+    r"(?<![.\w])live_server\b|\bLiveServer\(|\bsubprocess\.Popen\(|\brunning_nginx\(")
 DRIVES_BROWSER = re.compile(r"\bbrowser_page\b|\bsync_playwright\b")
 LIVE_MARK = re.compile(r"pytest\.mark\.(live|cluster)\b")
 BROWSER_MARK = re.compile(r"pytest\.mark\.browser\b")
@@ -38,7 +39,7 @@ def test_the_check_sees_the_modules_known_to_start_gunicorn():
     starting = {str(path.relative_to(TESTS)) for path in modules()
                 if STARTS_SERVER.search(path.read_text())}
     assert {"test_gunicorn_conf.py", "auth/test_multi_worker.py",
-            "deploy/test_nginx_config.py"} <= starting
+            "deploy/test_nginx_config.py", "deploy/test_nginx_limits.py"} <= starting
 
 
 def test_a_live_server_in_an_unmarked_test_is_refused(live_server):

@@ -15,6 +15,8 @@ from deploy.nginx import Site, Tls
 from tests.deploy.stand_in import Upstream, running_nginx, self_signed
 from tests.live_server import free_port
 
+pytestmark = pytest.mark.cluster  # nginx in front of stand-in instances
+
 PROBLEM = "application/problem+json"
 
 
