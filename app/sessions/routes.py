@@ -6,7 +6,7 @@ from flask_jwt_extended import current_user, get_jwt
 from app.api import Blueprint
 from app.db_types import MAX_ID
 from app.schemas import ProblemSchema
-from app.scopes import NEVER, Scope
+from app.scopes import NEVER
 from app.sessions.schemas import SessionList, session_items
 from app.sessions.service import (
     end_other_sessions,
@@ -62,7 +62,8 @@ class OwnSession(MethodView):
 class UserSessions(MethodView):
     """A user's sessions (admin)."""
 
-    @blp.token_scope(Scope.USERS_READ)
+    # Sessions are account security: never a personal token's, users:read included.
+    @blp.token_scope(NEVER)
     @blp.admin_only()
     @blp.response(200, SessionList)
     @blp.alt_response(404, schema=ProblemSchema, description="No such user.")

@@ -15,6 +15,7 @@ from app.db_types import utcnow
 from app.sessions import service as sessions_module
 from app.sessions.models import UserSession
 from app.tokens.models import RevokedToken
+from app.tokens.personal_tokens import create_token
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem, row_count
 
@@ -290,6 +291,18 @@ def test_admin_session_endpoints_are_for_admins_only(client, user, admin):
     for method in ("GET", "DELETE"):
         assert_problem(client.open(f"/api/v1/users/{admin.id}/sessions", method=method,
                                    headers=bearer(tokens["access_token"])), 403)
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_an_admins_personal_token_never_reaches_a_users_sessions(client, user, admin, method):
+    # Personal tokens never reach sessions (contract), users:read included (issue 20, #11).
+    login(client, user.email)
+    secret = create_token(user=admin, name="script", scopes=["users:read", "users:write"],
+                          expires_in_days=1).secret
+    response = client.open(f"/api/v1/users/{user.id}/sessions", method=method,
+                           headers=bearer(secret))
+    assert_problem(response, 403)
+    assert response.headers["WWW-Authenticate"].startswith('Bearer error="insufficient_scope"')
 
 
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
