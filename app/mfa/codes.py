@@ -36,9 +36,16 @@ def new_totp_secret() -> str:
     return pyotp.random_base32(length=32)
 
 
+def looks_like_totp(code: str) -> bool:
+    """Six ASCII digits: the only shape a TOTP code has."""
+    # str.isdigit() is true for Arabic-Indic and full-width digits too, and compare_digest
+    # raises TypeError on non-ASCII text: such a code is simply a wrong one.
+    return len(code) == TOTP_DIGITS and code.isascii() and code.isdigit()
+
+
 def totp_step_of(secret: str, code: str, *, now: float | None = None) -> int | None:
     """The time step within the window whose code `code` is, or None."""
-    if len(code) != TOTP_DIGITS or not code.isdigit():
+    if not looks_like_totp(code):
         return None
     totp = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_PERIOD_SECONDS)
     current = int(now if now is not None else time.time()) // TOTP_PERIOD_SECONDS
@@ -95,7 +102,7 @@ def consume_recovery_code(*, user_id: int, code: str) -> None:
 
 def consume_second_factor(*, user_id: int, code: str) -> str:
     """Accept a TOTP code or a recovery code once; return which ("totp"/"recovery_code")."""
-    if len(code) == TOTP_DIGITS and code.isdigit():
+    if looks_like_totp(code):
         consume_totp(user_id=user_id, code=code)
         return "totp"
     consume_recovery_code(user_id=user_id, code=code)
