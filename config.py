@@ -219,6 +219,8 @@ class Config:
     REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "20 per hour")
     # POST /files per signed-in user: the quota bounds the bytes, this the request rate.
     UPLOAD_RATE_LIMIT = env_str("UPLOAD_RATE_LIMIT", "120 per hour")
+    # GET /auth/me/export per account: each one reads every byte the user stores.
+    EXPORT_RATE_LIMIT = env_str("EXPORT_RATE_LIMIT", "5 per hour")
     # How many reverse proxies append to X-Forwarded-For; 0 ignores the header entirely.
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
     # Audit events older than this are deleted by `flask audit purge` (run it from cron).

@@ -139,3 +139,8 @@ uploads_per_user = limiter.limit(
     _config_value("UPLOAD_RATE_LIMIT"), key_func=signed_in_account_key,
     error_message="Too many uploads from this account; retry later.",
 )
+# An export reads (and sends) every byte the account stores: a few an hour is plenty.
+exports_per_user = limiter.limit(
+    _config_value("EXPORT_RATE_LIMIT"), key_func=signed_in_account_key,
+    error_message="Too many exports of this account; retry later.",
+)

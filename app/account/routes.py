@@ -21,6 +21,7 @@ from app.audit.service import list_own_events
 from app.guards import optional_user
 from app.pagination import PageArgs
 from app.ratelimit import (
+    exports_per_user,
     failed_password_checks_per_account,
     registrations_per_ip,
 )
@@ -126,10 +127,12 @@ class MyExport(MethodView):
     # Account security: a personal access token must never export the account (no scope).
     @blp.token_scope(NEVER)
     @blp.signed_in()
+    @exports_per_user
     @blp.response(200, content_type="application/zip", description=(
         "A ZIP streamed as it is written: account.json (the user, files, audit events) "
         "and files/ with the bytes of every file you own."),
         headers={"Content-Disposition": {"schema": {"type": "string"}}})
+    @blp.alt_response(429, schema=ProblemSchema, description="EXPORT_RATE_LIMIT reached.")
     def get(self):
         """Download your data: account.json and your files, as a ZIP."""
         export = export_account(user=current_user)
