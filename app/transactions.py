@@ -148,3 +148,17 @@ def _commit_sent(_connection) -> None:
 def _commit_done(_session) -> None:
     if (unit := _unit.get()) is not None:
         unit.commits_done += 1
+
+
+def take_sqlite_write_lock() -> None:
+    """On SQLite, take the database's one write lock now, before the transaction reads.
+
+    SQLite ignores FOR UPDATE and reads without locks: a check ("fewer than N rows?")
+    and the write it allows could interleave with another request's. BEGIN IMMEDIATE
+    makes every other writer wait for this transaction's commit. Other databases: nothing.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE")

@@ -390,7 +390,7 @@ def live_server(app_config, module_servers):
     started: list[LiveServer] = []
 
     def start(*, workers: int = 4, env: dict | None = None, output=None,
-              shared: bool = False) -> LiveServer:
+              shared: bool = False, timeout: float = 60.0) -> LiveServer:
         base = {
             "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
             "UPLOAD_FOLDER": app_config["UPLOAD_FOLDER"],
@@ -404,9 +404,10 @@ def live_server(app_config, module_servers):
             key = (workers, tuple(sorted(environment.items())))
             server = module_servers.get(key)
             if server is None or server.process.poll() is not None:
-                server = module_servers[key] = LiveServer(environment, workers=workers).start()
+                server = module_servers[key] = LiveServer(environment, workers=workers).start(
+                    timeout=timeout)
             return server
-        server = LiveServer(environment, workers=workers, output=output).start()
+        server = LiveServer(environment, workers=workers, output=output).start(timeout=timeout)
         started.append(server)
         return server
 

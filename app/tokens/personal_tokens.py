@@ -27,6 +27,7 @@ from app.db_types import utcnow
 from app.exceptions import Conflict, InsufficientScope, InvalidField, NotFound, Unauthorized
 from app.extensions import db, jwt
 from app.tokens.models import PersonalAccessToken
+from app.transactions import take_sqlite_write_lock, transaction
 from app.users.models import User
 
 log = logging.getLogger(__name__)
@@ -60,26 +61,39 @@ def create_token(*, user: User, name: str, scopes: list[str],
     if not user.is_admin and scopes_need_admin(granted):
         raise InvalidField("scopes", "users:read and users:write are for administrators.",
                            status=403)
-    limit = current_app.config["PERSONAL_TOKENS_PER_USER"]
-    held = db.session.scalar(select(func.count()).select_from(PersonalAccessToken)
-                             .where(PersonalAccessToken.user_id == user.id))
-    if held >= limit:
-        raise Conflict(f"You already hold {limit} personal access tokens; delete one first.")
     secret = PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
-    # One instant for both: the column default ran at flush, a second later now and then,
-    # so a 365-day token showed 364 days, 23:59:59 between createdAt and expiresAt.
-    now = utcnow()
-    token = PersonalAccessToken(
-        user_id=user.id, name=name, token_hash=hash_token(secret), scopes=" ".join(granted),
-        token_version=user.token_version, created_at=now,
-        expires_at=now + timedelta(days=expires_in_days))
-    db.session.add(token)
-    db.session.flush()
-    record_event("token.created", actor_id=user.id, subject_id=user.id,
-                 details={"token": token.id, "scopes": granted})
-    db.session.commit()
+    with transaction():
+        _check_room_for_one_more(user.id)
+        # One instant for both: the column default ran at flush, a second later now and
+        # then, so a 365-day token showed 364 days, 23:59:59 between createdAt and expiresAt.
+        now = utcnow()
+        token = PersonalAccessToken(
+            user_id=user.id, name=name, token_hash=hash_token(secret),
+            scopes=" ".join(granted), token_version=user.token_version, created_at=now,
+            expires_at=now + timedelta(days=expires_in_days))
+        db.session.add(token)
+        db.session.flush()
+        record_event("token.created", actor_id=user.id, subject_id=user.id,
+                     details={"token": token.id, "scopes": granted})
     token.secret = secret
     return token
+
+
+def _check_room_for_one_more(user_id: int) -> None:
+    """Raise Conflict when the user holds PERSONAL_TOKENS_PER_USER tokens already.
+
+    The count and the insert after it must not interleave with another create of the
+    same user (16 at once passed a cap of 50 by 3): the owner's row is locked first
+    (FOR UPDATE on MariaDB, which also opens the transaction, so the count reads after
+    the lock; SQLite's one write lock), and the lock is held until the commit.
+    """
+    take_sqlite_write_lock()
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    limit = current_app.config["PERSONAL_TOKENS_PER_USER"]
+    held = db.session.scalar(select(func.count()).select_from(PersonalAccessToken)
+                             .where(PersonalAccessToken.user_id == user_id))
+    if held >= limit:
+        raise Conflict(f"You already hold {limit} personal access tokens; delete one first.")
 
 
 def scopes_need_admin(granted: list[str]) -> bool:

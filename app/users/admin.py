@@ -13,7 +13,7 @@ from app.audit import record_event
 from app.exceptions import LastActiveAdmin, NotFound
 from app.extensions import db
 from app.pagination import keyset_page
-from app.transactions import transaction
+from app.transactions import take_sqlite_write_lock, transaction
 from app.users.models import Role, User
 
 LIKE_ESCAPE = "\\"
@@ -69,23 +69,13 @@ def lock_user_for_change(user_id: int, *, may_remove_admin: bool) -> User:
     """
     # Lock the admins first and the target second, always in this order (no deadlock).
     if may_remove_admin:
-        _take_sqlite_write_lock()
+        take_sqlite_write_lock()
     active_admins = _lock_active_admin_ids() if may_remove_admin else []
     user = _lock_user(user_id)
     loses_admin = user.is_admin and user.is_active and may_remove_admin
     if loses_admin and active_admins == [user.id]:
         raise LastActiveAdmin()
     return user
-
-
-def _take_sqlite_write_lock() -> None:
-    # SQLite ignores FOR UPDATE and reads without locks: take its one write lock before
-    # reading, so the check and the write cannot interleave with another request's.
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        raw = connection.connection.dbapi_connection
-        if not raw.in_transaction:
-            raw.execute("BEGIN IMMEDIATE")
 
 
 def _lock_active_admin_ids() -> list[int]:
