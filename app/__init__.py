@@ -15,6 +15,7 @@ from app.account.email_routes import blp as email_blp
 from app.account.email_routes import invitations_blp
 from app.account.routes import blp as account_blp
 from app.after_response import init_after_response
+from app.api import forbid_caching_of_credentialed_json
 from app.audit.routes import blp as audit_blp
 from app.auth.routes import blp as auth_blp
 from app.auth.tokens import register_jwt_callbacks
@@ -80,6 +81,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     connect_domains(app)
     register_blueprints(app)
     register_error_handlers(app)
+    forbid_caching_of_credentialed_json(app)
     register_cli(app)
     return app
 

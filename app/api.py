@@ -213,6 +213,27 @@ class Api(flask_smorest.Api):
         }, lazy=True)
 
 
+def forbid_caching_of_credentialed_json(app: flask.Flask) -> None:
+    """Answer `Cache-Control: no-store` to every JSON response of a request with credentials.
+
+    A bearer token or a session cookie makes the answer one person's (their files, their
+    sessions, their audit trail): no browser or shared cache may keep it. A response that
+    chose its own caching keeps it: file bytes are `private, no-cache` with an ETag.
+    """
+    cookies = (app.config["JWT_ACCESS_COOKIE_NAME"], app.config["JWT_REFRESH_COOKIE_NAME"])
+
+    @app.after_request
+    def no_store_for_credentialed_json(response: flask.Response) -> flask.Response:
+        if ("Cache-Control" not in response.headers and response.is_json
+                and _has_credentials(flask.request, cookies)):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _has_credentials(request: flask.Request, cookies: tuple[str, ...]) -> bool:
+    return "Authorization" in request.headers or any(name in request.cookies for name in cookies)
+
+
 def no_store(view):
     """Answer `view` with `Cache-Control: no-store`: tokens and account data stay uncached.
 
