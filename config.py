@@ -161,6 +161,9 @@ class Config:
     # Non-file form fields are held in memory: keep them small so a hostile form is a 413.
     MAX_FORM_MEMORY_SIZE = env_int("MAX_FORM_MEMORY_SIZE", 64 * 1024)
     MAX_FORM_PARTS = env_int("MAX_FORM_PARTS", 100)
+    # A JSON body is 413 past this, before it is parsed: parsing `[{},{},...]` costs ~24
+    # times its size in memory, and no JSON call of this API needs more.
+    MAX_JSON_BYTES = env_int("MAX_JSON_BYTES", 64 * 1024)
     PROFILE_IMAGE_MAX_BYTES = env_int("PROFILE_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
     # Judged from the header before decoding (issue 13): an avatar needs no 40 Mpx, and a
     # tiny file can claim a huge canvas. Per frame, frames, all frames together, and a
@@ -236,6 +239,8 @@ class Config:
     PASSWORD_FORGOT_ADDRESS_RATE_LIMIT = env_str("PASSWORD_FORGOT_ADDRESS_RATE_LIMIT",
                                                  "3 per hour")
     VERIFY_EMAIL_RESEND_RATE_LIMIT = env_str("VERIFY_EMAIL_RESEND_RATE_LIMIT", "3 per hour")
+    # POST /auth/verify-email per client IP: anyone may call it, and each call checks a token.
+    VERIFY_EMAIL_RATE_LIMIT = env_str("VERIFY_EMAIL_RATE_LIMIT", "20 per hour")
     REVOCATION_STORE_URL = env_str("REVOCATION_STORE_URL", "database")
     REVOCATION_KEY_PREFIX = env_str("REVOCATION_KEY_PREFIX", "signet:")
     # With the Redis store, users' rows are cached there (app/tokens/user_cache.py). Entries

@@ -12,15 +12,15 @@ on upgrade), each because no documented hook does the job:
 - `Blueprint._prepare_response_doc`: document error responses as problem+json;
 - `Api._register_error_handlers`: leave every error to app.errors (one error path);
 - `Api._register_responses`: the shared error responses as problem+json;
-- `FlaskParser._raw_load_json` and `_makeproxy`: refuse deep nesting and lone surrogates,
-  and read form + files as one mapping.
+- `FlaskParser._raw_load_json` and `_makeproxy`: read JSON through the request's one
+  bounded parse (which refuses deep nesting and lone surrogates), and read form + files
+  as one mapping.
 """
 
 from __future__ import annotations
 
 import functools
 import http
-import json
 from collections.abc import Callable
 
 import flask
@@ -28,6 +28,7 @@ import flask_smorest
 from flask_jwt_extended import jwt_required
 from flask_smorest.fields import Upload
 from flask_smorest.utils import resolve_schema_instance
+from marshmallow import missing
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
@@ -79,24 +80,11 @@ class BodyParser(FlaskParser):
         return self._makeproxy(CombinedMultiDict([form, files]), schema)
 
     def _raw_load_json(self, req):
-        try:
-            data = super()._raw_load_json(req)
-        except RecursionError:
-            # "[[[[...": a few KB nested deeper than the decoder's recursion limit.
-            raise json.JSONDecodeError("JSON nested too deeply", "body", 0) from None
-        except json.JSONDecodeError:
-            raise
-        except ValueError as error:
-            # Python refuses to convert an integer of more than 4,300 digits (a CPU guard).
-            raise json.JSONDecodeError(f"unreadable number: {error}"[:120], "body",
-                                       0) from None
-        # JSON may escape a lone surrogate ("\ud800"), which is not Unicode text: bcrypt
-        # and the database drivers raise on it. Refuse it as a malformed body (400).
-        try:
-            json.dumps(data, ensure_ascii=False).encode()
-        except UnicodeEncodeError as error:
-            raise json.JSONDecodeError("lone surrogate in a string", "body", 0) from error
-        return data
+        # One parse per request, shared with the rate-limit keys, bounded by MAX_JSON_BYTES
+        # (app.request.SignetRequest.json_body).
+        if not is_json_request(req):
+            return missing
+        return req.json_body()
 
 
 BodyParser.__location_map__ = {**FlaskParser.__location_map__, BODY_LOCATION: "load_body"}

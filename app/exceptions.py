@@ -139,6 +139,13 @@ class QuotaExceeded(DomainError):
     problem_type = "tag:signet,2026:problems/quota-exceeded"
 
 
+class BodyTooLarge(DomainError):
+    """A JSON body over MAX_JSON_BYTES, refused before it is parsed."""
+
+    status = 413
+    detail = "The JSON body is too large."
+
+
 class UnsupportedFileType(DomainError):
     """The bytes are of a type the files endpoint does not accept."""
 

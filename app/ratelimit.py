@@ -12,9 +12,11 @@ import time
 
 from flask import Flask, Response, current_app, request
 from flask_jwt_extended import get_jwt_identity
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import ratelimit_store  # noqa: F401 - registers the signet-sqlite:// store
+from app.exceptions import DomainError
 from app.extensions import limiter
 from config import ConfigError
 
@@ -50,16 +52,23 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+def posted_field(name: str):
+    """Field `name` of the body (JSON or form), or None: for keys, never an error.
+
+    A JSON body is read through the request's one bounded parse, so the route's own
+    parse costs nothing more; a body too large or malformed gives None here, and the
+    route answers it (413, 400).
+    """
+    try:
+        data = request.json_body() if request.is_json else request.form
+    except (ValueError, DomainError, HTTPException):  # JSONDecodeError is a ValueError
+        return None
+    return data.get(name) if hasattr(data, "get") else None
+
+
 def login_account_key() -> str:
     """The account a login names (the normalised email), whatever address it comes from."""
-    if request.is_json:
-        try:
-            data = request.get_json(silent=True)
-        except RecursionError:  # nested too deeply: the route answers it as a 400
-            data = None
-        email = data.get("email") if isinstance(data, dict) else None
-    else:
-        email = request.form.get("email")
+    email = posted_field("email")
     email = email.strip().lower() if isinstance(email, str) else ""
     return f"account:{email}"
 
@@ -130,6 +139,11 @@ password_forgot_per_ip = limiter.limit(
 password_forgot_per_address = limiter.limit(
     _config_value("PASSWORD_FORGOT_ADDRESS_RATE_LIMIT"), key_func=login_account_key,
     error_message="Too many password reset requests for this email; retry later.",
+)
+# Verifying needs no sign-in: bounded per client address like the other anonymous calls.
+verifications_per_ip = limiter.limit(
+    _config_value("VERIFY_EMAIL_RATE_LIMIT"), key_func=client_ip,
+    error_message="Too many verification attempts from this address; retry later.",
 )
 verification_resends_per_account = limiter.limit(
     _config_value("VERIFY_EMAIL_RESEND_RATE_LIMIT"), key_func=signed_in_account_key,

@@ -1,4 +1,4 @@
-"""The request class: the form limits also bound urlencoded bodies.
+"""The request class: the form limits also bound urlencoded bodies; JSON is bounded too.
 
 Werkzeug applies MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS to multipart bodies only; an
 urlencoded body is read whole up to MAX_CONTENT_LENGTH (16 MiB by default). An HTML form
@@ -12,12 +12,16 @@ Documented hooks used: `Request.form_data_parser_class`.
 
 from __future__ import annotations
 
+import json
+from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Flask, Request
+from flask import Flask, Request, current_app
 from flask.sessions import SessionInterface
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser
+
+from app.exceptions import BodyTooLarge
 
 try:  # gunicorn reports a malformed chunked body with its own exception class
     from gunicorn.http.errors import ParseException as ServerBodyError
@@ -61,9 +65,77 @@ class BoundedFormDataParser(FormDataParser):
 
 
 class SignetRequest(Request):
-    """Flask's request with form limits that cover every form encoding."""
+    """Flask's request with form limits that cover every form encoding, and a JSON body
+    that is bounded by MAX_JSON_BYTES and parsed at most once."""
 
     form_data_parser_class = BoundedFormDataParser
+    _json_outcome: tuple[Any, Exception | None] | None = None
+
+    def json_body(self) -> Any:
+        """The JSON body, parsed on first use and kept for the rest of the request.
+
+        Raises BodyTooLarge (413) past MAX_JSON_BYTES, before anything is parsed, and
+        json.JSONDecodeError for a body that is not JSON (an empty one: `doc == ""`).
+        Every reader (rate-limit keys, webargs) goes through here: a body that costs
+        ~24 times its size to parse (`[{},{},...]`) is parsed once, not once per reader.
+        """
+        if self._json_outcome is None:
+            try:
+                self._json_outcome = (decode_json(self._bounded_body()), None)
+            except (BodyTooLarge, json.JSONDecodeError) as error:
+                self._json_outcome = (None, error)
+        value, error = self._json_outcome
+        if error is not None:
+            raise error
+        return value
+
+    def _bounded_body(self) -> bytes:
+        """The body, read only while it stays within MAX_JSON_BYTES."""
+        limit = int(current_app.config["MAX_JSON_BYTES"])
+        too_large = BodyTooLarge(
+            f"A JSON body may be at most {limit} bytes (MAX_JSON_BYTES).")
+        if self.content_length is not None and self.content_length > limit:
+            raise too_large
+        cached = getattr(self, "_cached_data", None)
+        if cached is not None:
+            if len(cached) > limit:
+                raise too_large
+            return cached
+        # A chunked body names no length: count what is read, and stop one byte past.
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = self.stream.read(limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise too_large
+        self._cached_data = b"".join(chunks)
+        return self._cached_data
+
+
+def decode_json(raw: bytes) -> Any:
+    """Parse a JSON body; anything unreadable is a json.JSONDecodeError (a 400)."""
+    try:
+        data = json.loads(raw.decode())
+    except UnicodeDecodeError as error:
+        raise json.JSONDecodeError(f"not UTF-8: {error.reason}", "body", error.start) from None
+    except RecursionError:
+        # "[[[[...": a few KB nested deeper than the decoder's recursion limit.
+        raise json.JSONDecodeError("JSON nested too deeply", "body", 0) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as error:
+        # Python refuses to convert an integer of more than 4,300 digits (a CPU guard).
+        raise json.JSONDecodeError(f"unreadable number: {error}"[:120], "body", 0) from None
+    # JSON may escape a lone surrogate ("\ud800"), which is not Unicode text: bcrypt
+    # and the database drivers raise on it. Refuse it as a malformed body (400).
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError as error:
+        raise json.JSONDecodeError("lone surrogate in a string", "body", 0) from error
+    return data
 
 
 class GuardedInput:

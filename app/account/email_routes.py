@@ -32,6 +32,7 @@ from app.ratelimit import (
     password_forgot_per_address,
     password_forgot_per_ip,
     verification_resends_per_account,
+    verifications_per_ip,
 )
 from app.schemas import ProblemSchema
 from app.scopes import NEVER, OPEN, Scope
@@ -52,9 +53,11 @@ class VerifyEmail(MethodView):
     """Prove the account's address with the token mailed to it."""
 
     @blp.token_scope(OPEN)
+    @verifications_per_ip
     @blp.arguments(EmailTokenForm, location="body")
     @blp.response(200, UserOut)
     @blp.alt_response(422, schema=ProblemSchema, description=INVALID_LINK)
+    @blp.alt_response(429, schema=ProblemSchema, description="VERIFY_EMAIL_RATE_LIMIT reached.")
     def post(self, form):
         """Mark the address verified; the token is used up."""
         return verify_email(**form)

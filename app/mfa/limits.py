@@ -7,14 +7,13 @@ failed logins: a right code never uses up the allowance.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask_jwt_extended import get_jwt_identity
-from werkzeug.exceptions import HTTPException
 
 from app.exceptions import Unauthorized
 from app.extensions import limiter
 from app.mfa.tokens import read_mfa_token
-from app.ratelimit import client_ip
+from app.ratelimit import client_ip, posted_field
 
 MAX_TOKEN_LENGTH = 2048
 
@@ -26,11 +25,7 @@ def signed_in_code_key() -> str:
 
 def mfa_token_code_key() -> str:
     """The account the posted mfa_token names; a bad token is counted per address."""
-    try:
-        data = request.get_json(silent=True) if request.is_json else request.form
-    except (RecursionError, HTTPException):  # the route answers these itself (400, 413)
-        data = None
-    token = data.get("mfa_token") if hasattr(data, "get") else None
+    token = posted_field("mfa_token")
     if isinstance(token, str) and len(token) <= MAX_TOKEN_LENGTH:
         try:
             return f"mfa-code:user:{read_mfa_token(token)['sub']}"
