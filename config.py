@@ -219,6 +219,9 @@ class Config:
     # addresses, high enough that locking a victim out takes that many addresses' worth.
     LOGIN_ACCOUNT_FAILURE_CEILING = env_str("LOGIN_ACCOUNT_FAILURE_CEILING",
                                             "100 per 15 minutes")
+    # Days a device cookie (app/auth/devices.py) keeps a browser or client exempt from the
+    # per-account ceiling that strangers' failed logins can fill.
+    LOGIN_DEVICE_COOKIE_DAYS = env_int("LOGIN_DEVICE_COOKIE_DAYS", 180)
     REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "20 per hour")
     # POST /files per signed-in user: the quota bounds the bytes, this the request rate.
     UPLOAD_RATE_LIMIT = env_str("UPLOAD_RATE_LIMIT", "120 per hour")

@@ -17,6 +17,7 @@ from app.account.routes import blp as account_blp
 from app.after_response import init_after_response
 from app.api import forbid_caching_of_credentialed_json
 from app.audit.routes import blp as audit_blp
+from app.auth.devices import init_login_devices
 from app.auth.routes import blp as auth_blp
 from app.auth.tokens import register_jwt_callbacks
 from app.cli import register_cli
@@ -128,6 +129,7 @@ def connect_domains(app: Flask) -> None:
     """Hand lower domains the rules that higher ones own (files know no users)."""
     register_sharing_rule(app, is_profile_image)  # anyone signed in sees profile images
     register_storage_account(app, STORAGE_ACCOUNT)  # usage and quota kept per user
+    init_login_devices(app)  # the login limits recognise devices signed in before
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,8 +7,10 @@ right), so a client cannot pick its own bucket by forging the header.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
+from collections.abc import Callable
 
 from flask import Flask, Response, current_app, request
 from flask_jwt_extended import get_jwt_identity
@@ -21,6 +23,8 @@ from app.extensions import limiter
 from config import ConfigError
 
 DEFAULT_RETRY_AFTER_SECONDS = 60
+IPV6_PREFIX = 64
+LOGIN_DEVICE_RULE = "signet.login_device_rule"
 
 
 def trust_proxies(app: Flask) -> None:
@@ -48,8 +52,19 @@ def drop_limiter_middleware(app: Flask) -> None:
 
 
 def client_ip() -> str:
-    """The client's address as the limits see it."""
-    return request.remote_addr or "unknown"
+    """The client's address as the limits see it: an IPv6 address counts as its /64."""
+    address = request.remote_addr or "unknown"
+    if ":" not in address:
+        return address
+    try:
+        ip = ipaddress.IPv6Address(address)
+    except ValueError:
+        return address
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    # One subscriber is routinely given a whole /64: counting each address apart would
+    # hand a single client 2^64 buckets.
+    return str(ipaddress.IPv6Network((ip, IPV6_PREFIX), strict=False))
 
 
 def posted_field(name: str):
@@ -76,6 +91,28 @@ def login_account_key() -> str:
 def login_account_and_ip_key() -> str:
     """The account a login names, from this client address."""
     return f"{login_account_key()}|ip:{client_ip()}"
+
+
+def register_login_device_rule(app: Flask, rule: Callable[[str], str | None]) -> None:
+    """Install the rule naming the known device (if any) a login for an email comes from."""
+    app.extensions[LOGIN_DEVICE_RULE] = rule
+
+
+def login_device() -> str | None:
+    """The known device this login comes from, for the account it names (app.auth.devices)."""
+    rule = current_app.extensions.get(LOGIN_DEVICE_RULE)
+    email = posted_field("email")
+    return rule(email) if rule and isinstance(email, str) else None
+
+
+def from_known_device() -> bool:
+    """True when this login presents a device token of the account it names."""
+    return login_device() is not None
+
+
+def login_account_and_device_key() -> str:
+    """The account a login names, from this known device."""
+    return f"{login_account_key()}|device:{login_device()}"
 
 
 def signed_in_account_key() -> str:
@@ -107,17 +144,27 @@ login_per_ip = limiter.limit(
 # uses up an allowance, but once one is spent even a correct password must wait.
 # Keyed on (account, address): a stranger guessing a victim's password from their own
 # address slows only themselves, and the victim, from another address, still signs in.
+# A browser or client that signed in to the account before (a device cookie, OWASP) is
+# exempt from both: strangers fill these buckets, and must not lock the owner out.
 failed_logins_per_account_and_ip = limiter.limit(
     _config_value("LOGIN_FAILURE_RATE_LIMIT"), key_func=login_account_and_ip_key,
-    deduct_when=_failed_login,
+    deduct_when=_failed_login, exempt_when=from_known_device,
     error_message="Too many failed logins for this account from this address; retry later.",
 )
 # A much higher ceiling per account, whatever the address, bounds a guesser who rotates
-# addresses; reaching it takes a botnet, and it holds the account back for one window.
+# addresses; reaching it takes a botnet, and it holds back every unknown device for one
+# window.
 failed_logins_per_account = limiter.limit(
     _config_value("LOGIN_ACCOUNT_FAILURE_CEILING"), key_func=login_account_key,
-    deduct_when=_failed_login,
+    deduct_when=_failed_login, exempt_when=from_known_device,
     error_message="Too many failed logins for this account; retry later.",
+)
+# A known device's own failures: a stolen device cookie buys no more guesses than an
+# address does.
+failed_logins_per_account_and_device = limiter.limit(
+    _config_value("LOGIN_FAILURE_RATE_LIMIT"), key_func=login_account_and_device_key,
+    deduct_when=_failed_login, exempt_when=lambda: not from_known_device(),
+    error_message="Too many failed logins for this account from this device; retry later.",
 )
 registrations_per_ip = limiter.limit(
     _config_value("REGISTRATION_RATE_LIMIT"), key_func=client_ip,

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.audit import record_event
+from app.auth.devices import remember_device
 from app.auth.tokens import issue_token_pair, session_token_pair
 from app.exceptions import (
     AccountInactive,
@@ -94,7 +95,9 @@ def sign_in(*, email: str, password: str) -> dict:
                 "methods": MFA_METHODS}
     # One commit with the session row (issue_token_pair): a retry re-runs both or neither.
     record_event("auth.login", actor_id=user.id, subject_id=user.id)
-    return issue_token_pair(user)
+    tokens = issue_token_pair(user)
+    remember_device(user)  # after the commit: a retried run must not hand out two
+    return tokens
 
 
 def complete_mfa_sign_in(*, mfa_token: str, code: str) -> dict:
@@ -108,7 +111,9 @@ def complete_mfa_sign_in(*, mfa_token: str, code: str) -> dict:
                      details={"method": method})
         if method == "recovery_code":
             record_mfa_change("mfa.recovery_code_used", user=user)
-    return issue_token_pair(user)
+    tokens = issue_token_pair(user)
+    remember_device(user)
+    return tokens
 
 
 def sign_in_with_passkey(*, ceremony: str, credential: dict) -> dict:

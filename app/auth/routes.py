@@ -18,6 +18,7 @@ from app.mfa.passkeys import login_options
 from app.mfa.schemas import PasskeyOptionsOut
 from app.ratelimit import (
     failed_logins_per_account,
+    failed_logins_per_account_and_device,
     failed_logins_per_account_and_ip,
     login_per_ip,
 )
@@ -38,10 +39,15 @@ class Login(MethodView):
     @login_per_ip
     @failed_logins_per_account_and_ip
     @failed_logins_per_account
+    @failed_logins_per_account_and_device
     @blp.arguments(LoginForm, location="body")
     @blp.response(200, LoginOut, description=(
         "The token pair; or, with MFA on, `mfa_required`, an `mfa_token` for "
-        "POST /auth/login/mfa and the accepted `methods` (no token pair)."))
+        "POST /auth/login/mfa and the accepted `methods` (no token pair)."),
+        headers={"X-Signet-Device": {"schema": {"type": "string"}, "description": (
+            "With the token pair: this client's device token. Sent back in this header "
+            "(or the signet_device cookie), failed logins from elsewhere never hold "
+            "this client back.")}})
     @blp.alt_response(401, schema=ProblemSchema, description="Bad credentials.")
     @blp.alt_response(403, schema=ProblemSchema, description=(
         "Account deactivated, or a browser sign-in form posted from another site."))

@@ -23,6 +23,7 @@ from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jw
 from werkzeug.exceptions import HTTPException
 
 from app.api import PROBLEM_CONTENT_TYPE
+from app.auth.devices import set_device_cookie
 from app.auth.tokens import issued_tokens
 from app.exceptions import Forbidden, InvalidField
 from app.web.mfa_pages import secret_page
@@ -156,6 +157,7 @@ def _carry_session(answer: Response) -> None:
     if tokens is not None:
         set_access_cookies(answer, tokens["access_token"])
         set_refresh_cookies(answer, tokens["refresh_token"])
+        set_device_cookie(answer)
     elif request.endpoint in SESSION_END_ENDPOINTS:
         unset_jwt_cookies(answer)
 
