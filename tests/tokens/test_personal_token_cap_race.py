@@ -10,6 +10,7 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from app.tokens.personal_tokens import create_token
@@ -20,6 +21,8 @@ HELD = 45
 CAP = 50
 CONTENDERS = 16
 
+
+pytestmark = pytest.mark.live
 
 def test_sixteen_parallel_creates_never_pass_the_cap(live_server, user):
     for number in range(HELD):
