@@ -13,7 +13,10 @@ from app.web import (
 )
 from app.web.blueprint import blp as pages_blp
 from app.web.dev_mail import blp as dev_mail_blp
-from app.web.forms import init_form_posts
+from app.web.devices import device_name
+from app.web.error_pages import answer_browser_error
+from app.web.form_feedback import form_feedback
+from app.web.forms import init_form_posts, is_html_form_post
 
 # The pages' one script is the WebAuthn file in static/ (passkeys need the browser's
 # JavaScript API): same-origin files only, no inline script, and it may call only this
@@ -56,12 +59,20 @@ def protect_html_pages(response: Response) -> Response:
     return response
 
 
+def show_errors_to_browsers(response: Response) -> Response:
+    """A browser opening a page that fails gets the HTML error page, not problem+json."""
+    return answer_browser_error(response, is_form_post=is_html_form_post())
+
+
 def init_web(app: Flask, api: Api) -> None:
     """Mount the pages (documented in OpenAPI like every route) and the form layer."""
     api.register_blueprint(pages_blp)
-    # after_request hooks run last-registered first: registered before the form layer,
-    # this one also sees the HTML result pages that layer renders.
+    app.context_processor(lambda: {"feedback": form_feedback()})
+    app.add_template_filter(device_name, "device_name")
+    # after_request hooks run last-registered first: registered before the form layer
+    # and the error pages, this one also sees the HTML pages those render.
     app.after_request(protect_html_pages)
+    app.after_request(show_errors_to_browsers)
     init_form_posts(app)
     # The development inbox shows every mailed token: never mounted in production.
     if app.config["APP_ENV"] != "production" and app.config["MAIL_BACKEND"] == "file":

@@ -12,6 +12,7 @@ from flask.views import MethodView
 
 from app.scopes import OPEN
 from app.web.blueprint import PAGE_DOC, blp, render_page
+from app.web.form_feedback import form_feedback
 from app.web.session import page_session
 
 MAX_TOKEN_LENGTH = 128
@@ -25,7 +26,8 @@ TOKEN_PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referr
 
 def token_page(template: str):
     """Render a page whose form carries `?token=` (an over-long one is left out)."""
-    token = request.args.get("token", "")
+    # Shown again after a refused post, the page keeps the token its form posted.
+    token = request.args.get("token", "") or form_feedback().values.get("token", "")
     if len(token) > MAX_TOKEN_LENGTH:
         token = ""
     return render_page(template, page_session(), token=token), 200, TOKEN_PAGE_HEADERS

@@ -4,7 +4,9 @@ The API endpoints accept form encodings already. When a form post prefers `text/
 (a browser submitting a <form>), this layer answers instead of the JSON:
   - success: `303 See Other` to the form's `next` field (a path on this site only), or a
     small HTML result page when there is no `next`;
-  - error: an HTML page with the problem's status, sentence and field errors.
+  - error: the form's own page again, with the problem's status, its sentence above the
+    form, each field's errors beside the field and the typed values kept (never a
+    password); a form with no page of its own gets an HTML page with the problem.
 Any request that issues a token pair (sign-in, refresh) hands it to this layer
 (`app.auth.tokens.issued_tokens`), which stores it in HttpOnly cookies (CSRF double submit
 is Flask-JWT-Extended's); a sign-in form from another site is refused; signing out or
@@ -18,7 +20,7 @@ from __future__ import annotations
 import json
 from urllib.parse import SplitResult, urlsplit
 
-from flask import Flask, Response, redirect, render_template, request
+from flask import Flask, Response, current_app, redirect, render_template, request
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 from werkzeug.exceptions import HTTPException
 
@@ -26,7 +28,9 @@ from app.api import PROBLEM_CONTENT_TYPE
 from app.auth.devices import set_device_cookie
 from app.auth.tokens import issued_tokens
 from app.exceptions import Forbidden, InvalidField
-from app.web.mfa_pages import secret_page
+from app.web.form_feedback import FormFeedback, kept_values, set_form_feedback
+from app.web.mfa_pages import code_page_again, secret_page
+from app.web.session import page_session
 
 FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -40,6 +44,22 @@ SIGN_IN_ENDPOINTS = frozenset({"auth.Login", "auth.LoginMfa", "auth.PasskeyLogin
 SESSION_END_ENDPOINTS = frozenset({"auth.Logout", "account.Password", "web.DeleteAccountForm"})
 # Plainer page titles than the HTTP reason phrase, where one helps a person.
 HTML_TITLES = {422: "Please check the form", 409: "Already taken"}
+# The page each form is on: a refused post shows that page again with the errors.
+FORM_PAGES = {
+    "auth.Login": "web.LoginPage",
+    "account.Register": "web.RegisterPage",
+    "email.PasswordForgot": "web.ForgotPasswordPage",
+    "email.PasswordReset": "web.ResetPasswordPage",
+    "email.VerifyEmail": "web.VerifyEmailPage",
+    "email.EmailChangeConfirm": "web.ConfirmEmailPage",
+    "files.Files": "web.FilesPage",
+    "mfa.Totp": "web.ProfilePage",
+    "mfa.RecoveryCodes": "web.ProfilePage",
+    "web.DisableTotpForm": "web.ProfilePage",
+    "web.RemovePasskeyForm": "web.ProfilePage",
+    "web.EndSessionForm": "web.ProfilePage",
+    "web.DeleteAccountForm": "web.ProfilePage",
+}
 # Headers of the API answer that still matter to a browser on the HTML page.
 KEPT_HEADERS = ("Retry-After", "Allow", "Location")
 
@@ -118,6 +138,7 @@ def answer_html_form(response: Response) -> Response:
         answer = Response(render_template(
             "web/result.html", ok=True, status=response.status_code, title="Done",
             detail="Your request was carried out.", errors={}, back=_back_path(),
+            visitor=page_session(),
         ), status=200 if response.status_code == 204 else response.status_code)
         _keep_headers(response, answer)
     _carry_session(answer)
@@ -126,14 +147,44 @@ def answer_html_form(response: Response) -> Response:
 
 def _error_page(response: Response) -> Response:
     problem = _json_body(response)
-    page = Response(render_template(
-        "web/result.html", ok=False, status=response.status_code,
-        title=HTML_TITLES.get(response.status_code) or problem.get("title") or "Error",
-        detail=problem.get("detail") or "The request could not be carried out.",
-        errors=problem.get("errors") or {}, back=_back_path(),
-    ), status=response.status_code)
+    detail = problem.get("detail") or "The request could not be carried out."
+    errors = problem.get("errors") or {}
+    page = _form_page_again(FormFeedback(
+        endpoint=request.endpoint, detail=detail, errors=errors,
+        values=kept_values(_form_fields())))
+    if page is None:
+        page = Response(render_template(
+            "web/result.html", ok=False, status=response.status_code,
+            title=HTML_TITLES.get(response.status_code) or problem.get("title") or "Error",
+            detail=detail, errors=errors, back=_back_path(), visitor=page_session(),
+        ), status=response.status_code)
+    page.status_code = response.status_code
     _keep_headers(response, page)
     return page
+
+
+def _form_page_again(feedback: FormFeedback) -> Response | None:
+    # The form's page rendered by its own GET view, so it shows what it always shows;
+    # None when the form has no page, or the page would not render (a 303 to /login
+    # when the session cookie itself was refused): the result page says why instead.
+    if request.endpoint == "auth.LoginMfa":
+        return code_page_again(feedback)
+    page_endpoint = FORM_PAGES.get(request.endpoint or "")
+    if page_endpoint is None:
+        return None
+    set_form_feedback(feedback)
+    view_class = current_app.view_functions[page_endpoint].view_class
+    page = current_app.make_response(view_class().get())
+    if page.status_code != 200 or page.mimetype != "text/html":
+        return None
+    return page
+
+
+def _form_fields() -> dict[str, str]:
+    try:
+        return request.form.to_dict()
+    except HTTPException:  # the body itself was refused (413, 400): nothing to keep
+        return {}
 
 
 def _back_path() -> str | None:

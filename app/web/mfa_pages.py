@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Response, render_template
 
+from app.web.form_feedback import FormFeedback, set_form_feedback
 from app.web.session import page_session
 
 LOGIN_ENDPOINT = "auth.Login"
@@ -29,6 +30,17 @@ def secret_page(endpoint: str | None, body: dict) -> Response | None:
                                codes=body["recoveryCodes"])
     else:
         return None
+    return _never_cached(html)
+
+
+def code_page_again(feedback: FormFeedback) -> Response:
+    """The code form again after a refused code, with the same sign-in token."""
+    set_form_feedback(feedback)
+    return _never_cached(render_template("web/mfa_code.html", visitor=None,
+                                         mfa_token=feedback.values.get("mfa_token", "")))
+
+
+def _never_cached(html: str) -> Response:
     page = Response(html, status=200, mimetype="text/html")
     page.headers["Cache-Control"] = "no-store"
     return page

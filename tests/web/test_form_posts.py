@@ -84,8 +84,8 @@ def test_field_errors_are_shown_on_an_html_page(client):
     assert response.status_code == 422
     assert response.mimetype == "text/html"
     body = response.get_data(as_text=True)
-    assert "<strong>email</strong>" in body
-    assert "<strong>password</strong>" in body
+    assert 'id="email-error"' in body  # beside each field of the form shown again
+    assert 'id="password-error"' in body
     assert row_count("users") == 0
 
 

@@ -15,18 +15,25 @@ def api_login(client, email: str, agent: str) -> dict:
     return response.get_json()
 
 
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+          "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1")
+
+
 def test_profile_lists_sessions_with_an_end_button_for_the_others(client, user):
     csrf = sign_in(client)
-    phone = api_login(client, user.email, "Phone <script>")
+    phone = api_login(client, user.email, IPHONE)
     phone_sid = decode_token(phone["access_token"])["sid"]
+    api_login(client, user.email, "Phone <script>")
 
     body = client.get("/profile").get_data(as_text=True)
 
     assert "Your sessions" in body
-    assert "Phone &lt;script&gt;" in body  # escaped
+    assert "Mobile Safari 17 on iOS" in body  # a device name, not the whole User-Agent
+    assert "AppleWebKit" not in body and "<script>" not in body
+    assert "Unknown device" in body  # what the parser cannot name
     assert f'action="/profile/sessions/{phone_sid}/end"' in body
     assert f'name="csrf_token" value="{csrf}"' in body
-    assert body.count("End session") == 1  # not for this browser
+    assert body.count("End session") == 2  # not for this browser
     assert "This browser" in body
 
 
