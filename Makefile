@@ -12,6 +12,9 @@ MYSQL_TEST_URL ?= mysql+pymysql://root@127.0.0.1:3306
 TEST_WORKERS ?= 2
 export FLASK_APP := wsgi.py
 
+# node_modules as package-lock.json pins it: axe-core for the browser tests, newman.
+NODE_STAMP := node_modules/.package-lock.json
+
 .PHONY: run cluster cluster-ha ha-packages nginx test test-fast test-sqlite test-mysql lint migrate venv venv-dev clean postman
 
 venv: $(RUNTIME_STAMP)
@@ -71,7 +74,7 @@ cluster-ha: venv-dev nginx ha-packages
 	$(BIN)/python -m deploy.cluster_ha
 
 # The live cluster test needs nginx: a failed install leaves it skipped (failed under CI).
-test: venv-dev
+test: venv-dev $(NODE_STAMP)
 	@$(MAKE) --no-print-directory nginx || echo "*** nginx could not be installed: the cluster tests will say so. ***"
 	@$(MAKE) --no-print-directory ha-packages || echo "*** Galera/HAProxy could not be installed: the Galera test will say so. ***"
 	@$(BIN)/ruff check .
@@ -90,16 +93,19 @@ test: venv-dev
 test-fast: venv-dev
 	$(BIN)/pytest --db=sqlite -n $(TEST_WORKERS) -m "not live and not browser and not cluster"
 
-test-sqlite: venv-dev
+test-sqlite: venv-dev $(NODE_STAMP)
 	$(BIN)/pytest --db=sqlite -n $(TEST_WORKERS) --dist loadgroup
 
-test-mysql: venv-dev
+test-mysql: venv-dev $(NODE_STAMP)
 	MYSQL_TEST_URL="$(MYSQL_TEST_URL)" $(BIN)/pytest --db=mysql -n $(TEST_WORKERS) --dist loadgroup
 
 # The Postman collection with newman (pinned in package-lock.json) on a throw-away MariaDB.
 postman: venv-dev
 	npm ci --no-audit --no-fund
 	bash postman/run.sh
+
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund
 
 lint: venv-dev
 	$(BIN)/ruff check .

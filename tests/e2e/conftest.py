@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+# Every browser screenshot goes to one folder (artifacts/ is gitignored; CI lists it).
+SCREENS = Path(__file__).resolve().parents[2] / "artifacts" / "screens"
 # Headless and quiet: no GPU, no sandbox (CI runs as root), nothing phoned home. Host names
 # other than 127.0.0.1 do not resolve, so the pages must work with no internet at all.
 CHROMIUM_ARGS = [
@@ -80,6 +81,6 @@ def browser_page(chromium, live_server, app):
 
 @pytest.fixture
 def artifacts_dir() -> Path:
-    """Where browser tests save screenshots (CI keeps this folder as an artifact)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
+    """Where browser tests save screenshots: artifacts/screens/ (CI lists it)."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    return SCREENS
