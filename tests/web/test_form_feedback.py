@@ -106,3 +106,25 @@ def test_error_result_page_has_the_signed_in_top_bar(client, user):
     body = response.get_data(as_text=True)
     assert 'id="sign-out"' in body
     assert ">Register<" not in body
+
+
+def test_a_wrong_code_shows_the_code_form_again_with_the_same_sign_in(
+        client, user, auth_headers):
+    from tests.mfa.helpers import enable_totp
+
+    authenticator, _codes = enable_totp(client, auth_headers(user))
+    first = client.post("/api/v1/auth/login", headers=HTML, data={
+        "email": user.email, "password": PASSWORD, "next": "/profile"})
+    token = first.get_data(as_text=True).split('name="mfa_token" value="')[1].split('"')[0]
+
+    wrong = client.post("/api/v1/auth/login/mfa", headers=HTML, data={
+        "mfa_token": token, "code": "000000", "next": "/profile"})
+
+    assert wrong.status_code == 401
+    body = wrong.get_data(as_text=True)
+    assert 'id="mfa-code-form"' in body and 'role="alert"' in body
+    assert f'name="mfa_token" value="{token}"' in body
+    assert 'value="000000"' not in body
+    right = client.post("/api/v1/auth/login/mfa", headers=HTML, data={
+        "mfa_token": token, "code": authenticator.code(), "next": "/profile"})
+    assert right.status_code == 303
