@@ -149,9 +149,9 @@ def _error_page(response: Response) -> Response:
     problem = _json_body(response)
     detail = problem.get("detail") or "The request could not be carried out."
     errors = problem.get("errors") or {}
-    page = _form_page_again(FormFeedback(
-        endpoint=request.endpoint, detail=detail, errors=errors,
-        values=kept_values(_form_fields())))
+    fields = _form_fields()
+    page = None if fields is None else _form_page_again(FormFeedback(
+        endpoint=request.endpoint, detail=detail, errors=errors, values=kept_values(fields)))
     if page is None:
         page = Response(render_template(
             "web/result.html", ok=False, status=response.status_code,
@@ -180,11 +180,11 @@ def _form_page_again(feedback: FormFeedback) -> Response | None:
     return page
 
 
-def _form_fields() -> dict[str, str]:
+def _form_fields() -> dict[str, str] | None:
     try:
         return request.form.to_dict()
-    except HTTPException:  # the body itself was refused (413, 400): nothing to keep
-        return {}
+    except HTTPException:  # the body itself was refused (413, 400): no form to show again
+        return None
 
 
 def _back_path() -> str | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_jwt_extended import get_current_user, get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
+from werkzeug.exceptions import HTTPException
 
 from app.users.models import User
 
@@ -29,7 +30,8 @@ def page_session() -> PageSession:
     """Read the access cookie; an expired, revoked or bad one is simply "signed out"."""
     try:
         verify_jwt_in_request(optional=True, locations=["cookies"])
-    except (JWTExtendedException, PyJWTError):
+    # HTTPException: a refused form body (413) holds the CSRF field, which cannot be read.
+    except (JWTExtendedException, PyJWTError, HTTPException):
         return PageSession(user=None, csrf_token=None)
     user = get_current_user()
     if user is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 from tests.helpers import row_count
@@ -128,3 +129,15 @@ def test_a_wrong_code_shows_the_code_form_again_with_the_same_sign_in(
     right = client.post("/api/v1/auth/login/mfa", headers=HTML, data={
         "mfa_token": token, "code": authenticator.code(), "next": "/profile"})
     assert right.status_code == 303
+
+
+def test_an_oversized_upload_of_a_signed_in_user_is_an_html_413(client, app, user):
+    csrf = sign_in(client)
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = client.post("/api/v1/files", headers=HTML, content_type="multipart/form-data",
+                           data={"csrf_token": csrf, "next": "/files?notice=uploaded",
+                                 "file": (io.BytesIO(b"x" * 4096), "big.txt")})
+
+    assert response.status_code == 413
+    assert response.mimetype == "text/html"
+    assert "larger than this service accepts" in response.get_data(as_text=True)

@@ -256,7 +256,8 @@ def test_cross_site_refresh_form_is_left_to_the_cookie_csrf_check(client, user):
 def test_every_endpoint_the_form_layer_names_exists(app):
     """Renaming a route must fail here, not silently break browser sign-in or sign-out."""
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    named = {*forms.SIGN_IN_ENDPOINTS, *forms.SESSION_END_ENDPOINTS}
+    named = {*forms.SIGN_IN_ENDPOINTS, *forms.SESSION_END_ENDPOINTS,
+             *forms.FORM_PAGES, *forms.FORM_PAGES.values()}
     assert named <= endpoints, f"unknown endpoints in app/web/forms.py: {named - endpoints}"
 
 
