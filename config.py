@@ -166,11 +166,14 @@ class Config:
     MAX_JSON_BYTES = env_int("MAX_JSON_BYTES", 64 * 1024)
     PROFILE_IMAGE_MAX_BYTES = env_int("PROFILE_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
     # Judged from the header before decoding (issue 13): an avatar needs no 40 Mpx, and a
-    # tiny file can claim a huge canvas. Per frame, frames, all frames together, and a
-    # decode deadline checked between frames; stored images are at most 1024 px a side.
+    # tiny file can claim a huge canvas. Per frame (a GIF's canvas as later frames grow
+    # it), frames, all frames together, a JPEG's progressive scans (each decodes the whole
+    # image again), and a decode deadline checked at every read of the decoder and between
+    # frames; stored images are at most 1024 px a side.
     PROFILE_IMAGE_MAX_PIXELS = env_int("PROFILE_IMAGE_MAX_PIXELS", 16_000_000)
     PROFILE_IMAGE_MAX_FRAMES = env_int("PROFILE_IMAGE_MAX_FRAMES", 100)
     PROFILE_IMAGE_MAX_TOTAL_PIXELS = env_int("PROFILE_IMAGE_MAX_TOTAL_PIXELS", 16_000_000)
+    PROFILE_IMAGE_MAX_SCANS = env_int("PROFILE_IMAGE_MAX_SCANS", 16)
     PROFILE_IMAGE_DECODE_SECONDS = env_float("PROFILE_IMAGE_DECODE_SECONDS", 1.0)
     # Bytes each non-admin user may store, profile image included; 0: no quota.
     USER_STORAGE_QUOTA_BYTES = env_int("USER_STORAGE_QUOTA_BYTES", 1024 * 1024 * 1024)

@@ -109,6 +109,77 @@ def many_frame_gif(frames: int) -> bytes:
     return data[:-1] + frame * (frames - 1) + b"\x3b"  # before the trailer (0x3B)
 
 
+def canvas_growth_gif(side: int = 9400, *, frames: int = 2) -> bytes:
+    """A GIF whose screen and first frame are 1x1 and whose later frames are side x side.
+
+    Pillow grows the canvas to fit each frame, so the header's 1 pixel says nothing of
+    the 88 Mpx (at 9400) that decoding allocates. Each later frame is complete and valid,
+    all colour 0: 35 kB of LZW codes at 9400.
+    """
+    out = io.BytesIO()
+    first = Image.new("P", (1, 1), 0)
+    first.putpalette([0, 0, 0, 255, 255, 255])
+    first.save(out, format="GIF")
+    data = out.getvalue()
+    frame = (b"\x2c" + struct.pack("<HHHHB", 0, 0, side, side, 0)
+             + _constant_lzw(side * side))
+    return data[:-1] + frame * frames + b"\x3b"
+
+
+def _constant_lzw(pixels: int) -> bytes:
+    """GIF image data (minimum code size 2) for `pixels` pixels of colour 0.
+
+    A run of colour 0 needs no dictionary: after the clear code, the n-th code stands for
+    n pixels (code 0, then 6, 7, 8, ...) until the table is full at 4096 entries; then the
+    longest run (4091 pixels, code 4095) repeats. Code widths follow the decoder, which
+    adds an entry for every code but the first after a clear.
+    """
+    clear, end, first_free, table_size = 4, 5, 6, 4096
+    codes, longest, remaining, next_entry = [clear], 1, pixels, first_free
+    while remaining:
+        run = min(longest, remaining)
+        codes.append(0 if run == 1 else run + 4)
+        remaining -= run
+        if next_entry < table_size:
+            next_entry += 1
+            longest += 1
+    codes.append(end)
+    bits = nbits = 0
+    packed = bytearray()
+    width, decoder_next = 3, first_free
+    for index, code in enumerate(codes):
+        bits |= code << nbits
+        nbits += width
+        while nbits >= 8:
+            packed.append(bits & 0xFF)
+            bits >>= 8
+            nbits -= 8
+        if index >= 2 and decoder_next < table_size:
+            decoder_next += 1
+            if decoder_next == 1 << width and width < 12:
+                width += 1
+    if nbits:
+        packed.append(bits & 0xFF)
+    blocks = b"".join(bytes([len(packed[i:i + 255])]) + packed[i:i + 255]
+                      for i in range(0, len(packed), 255))
+    return b"\x02" + blocks + b"\x00"
+
+
+def progressive_jpeg_scan_bomb(side: int = 4000, *, extra_scans: int = 100) -> bytes:
+    """A grey progressive JPEG of side x side with `extra_scans` empty AC scans repeated.
+
+    Pillow writes a valid progressive file; its last scan (an AC refinement of a flat
+    image: a few bytes of end-of-band runs) is repeated before EOI. libjpeg runs each scan
+    over every block (250,000 at 4000 px): about 30 ms a scan, for 31 bytes of file.
+    """
+    out = io.BytesIO()
+    Image.new("L", (side, side), 128).save(out, format="JPEG", progressive=True, quality=90)
+    data = out.getvalue()
+    last_scan = data.rindex(b"\xff\xda")
+    end = data.rindex(b"\xff\xd9")
+    return data[:end] + data[last_scan:end] * extra_scans + data[end:]
+
+
 def lossless_webp_bomb(side: int = 6300) -> bytes:
     """A one-colour lossless WebP of side x side pixels: ~1.6 kB on disk, 160 MB decoded."""
     out = io.BytesIO()

@@ -38,6 +38,7 @@ def read_profile_image(upload: FileStorage) -> CleanImage:
             upload.stream, max_pixels=config["PROFILE_IMAGE_MAX_PIXELS"],
             max_frames=config["PROFILE_IMAGE_MAX_FRAMES"],
             max_total_pixels=config["PROFILE_IMAGE_MAX_TOTAL_PIXELS"],
+            max_scans=config["PROFILE_IMAGE_MAX_SCANS"],
             decode_seconds=config["PROFILE_IMAGE_DECODE_SECONDS"],
         )
     except InvalidImage as error:

@@ -1,4 +1,4 @@
-"""Profile images that cost far more to decode than their size suggests (issue 13, 1-2).
+"""Profile images that cost far more to decode than their size suggests (issues 13 and 20).
 
 Every budget is judged before decoding: a bomb is a 422 on `profile_image`, and nothing
 is stored. What is stored is at most 1024 px a side, animations keep their frames.
@@ -17,10 +17,12 @@ from PIL import Image
 from tests.account.registration import URL, assert_nothing_stored, with_image
 from tests.factories import (
     animated_bytes,
+    canvas_growth_gif,
     image_bytes,
     lossless_webp_bomb,
     many_frame_gif,
     png_bomb,
+    progressive_jpeg_scan_bomb,
 )
 from tests.helpers import assert_problem, stored_blobs
 
@@ -55,6 +57,24 @@ def _refused(client, data: bytes, message: str, upload_dir) -> None:
     assert_nothing_stored(upload_dir)
 
 
+def _peak_rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        [line] = [line for line in status if line.startswith("VmHWM:")]
+    return int(line.split()[1]) / 1024
+
+
+def _refused_quickly(client, data: bytes, message: str, upload_dir, *,
+                     seconds: float = 1.0, rss_mib: float = 40) -> None:
+    """Refused within `seconds`, and this process's peak RSS rose by under `rss_mib`."""
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")  # peak RSS (VmHWM) starts again from the current RSS
+    before = _peak_rss_mib()
+    started = time.monotonic()
+    _refused(client, data, message, upload_dir)
+    assert time.monotonic() - started < seconds
+    assert _peak_rss_mib() - before < rss_mib
+
+
 def test_a_gif_of_340000_frames_is_refused_by_its_frame_count(client, upload_dir, gif_bomb):
     assert len(gif_bomb) < 5 * 1024 * 1024
     _refused(client, gif_bomb, "too many frames: at most 100", upload_dir)
@@ -85,6 +105,42 @@ def test_a_30000_px_png_is_refused_from_its_header(client, upload_dir):
 def test_pixels_over_all_frames_are_bounded(app, client, upload_dir):
     app.config["PROFILE_IMAGE_MAX_TOTAL_PIXELS"] = 10 * 8 * 8 - 1
     _refused(client, _animation("GIF", 10), "at most 639 pixels in all frames", upload_dir)
+
+
+def test_a_progressive_jpeg_of_many_scans_is_refused_before_decoding(client, upload_dir):
+    # 4000 x 4000 and 100 empty scans more than Pillow wrote: 3 kB more, ~3 s more decoding.
+    bomb = progressive_jpeg_scan_bomb(4000, extra_scans=100)
+    _refused_quickly(client, bomb, "too many progressive scans: at most 16", upload_dir)
+
+
+def test_the_scan_limit_is_exact(client, upload_dir):
+    # Pillow writes 6 scans for a grey progressive JPEG: 10 more are 16 in all.
+    _refused(client, progressive_jpeg_scan_bomb(64, extra_scans=11), "too many progressive",
+             upload_dir)
+
+    response = client.post(URL, data=with_image(progressive_jpeg_scan_bomb(64, extra_scans=10)),
+                           content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def test_one_frame_decodes_under_the_deadline_too(app, client, upload_dir):
+    # The scan limit out of the way, the deadline alone stops the decode mid-frame (on
+    # main a single frame had no deadline: this took about 10 s, then 201).
+    app.config.update(PROFILE_IMAGE_MAX_SCANS=100_000, PROFILE_IMAGE_DECODE_SECONDS=0.3)
+    bomb = progressive_jpeg_scan_bomb(4000, extra_scans=300)
+    _refused_quickly(client, bomb, "takes too long to decode", upload_dir, seconds=1.5)
+
+
+def test_a_gif_whose_later_frames_grow_the_canvas_is_refused(client, upload_dir):
+    # Screen and first frame 1 x 1, then two frames of 9400 x 9400: 5.5 times the budget.
+    _refused_quickly(client, canvas_growth_gif(9400), "too large: at most 16000000 pixels",
+                     upload_dir)
+
+
+def test_canvas_growth_counts_against_all_frames(app, client, upload_dir):
+    # Each grown frame is within the per-frame budget; together they are not.
+    app.config["PROFILE_IMAGE_MAX_TOTAL_PIXELS"] = 3 * 100 * 100
+    _refused(client, canvas_growth_gif(100, frames=3), "pixels in all frames", upload_dir)
 
 
 def test_decoding_past_the_deadline_is_refused(app, client, upload_dir):
