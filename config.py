@@ -226,6 +226,9 @@ class Config:
     # per-account ceiling that strangers' failed logins can fill.
     LOGIN_DEVICE_COOKIE_DAYS = env_int("LOGIN_DEVICE_COOKIE_DAYS", 180)
     REGISTRATION_RATE_LIMIT = env_str("REGISTRATION_RATE_LIMIT", "20 per hour")
+    # PATCH /auth/me with a profile image, per account and per client IP: each image costs
+    # a decode, as a registration's does.
+    PROFILE_IMAGE_RATE_LIMIT = env_str("PROFILE_IMAGE_RATE_LIMIT", "20 per hour")
     # POST /files per signed-in user: the quota bounds the bytes, this the request rate.
     UPLOAD_RATE_LIMIT = env_str("UPLOAD_RATE_LIMIT", "120 per hour")
     # GET /auth/me/export per account: each one reads every byte the user stores.

@@ -120,6 +120,12 @@ def signed_in_account_key() -> str:
     return f"user:{get_jwt_identity()}"
 
 
+def _sends_no_profile_image() -> bool:
+    # A part with no file name is a file input left blank: "no image" (app/api.py).
+    upload = request.files.get("profile_image")
+    return upload is None or not upload.filename
+
+
 def _failed_login(response: Response) -> bool:
     return response.status_code == 401
 
@@ -195,6 +201,21 @@ verifications_per_ip = limiter.limit(
 verification_resends_per_account = limiter.limit(
     _config_value("VERIFY_EMAIL_RESEND_RATE_LIMIT"), key_func=signed_in_account_key,
     error_message="Too many verification messages asked for; retry later.",
+)
+# PATCH /auth/me with an image: decoding one costs up to PROFILE_IMAGE_DECODE_SECONDS of a
+# worker, like registration's; counted per account and per address, refused or not.
+# A change of name alone is not counted. Keys of their own: DELETE /auth/me, the same
+# endpoint, counts wrong passwords per account.
+profile_images_per_account = limiter.limit(
+    _config_value("PROFILE_IMAGE_RATE_LIMIT"),
+    key_func=lambda: f"profile-image:{signed_in_account_key()}",
+    exempt_when=_sends_no_profile_image,
+    error_message="Too many profile images from this account; retry later.",
+)
+profile_images_per_ip = limiter.limit(
+    _config_value("PROFILE_IMAGE_RATE_LIMIT"), key_func=lambda: f"profile-image:{client_ip()}",
+    exempt_when=_sends_no_profile_image,
+    error_message="Too many profile images from this address; retry later.",
 )
 uploads_per_user = limiter.limit(
     _config_value("UPLOAD_RATE_LIMIT"), key_func=signed_in_account_key,

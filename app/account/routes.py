@@ -23,6 +23,8 @@ from app.pagination import PageArgs
 from app.ratelimit import (
     exports_per_user,
     failed_password_checks_per_account,
+    profile_images_per_account,
+    profile_images_per_ip,
     registrations_per_ip,
 )
 from app.schemas import ProblemSchema
@@ -72,9 +74,12 @@ class Me(MethodView):
     @blp.token_scope(Scope.PROFILE_WRITE)
     @no_store
     @blp.signed_in()
+    @profile_images_per_account
+    @profile_images_per_ip
     @blp.arguments(ProfileUpdateForm, location="body")
     @blp.response(200, UserOut)
     @blp.alt_response(413, schema=ProblemSchema, description="Body or image too large.")
+    @blp.alt_response(429, schema=ProblemSchema, description="Too many profile images.")
     def patch(self, form):
         """Change your name and/or profile image (the old image is deleted)."""
         return update_own_profile(user=current_user, **form)

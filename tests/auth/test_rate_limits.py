@@ -1,10 +1,13 @@
-"""Rate limits on login (per IP; failed logins per account) and registration (per IP)."""
+"""Rate limits on login (per IP; failed logins per account), registration (per IP) and
+profile images sent to PATCH /auth/me (per account and per IP)."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, image_bytes
 from tests.helpers import assert_problem
 
 LOGIN = "/api/v1/auth/login"
@@ -177,3 +180,38 @@ def test_password_checks_of_one_account_do_not_limit_another(limited_config, cli
         assert change_password(client, auth_headers(first), f"wrong {attempt}").status_code == 401
 
     assert change_password(client, auth_headers(second), DEFAULT_PASSWORD).status_code == 204
+
+
+def test_profile_images_sent_to_patch_me_are_limited_per_account(
+        limited_config, app, client, user, auth_headers):
+    # Each image is a decode (up to a second of a worker): like registration, limited.
+    app.config["PROFILE_IMAGE_RATE_LIMIT"] = "2 per minute"
+
+    addresses = iter([IP_A, IP_B, IP_C, IP_A, IP_B])  # the account's bucket, not an address's
+
+    def patch_me(**body):
+        return client.patch("/api/v1/auth/me", headers=auth_headers(user), data=body,
+                            content_type="multipart/form-data",
+                            environ_base={"REMOTE_ADDR": next(addresses)})
+
+    def image():
+        return (io.BytesIO(image_bytes("PNG", (8, 8))), "me.png")
+
+    assert patch_me(profile_image=image()).status_code == 200
+    assert patch_me(profile_image=(io.BytesIO(b"not an image"), "x.png")).status_code == 422
+    assert_rate_limited(patch_me(profile_image=image()), "profile images from this account")
+    # A change of name alone, or a file input left blank, sends no image and is not counted.
+    assert patch_me(name="Ada").status_code == 200
+    assert patch_me(name="Ada", profile_image=(io.BytesIO(b""), "")).status_code == 200
+
+
+def test_profile_images_are_limited_per_address_too(limited_config, app, client, users,
+                                                    auth_headers):
+    app.config["PROFILE_IMAGE_RATE_LIMIT"] = "2 per minute"
+    statuses = [
+        client.patch("/api/v1/auth/me", headers=auth_headers(users.create()),
+                     data={"profile_image": (io.BytesIO(image_bytes("PNG", (8, 8))), "a.png")},
+                     content_type="multipart/form-data",
+                     environ_base={"REMOTE_ADDR": IP_B}).status_code
+        for _ in range(3)]
+    assert statuses == [200, 200, 429]
