@@ -14,10 +14,11 @@ from app.auth.tokens import issue_token_pair, session_token_pair
 from app.exceptions import (
     AccountInactive,
     EmailNotVerified,
+    InvalidCode,
     InvalidCredentials,
 )
 from app.extensions import db
-from app.mfa.codes import consume_second_factor
+from app.mfa.codes import TOTP_DIGITS, consume_second_factor
 from app.mfa.notices import record_mfa_change
 from app.mfa.passkeys import verify_passkey_sign_in
 from app.mfa.tokens import issue_mfa_token, mfa_token_user, read_mfa_token, spend_mfa_token
@@ -104,16 +105,29 @@ def complete_mfa_sign_in(*, mfa_token: str, code: str) -> dict:
     """Exchange an mfa_token and a TOTP or recovery code for the token pair."""
     claims = read_mfa_token(mfa_token)
     user = mfa_token_user(claims)
-    with transaction():
-        method = consume_second_factor(user_id=user.id, code=code)
-        spend_mfa_token(claims)
-        record_event("auth.login", actor_id=user.id, subject_id=user.id,
-                     details={"method": method})
-        if method == "recovery_code":
-            record_mfa_change("mfa.recovery_code_used", user=user)
+    try:
+        with transaction():
+            method = consume_second_factor(user_id=user.id, code=code)
+            spend_mfa_token(claims)
+            record_event("auth.login", actor_id=user.id, subject_id=user.id,
+                         details={"method": method})
+            if method == "recovery_code":
+                record_mfa_change("mfa.recovery_code_used", user=user)
+    except InvalidCode:
+        # Whoever sent it knew the password: worth an event of its own. Committed apart
+        # from the rolled-back attempt; the kind of code is named, never the code.
+        with transaction():
+            record_event("auth.login_mfa_failed", actor_id=None, subject_id=user.id,
+                         details={"method": _method_of(code)})
+        raise
     tokens = issue_token_pair(user)
     remember_device(user)
     return tokens
+
+
+def _method_of(code: str) -> str:
+    # As consume_second_factor tells them apart.
+    return "totp" if len(code) == TOTP_DIGITS and code.isdigit() else "recovery_code"
 
 
 def sign_in_with_passkey(*, ceremony: str, credential: dict) -> dict:

@@ -65,6 +65,8 @@ def create_user(*, name: str, email: str, password: str, role: Role = Role.USER,
             if created_by is not None:
                 record_event("admin.user_created", actor_id=created_by.id,
                              subject_id=user.id, details={"role": role.value})
+            elif self_registered:
+                record_event("auth.registered", actor_id=user.id, subject_id=user.id)
             if email_verified:
                 user.email_verified_at = utcnow()
             if before_commit is not None:

@@ -11,6 +11,7 @@ from app.audit import record_event
 from app.audit.models import AuditEvent
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem
+from tests.mfa.helpers import LOGIN_MFA, enable_totp, mfa_token
 
 LOGIN = "/api/v1/auth/login"
 
@@ -177,9 +178,48 @@ def test_an_admin_registering_someone_is_recorded(client, db, admin, auth_header
     assert event.details == {"role": "admin"}
 
 
-def test_self_registration_is_no_admin_event(client, db):
+def test_self_registration_is_recorded_and_is_no_admin_event(client, db):
+    password = "long enough pw"
     response = client.post("/api/v1/auth/register", json={
-        "name": "Self", "email": "self@example.com", "password": "long enough pw"})
+        "name": "Self", "email": "self@example.com", "password": password})
 
     assert response.status_code == 201
     assert not events(db, "admin.user_created")
+    [event] = events(db, "auth.registered")
+    new_id = response.get_json()["id"]
+    assert (event.actor_id, event.subject_id, event.details) == (new_id, new_id, {})
+
+
+def test_an_admin_registering_someone_is_no_self_registration(client, db, admin,
+                                                              auth_headers):
+    response = client.post("/api/v1/auth/register", headers=auth_headers(admin), json={
+        "name": "New Person", "email": "new@example.com", "password": "long enough pw"})
+
+    assert response.status_code == 201
+    assert not events(db, "auth.registered")
+
+
+def test_wrong_second_factor_codes_are_recorded_without_the_code(client, db, user,
+                                                                 auth_headers, caplog):
+    authenticator, recovery_codes = enable_totp(client, auth_headers(user))
+    right = authenticator.code()
+    wrong_totp = f"{(int(right) + 1) % 1_000_000:06d}"
+    wrong_recovery = "abcd-efgh-ijkm-npqr"
+    assert wrong_recovery not in recovery_codes
+    caplog.set_level(logging.INFO, logger="app.audit")
+
+    for code in (wrong_totp, wrong_recovery):
+        answer = client.post(LOGIN_MFA, json={"mfa_token": mfa_token(client, user.email),
+                                              "code": code})
+        assert_problem(answer, 401)
+
+    failed = events(db, "auth.login_mfa_failed")
+    assert [(e.actor_id, e.subject_id, e.details) for e in failed] == [
+        (None, user.id, {"method": "totp"}), (None, user.id, {"method": "recovery_code"})]
+    everything = " ".join(audit_lines(caplog)) + str([e.details for e in events(db)])
+    assert wrong_totp not in everything and wrong_recovery not in everything
+
+    answer = client.post(LOGIN_MFA, json={"mfa_token": mfa_token(client, user.email),
+                                          "code": right})
+    assert answer.status_code == 200
+    assert len(events(db, "auth.login_mfa_failed")) == 2  # a right code adds none
