@@ -188,6 +188,9 @@ class Config:
     # so that every character of a long password counts.
     BCRYPT_HANDLE_LONG_PASSWORDS = True
     ALLOW_SELF_REGISTRATION = env_bool("ALLOW_SELF_REGISTRATION", True)
+    # false: an anonymous registration of a taken address answers like a new one (201, the
+    # same body for both) and the address's owner is mailed instead; admins still get 409.
+    REGISTRATION_REVEALS_ACCOUNTS = env_bool("REGISTRATION_REVEALS_ACCOUNTS", True)
 
     JWT_ALGORITHM = env_str("JWT_ALGORITHM", "HS256")
     JWT_DECODE_ALGORITHMS = [JWT_ALGORITHM]

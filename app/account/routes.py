@@ -1,7 +1,7 @@
 """The signed-in user's account: registration, profile, password, audit trail, export,
 deletion. Thin: parse, call a service, dump."""
 
-from flask import Response, url_for
+from flask import Response, jsonify, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_current_user
 
@@ -31,6 +31,10 @@ from app.schemas import ProblemSchema
 from app.scopes import NEVER, Scope
 from app.users.profile import update_own_profile
 from app.users.schemas import UserOut
+from app.users.service import normalize_email
+
+REGISTRATION_RECEIVED = ("Registration received: sign in with this address and your password, "
+                         "and look in its mailbox for what comes next.")
 
 blp = Blueprint("account", __name__, url_prefix="/api/v1/auth",
                 description="Registration and the signed-in user's account.")
@@ -43,7 +47,12 @@ class Register(MethodView):
     @blp.token_scope(Scope.USERS_WRITE)
     @registrations_per_ip
     @blp.arguments(RegisterForm, location="body")
-    @blp.response(201, UserOut, headers={"Location": {"schema": {"type": "string"}}})
+    @blp.response(201, UserOut, headers={"Location": {"schema": {"type": "string"}}},
+                  description=(
+                      "The new user. With `REGISTRATION_REVEALS_ACCOUNTS=false`, an anonymous "
+                      "registration answers `{\"email\", \"detail\"}` instead, with "
+                      "`Location: /api/v1/auth/me`, whether or not the address already had "
+                      "an account (its owner is sent a message instead of a 409)."))
     @blp.alt_response(401, schema=ProblemSchema, description="Invalid token sent.")
     @blp.alt_response(403, schema=ProblemSchema, description="Not allowed to register.")
     @blp.alt_response(409, schema=ProblemSchema, description="Email taken.")
@@ -54,7 +63,17 @@ class Register(MethodView):
     def post(self, form):
         """Register a user (anyone when self-registration is on, or an admin)."""
         user = register_user(**form, caller=optional_user())
+        if user is None:  # the same answer whether or not the address had an account
+            return registration_received(form["email"])
         return user, 201, {"Location": url_for("users.UserById", user_id=user.id)}
+
+
+def registration_received(email: str) -> Response:
+    """The 201 that tells nothing about the address: no id, nothing a new row would add."""
+    response = jsonify(email=normalize_email(email), detail=REGISTRATION_RECEIVED)
+    response.status_code = 201
+    response.headers["Location"] = url_for("account.Me")
+    return response
 
 
 @blp.route("/me")

@@ -99,6 +99,14 @@ def list_own_events(*, user_id: int, limit: int, cursor: int | None = None) -> d
     return keyset_page(events_about(user_id), AuditEvent.id, limit=limit, after=cursor)
 
 
+def recorded_since(*, action: str, subject_id: int, since: datetime) -> bool:
+    """True when an event `action` about `subject_id` was committed at `since` or later."""
+    query = select(AuditEvent.id).where(
+        AuditEvent.subject_id == subject_id, AuditEvent.action == action,
+        AuditEvent.created_at >= since).limit(1)
+    return db.session.scalar(query) is not None
+
+
 def purge_expired_events(*, now: datetime | None = None) -> int:
     """Delete events older than AUDIT_RETENTION_DAYS; return how many."""
     days = current_app.config["AUDIT_RETENTION_DAYS"]

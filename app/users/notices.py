@@ -12,6 +12,12 @@ def notify_password_changed(user: User) -> None:
                 link=_link("web.ForgotPasswordPage"))
 
 
+def notify_registration_attempt(user: User) -> None:
+    """Tell an account's owner that someone tried to register its address (caller commits)."""
+    send_notice(user.email, "notice_registration_attempt", user=user,
+                sign_in=_link("web.LoginPage"), link=_link("web.ForgotPasswordPage"))
+
+
 def notify_security_change(user: User, *, change: str) -> None:
     """Enqueue a notice that the account's sign-in settings changed (the caller commits)."""
     send_notice(user.email, "notice_security_changed", user=user, change=change,
