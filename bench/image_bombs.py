@@ -5,10 +5,12 @@
 Starts its own gunicorn (one sync worker) on a throw-away SQLite database, registers one
 account per image through POST /auth/register, and prints for each image the status,
 the wall time and the worker's peak RSS rise (VmHWM reset through /proc/<pid>/clear_refs
-before each request). The bombs of issue 13 must be 422 in well under a second with no
-real memory growth; the "worst under the limits" rows are the most expensive images the default
-limits let through (16 Mpx in one frame, or in 100 frames), which bound what one upload
-can cost a worker. The baseline is a 64x64 PNG avatar sent in the same run.
+before each request). The bombs of issues 13 and 20 (a progressive JPEG of thousands of
+empty scans, a GIF whose later frames grow its 1x1 canvas) must be 422 in well under a
+second with no real memory growth; the "worst under the limits" rows are the most
+expensive images the default limits let through (16 Mpx in one frame, or in 100 frames),
+which bound what one upload can cost a worker. The baseline is a 64x64 PNG avatar sent
+in the same run.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.upload_memory import reset_peak, status_kib, worker_pids  # noqa: E402
 from tests.factories import (  # noqa: E402
+    canvas_growth_gif,
     image_bytes,
     lossless_webp_bomb,
     many_frame_gif,
     png_bomb,
+    progressive_jpeg_scan_bomb,
 )
 from tests.live_server import LiveServer  # noqa: E402
 
@@ -56,6 +60,9 @@ def images() -> list[tuple[str, bytes]]:
         ("bomb: GIF, 349,000 frames of 1x1", many_frame_gif(349_000)),
         ("bomb: lossless WebP 6300x6300", lossless_webp_bomb(6300)),
         ("bomb: PNG 30000x30000 (1-bit)", png_bomb(30000, 30000)),
+        ("bomb: JPEG 4000x4000, 18,000 empty scans", progressive_jpeg_scan_bomb(
+            4000, extra_scans=18_000)),
+        ("bomb: GIF 1x1, then 2 frames of 9400x9400", canvas_growth_gif(9400)),
         ("worst under the limits: WebP 4000x4000", lossless_webp_bomb(4000)),
         ("worst under the limits: GIF 100x400x400", animation(100, 400)),
     ]
@@ -90,7 +97,7 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     print("one sync gunicorn worker; default limits (16 Mpx a frame, 100 frames, "
-          "16 Mpx in all, 1 s decode)")
+          "16 Mpx in all, 16 scans, 1 s decode)")
     print(f"{'image':44} {'bytes':>9} {'status':>6} {'wall s':>7} {'peak RSS rise MiB':>18}")
     for label, size, status, seconds, rise in rows:
         print(f"{label:44} {size:9d} {status:6d} {seconds:7.3f} {rise / 1024:18.1f}")
