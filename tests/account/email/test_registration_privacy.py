@@ -95,3 +95,14 @@ def test_a_taken_address_with_an_image_stores_nothing(quiet, client, user, uploa
 def test_an_admin_still_gets_409(quiet, client, admin, user, auth_headers):
     response = client.post(URL, json=fields(email=user.email), headers=auth_headers(admin))
     assert_problem(response, 409)
+
+
+def test_a_browser_form_gets_the_same_redirect_for_a_taken_address(quiet, client, user,
+                                                                   mailbox):
+    html = {"Accept": "text/html"}
+    answers = [client.post(URL, headers=html, data=fields(
+        email=email, password=INTRUDER_PASSWORD, next="/login?notice=registered"))
+        for email in ("browser@example.com", user.email)]
+
+    assert [(a.status_code, a.headers["Location"]) for a in answers] == [
+        (303, "/login?notice=registered")] * 2
