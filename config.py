@@ -253,6 +253,18 @@ class Config:
     VERIFY_EMAIL_RESEND_RATE_LIMIT = env_str("VERIFY_EMAIL_RESEND_RATE_LIMIT", "3 per hour")
     # POST /auth/verify-email per client IP: anyone may call it, and each call checks a token.
     VERIFY_EMAIL_RATE_LIMIT = env_str("VERIFY_EMAIL_RATE_LIMIT", "20 per hour")
+    # Requests that check the current password, right or wrong, per signed-in account
+    # (each costs a bcrypt and may hand out a secret or send mail).
+    PASSWORD_CHECK_RATE_LIMIT = env_str("PASSWORD_CHECK_RATE_LIMIT", "30 per hour")
+    # Other mail-sending requests: per client address (reset, email confirm), per admin
+    # (invitations).
+    MAIL_REQUEST_RATE_LIMIT = env_str("MAIL_REQUEST_RATE_LIMIT", "30 per hour")
+    # Mail a request triggers to one address, whatever account or client asks; beyond it
+    # the client still gets its answer and nothing is sent. 0 turns the cap off.
+    MAIL_PER_ADDRESS_PER_HOUR = env_int("MAIL_PER_ADDRESS_PER_HOUR", 5)
+    # An account without a password (provider sign-in) proves a recent sign-in for a
+    # sensitive change with a session younger than this (seconds).
+    REAUTH_SECONDS = env_int("REAUTH_SECONDS", 300)
     REVOCATION_STORE_URL = env_str("REVOCATION_STORE_URL", "database")
     REVOCATION_KEY_PREFIX = env_str("REVOCATION_KEY_PREFIX", "signet:")
     # With the Redis store, users' rows are cached there (app/tokens/user_cache.py). Entries

@@ -36,12 +36,14 @@ from app.ratelimit import drop_limiter_middleware, trust_proxies
 from app.request import NoSessionInterface, SignetRequest, guard_input
 from app.request_id import init_request_id
 from app.sessions.routes import blp as sessions_blp
+from app.sessions.service import started_at as session_started_at
 from app.storage import init_storage
 from app.tokens.personal_tokens import init_personal_tokens
 from app.tokens.revocation import init_revocation_store
 from app.tokens.routes import blp as tokens_blp
 from app.users.profile import is_profile_image
 from app.users.quota import STORAGE_ACCOUNT
+from app.users.reauth import register_session_start
 from app.users.routes import blp as users_blp
 from app.web import init_web
 from config import INSTANCE_DIR, load_config
@@ -130,6 +132,7 @@ def connect_domains(app: Flask) -> None:
     register_sharing_rule(app, is_profile_image)  # anyone signed in sees profile images
     register_storage_account(app, STORAGE_ACCOUNT)  # usage and quota kept per user
     init_login_devices(app)  # the login limits recognise devices signed in before
+    register_session_start(app, session_started_at)  # a recent sign-in, for users.reauth
 
 
 def register_blueprints(app: Flask) -> None:

@@ -183,6 +183,25 @@ failed_password_checks_per_account = limiter.limit(
     deduct_when=_failed_login,
     error_message="Too many wrong current passwords for this account; retry later.",
 )
+# Every request that checks the current password costs a bcrypt and may hand out a secret
+# or send mail, right password or not: one bucket per account across all such routes, so
+# a thief (or a script) cannot spin TOTP secrets, ceremonies, tokens or mail without end.
+password_checks_per_account = limiter.shared_limit(
+    _config_value("PASSWORD_CHECK_RATE_LIMIT"), scope="password-checks",
+    key_func=signed_in_account_key,
+    error_message="Too many password-checked changes for this account; retry later.",
+)
+# Routes that send mail and that no other limit bounds: token holders (reset, confirm of
+# a new address) per client address, invitations per admin. One bucket each across them.
+mail_requests_per_ip = limiter.shared_limit(
+    _config_value("MAIL_REQUEST_RATE_LIMIT"), scope="mail-requests", key_func=client_ip,
+    error_message="Too many requests that send mail from this address; retry later.",
+)
+mail_requests_per_account = limiter.shared_limit(
+    _config_value("MAIL_REQUEST_RATE_LIMIT"), scope="mail-requests-account",
+    key_func=signed_in_account_key,
+    error_message="Too many requests that send mail from this account; retry later.",
+)
 # "Forgot password" sends mail to whatever address is typed: limited per client address
 # and per target address, so neither a single client nor many can flood one inbox.
 password_forgot_per_ip = limiter.limit(

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.account.email_tokens import consume_token, issue_token, live_token
 from app.account.models import TokenPurpose
+from app.account.recovery import end_every_sign_in, recover_first_proof
 from app.after_response import after_response
 from app.audit import record_event
 from app.db_types import utcnow
@@ -24,15 +25,15 @@ from app.exceptions import (
     EmailAlreadyVerified,
     EmailTaken,
     InvalidField,
-    Unauthorized,
 )
 from app.extensions import db
 from app.mail import public_url
 from app.mail.compose import render_message
 from app.transactions import transaction
 from app.users.models import Role, User
-from app.users.notices import send_notice
-from app.users.passwords import check_password_policy, hash_password, verify_password
+from app.users.notices import notice_context, send_notice
+from app.users.passwords import check_password_policy, hash_password
+from app.users.reauth import require_recent_sign_in
 from app.users.service import create_user, email_taken, normalize_email
 
 RESET_PURPOSES = (TokenPurpose.PASSWORD_RESET, TokenPurpose.INVITATION)
@@ -55,10 +56,16 @@ def verify_email(*, token: str) -> User:
     """Mark the address the token was sent to as verified; return the user."""
     row = live_token(token=token, purposes=[TokenPurpose.VERIFY_EMAIL])
     user = row.user
-    consume_token(row)
-    user.email_verified_at = user.email_verified_at or utcnow()
-    record_event("auth.email_verified", actor_id=user.id, subject_id=user.id)
-    db.session.commit()
+    with transaction():
+        consume_token(row)
+        if user.email_verified_at is None:
+            # The first proof of the mailbox: whatever was added before may be a stranger's.
+            removed = recover_first_proof(user)
+            if any(removed.values()):
+                record_event("auth.recovery_cleared", actor_id=user.id, subject_id=user.id,
+                             details={"via": "verify_email", **removed})
+            user.email_verified_at = utcnow()
+        record_event("auth.email_verified", actor_id=user.id, subject_id=user.id)
     return user
 
 
@@ -94,29 +101,38 @@ def _send_reset_link(email: str) -> None:
 
 
 def reset_password(*, token: str, new_password: str) -> None:
-    """Set a new password with a reset or invitation token; every session ends."""
+    """Set a new password with a reset or invitation token; every sign-in ends."""
     row = live_token(token=token, purposes=RESET_PURPOSES)
     user, invitation = row.user, row.purpose == TokenPurpose.INVITATION
     check_password_policy(new_password, email=user.email, field="new_password")
     password_hash = hash_password(new_password)  # before the UPDATE: keep the lock short
-    consume_token(row)
-    user.password_hash = password_hash
-    # An SQL increment: every JWT and every other mailed token of the old password dies.
-    user.token_version = User.token_version + 1
-    # The token came by mail to this address: its owner reads it.
-    user.email_verified_at = user.email_verified_at or utcnow()
-    user.updated_by = user.id
-    if not invitation:
-        send_notice(user.email, "notice_password_reset", user=user,
-                    link=_link("web.ForgotPasswordPage"))
-    record_event("auth.password_reset", actor_id=user.id, subject_id=user.id)
-    db.session.commit()
+    with transaction():
+        consume_token(row)
+        if not invitation:
+            # Sent while the address still counts as unverified (if it does): no greeting
+            # by a name a stranger may have chosen.
+            send_notice(user.email, "notice_password_reset", user=user,
+                        link=_link("web.ForgotPasswordPage"))
+        # Every reset ends every session and personal token; the first proof of the
+        # mailbox also removes every second factor added before (app.account.recovery).
+        first_proof = user.email_verified_at is None
+        ended = recover_first_proof(user) if first_proof else end_every_sign_in(user)
+        user.password_hash = password_hash
+        if not first_proof:
+            # An SQL increment: every JWT and every other mailed token of the old password
+            # dies (recover_first_proof has moved it on already).
+            user.token_version = User.token_version + 1
+        # The token came by mail to this address: its owner reads it.
+        user.email_verified_at = user.email_verified_at or utcnow()
+        user.updated_by = user.id
+        record_event("auth.password_reset", actor_id=user.id, subject_id=user.id,
+                     details={"first_proof_of_mailbox": first_proof, **ended})
 
 
-def request_email_change(*, user: User, new_email: str, current_password: str) -> None:
+def request_email_change(*, user: User, new_email: str,
+                         current_password: str | None = None) -> None:
     """Mail a confirmation link to `new_email` and a notice to the current address."""
-    if not verify_password(user.password_hash, current_password):
-        raise Unauthorized("The current password is incorrect.")
+    require_recent_sign_in(user, current_password)
     new_email = normalize_email(new_email)
     if new_email == user.email:
         raise InvalidField("new_email", "This is already your account's address.")
@@ -170,12 +186,7 @@ def invite_user(*, admin: User, name: str, email: str, role: Role | None = None)
 
 
 def _render_only(template: str, **context) -> None:
-    render_message(template, _context(context))
-
-
-def _context(context: dict) -> dict:
-    user = context.pop("user", None)
-    return {"name": user.name if user else "", **context}
+    render_message(template, notice_context(context, to=None))
 
 
 def _link(endpoint: str, token: str | None = None) -> str:

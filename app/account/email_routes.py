@@ -29,6 +29,9 @@ from app.account.schemas import (
 from app.api import Blueprint
 from app.ratelimit import (
     failed_password_checks_per_account,
+    mail_requests_per_account,
+    mail_requests_per_ip,
+    password_checks_per_account,
     password_forgot_per_address,
     password_forgot_per_ip,
     verification_resends_per_account,
@@ -44,6 +47,7 @@ invitations_blp = Blueprint("invitations", __name__, url_prefix="/api/v1/users",
                             description="Admins invite users by email.")
 
 INVALID_LINK = "The token is unknown, expired, used, or of another kind (errors.token)."
+MAIL_REQUESTS = "MAIL_REQUEST_RATE_LIMIT reached."
 FORGOT_ANSWER = ("If an active account uses this address, a link to reset its password "
                  "is on its way.")
 
@@ -59,7 +63,11 @@ class VerifyEmail(MethodView):
     @blp.alt_response(422, schema=ProblemSchema, description=INVALID_LINK)
     @blp.alt_response(429, schema=ProblemSchema, description="VERIFY_EMAIL_RATE_LIMIT reached.")
     def post(self, form):
-        """Mark the address verified; the token is used up."""
+        """Mark the address verified; the token is used up.
+
+        When the address was not verified before, passkeys, TOTP, personal tokens and
+        sessions added before are removed: a stranger may have registered it first.
+        """
         return verify_email(**form)
 
 
@@ -101,12 +109,18 @@ class PasswordReset(MethodView):
     """Set a new password with a mailed reset or invitation token."""
 
     @blp.token_scope(OPEN)
+    @mail_requests_per_ip
     @blp.arguments(PasswordResetForm, location="body")
     @blp.response(204)
     @blp.alt_response(422, schema=ProblemSchema,
                       description=f"{INVALID_LINK} Or new_password breaks a rule.")
+    @blp.alt_response(429, schema=ProblemSchema, description=MAIL_REQUESTS)
     def post(self, form):
-        """Set the password; every session and token of the account stops working."""
+        """Set the password; every session and personal token of the account ends.
+
+        When the address was not verified before, the link proves the mailbox for the
+        first time: passkeys, TOTP and every other sign-in added before are removed too.
+        """
         reset_password(**form)
 
 
@@ -116,11 +130,15 @@ class EmailChange(MethodView):
 
     @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
+    @password_checks_per_account
     @failed_password_checks_per_account
     @blp.arguments(EmailChangeForm, location="body")
     @blp.response(202, AcceptedOut)
     @blp.alt_response(409, schema=ProblemSchema, description="Address taken.")
-    @blp.alt_response(429, schema=ProblemSchema, description="Too many wrong passwords.")
+    @blp.alt_response(422, schema=ProblemSchema, description=(
+        "Field errors; `current_password` missing."))
+    @blp.alt_response(429, schema=ProblemSchema, description=(
+        "Too many wrong passwords, or PASSWORD_CHECK_RATE_LIMIT reached."))
     def post(self, form):
         """Mail a confirmation link to the new address; nothing changes until it is used."""
         request_email_change(user=current_user, **form)
@@ -132,9 +150,11 @@ class EmailChangeConfirm(MethodView):
     """Confirm a change of email with the token mailed to the new address."""
 
     @blp.token_scope(OPEN)
+    @mail_requests_per_ip
     @blp.arguments(EmailTokenForm, location="body")
     @blp.response(200, UserOut)
     @blp.alt_response(409, schema=ProblemSchema, description="Address taken meanwhile.")
+    @blp.alt_response(429, schema=ProblemSchema, description=MAIL_REQUESTS)
     @blp.alt_response(422, schema=ProblemSchema, description=INVALID_LINK)
     def post(self, form):
         """Move the account to the new address, now verified."""
@@ -147,10 +167,12 @@ class Invitations(MethodView):
 
     @blp.token_scope(Scope.USERS_WRITE)
     @invitations_blp.admin_only()
+    @mail_requests_per_account
     @invitations_blp.arguments(InvitationForm, location="body")
     @invitations_blp.response(201, UserOut,
                               headers={"Location": {"schema": {"type": "string"}}})
     @invitations_blp.alt_response(409, schema=ProblemSchema, description="Email taken.")
+    @invitations_blp.alt_response(429, schema=ProblemSchema, description=MAIL_REQUESTS)
     def post(self, form):
         """Create the account and mail a link that sets its first password."""
         user = invite_user(admin=current_user, **form)

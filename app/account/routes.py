@@ -25,6 +25,7 @@ from app.ratelimit import (
     failed_password_checks_per_account,
     profile_images_per_account,
     profile_images_per_ip,
+    password_checks_per_account,
     registrations_per_ip,
 )
 from app.schemas import ProblemSchema
@@ -106,6 +107,7 @@ class Me(MethodView):
     # Account security: a personal access token must never delete the account (no scope).
     @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
+    @password_checks_per_account
     @failed_password_checks_per_account
     @blp.arguments(AccountDeleteForm, location="body")
     @blp.response(204)
@@ -122,6 +124,7 @@ class Password(MethodView):
 
     @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
+    @password_checks_per_account
     @failed_password_checks_per_account
     @blp.arguments(PasswordChangeForm, location="body")
     @blp.response(204)

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from app.schemas import EMAIL_RULES, NAME_RULES, FileField, TrimmedString
 from app.users.models import Role
 from app.users.passwords import PASSWORD_LENGTH
-from app.users.schemas import UserCreateForm
+from app.users.schemas import UserCreateForm, recent_sign_in_password
 
 # The roles in the order a form lists them: Swagger UI 5 preselects the first choice of a
 # form's select, and an anonymous caller may send "user" but not "admin".
@@ -85,8 +85,7 @@ class EmailChangeForm(Schema):
     """The address to move to, and the current password as proof."""
 
     new_email = fields.Email(required=True, validate=EMAIL_RULES)
-    current_password = fields.String(required=True, load_only=True,
-                                     validate=validate.Length(min=1, max=1024))
+    current_password = recent_sign_in_password()
 
 
 class InvitationForm(Schema):

@@ -8,18 +8,22 @@ receive the caller's `context` plus `product` ("Signet") and `base_url`.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from app.db_types import utcnow
 from app.extensions import db
 from app.mail.models import OutboxMessage
 
+log = logging.getLogger(__name__)
 PRODUCT_NAME = "Signet"
 SUBJECT_MAX = 255
 # A recipient is an address the service already validated (a user's email); this only
@@ -40,11 +44,20 @@ def public_url(endpoint: str, **values) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
-def enqueue_message(*, to: str, template: str, context: dict) -> None:
-    """Render `template` for `to` and add it to the outbox in db.session (caller commits)."""
+def enqueue_message(*, to: str, template: str, context: dict) -> bool:
+    """Render `template` for `to` and add it to the outbox in db.session (caller commits).
+
+    Returns False, queueing nothing, when `to` has had MAIL_PER_ADDRESS_PER_HOUR messages
+    in the last hour (`recipient_over_cap`); the caller's request goes on as if sent.
+    """
     if len(to) > 255 or not RECIPIENT_PATTERN.match(to):
         raise ValueError("mail recipient must be a single plain address")
     subject, text_body, html_body = render_message(template, context)
+    if recipient_over_cap(to):
+        # Rendered all the same: the answer takes as long whether or not mail leaves.
+        log.warning("mail not queued: its recipient reached MAIL_PER_ADDRESS_PER_HOUR "
+                    "(template %s)", template)
+        return False
     db.session.add(OutboxMessage(
         message_id=make_msgid(domain=_message_id_domain()),
         recipient=to,
@@ -53,6 +66,28 @@ def enqueue_message(*, to: str, template: str, context: dict) -> None:
         html_body=html_body,
     ))
     db.session.info[SESSION_FLAG] = True
+    return True
+
+
+def recipient_over_cap(to: str) -> bool:
+    """True when `to` already has MAIL_PER_ADDRESS_PER_HOUR messages of the last hour.
+
+    Counted from the outbox (index recipient, createdAt), rows this session has queued
+    but not committed included (autoflush), whatever account or client caused them: no
+    requester can make one address a mail target beyond the cap. Requests racing in the
+    same instant on several workers each count before the others commit, so the cap can
+    be passed by at most the number of such concurrent requests; the per-route rate
+    limits keep that small. Rows must live at least an hour to be counted: `flask mail
+    purge` keeps them longer.
+    """
+    cap = int(current_app.config["MAIL_PER_ADDRESS_PER_HOUR"])
+    if cap <= 0:
+        return False
+    since = utcnow() - timedelta(hours=1)
+    sent = db.session.scalar(
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.recipient == to, OutboxMessage.created_at >= since))
+    return sent >= cap
 
 
 def render_message(template: str, context: dict) -> tuple[str, str, str]:

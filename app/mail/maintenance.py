@@ -16,7 +16,8 @@ def purge_finished(*, older_than: timedelta) -> int:
 
     Return how many rows went. Unsent messages are never purged, however old.
     """
-    cutoff = utcnow() - older_than
+    # The last hour's rows count toward MAIL_PER_ADDRESS_PER_HOUR: never purged earlier.
+    cutoff = utcnow() - max(older_than, timedelta(hours=1))
     result = db.session.execute(delete(OutboxMessage).where(or_(
         (OutboxMessage.status == MailStatus.SENT) & (OutboxMessage.sent_at < cutoff),
         # A rejected row was last tried when its nextAttemptAt came (rejection leaves it).

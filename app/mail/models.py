@@ -31,6 +31,9 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         # The delivery poll: unsent rows whose next attempt is due, oldest first.
         Index("ix_mail_outbox_status_nextAttemptAt", "status", "nextAttemptAt"),
+        # MAIL_PER_ADDRESS_PER_HOUR: a recipient's messages of the last hour, counted on
+        # every enqueue.
+        Index("ix_mail_outbox_recipient_createdAt", "recipient", "createdAt"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -12,10 +12,14 @@ from app.mfa.passkeys import (
     register_passkey,
     registration_options,
 )
-from app.mfa.schemas import PasskeyOptionsOut, PasskeyOut, PasskeyRegisterForm
+from app.mfa.schemas import PasskeyOptionsOut, PasskeyOut, PasskeyRegisterForm, PasswordForm
+from app.ratelimit import failed_password_checks_per_account, password_checks_per_account
 from app.schemas import ProblemSchema
 from app.scopes import NEVER
 
+UNAUTHORIZED = "Missing or invalid token, or wrong current password."
+MISSING_PROOF = "`current_password` missing (a sensitive change needs a recent sign-in)."
+TOO_MANY = "Too many wrong passwords, or PASSWORD_CHECK_RATE_LIMIT reached."
 blp = Blueprint("passkeys", __name__, url_prefix="/api/v1/auth/passkeys",
                 description="Passkeys (WebAuthn): register, sign in, list, delete.")
 
@@ -37,12 +41,17 @@ class PasskeyById(MethodView):
     """One of the signed-in user's passkeys."""
 
     @blp.token_scope(NEVER)
-    @blp.signed_in()
+    @blp.signed_in(unauthorized=UNAUTHORIZED)
+    @password_checks_per_account
+    @failed_password_checks_per_account
+    @blp.arguments(PasswordForm, location="body")
     @blp.response(204)
     @blp.alt_response(404, schema=ProblemSchema, description="Not one of your passkeys.")
-    def delete(self, passkey_id: int):
-        """Remove a passkey; it no longer signs in."""
-        delete_passkey(user=current_user, passkey_id=passkey_id)
+    @blp.alt_response(422, schema=ProblemSchema, description=MISSING_PROOF)
+    @blp.alt_response(429, schema=ProblemSchema, description=TOO_MANY)
+    def delete(self, form, passkey_id: int):
+        """Remove a passkey (with your current password); it no longer signs in."""
+        delete_passkey(user=current_user, passkey_id=passkey_id, **form)
 
 
 @blp.route("/register/options")
@@ -50,12 +59,21 @@ class RegisterOptions(MethodView):
     """Start registering a passkey."""
 
     @blp.token_scope(NEVER)
-    @blp.signed_in()
+    @blp.signed_in(unauthorized=UNAUTHORIZED)
+    @password_checks_per_account
+    @failed_password_checks_per_account
+    @blp.arguments(PasswordForm, location="body")
     @blp.response(200, PasskeyOptionsOut)
     @blp.alt_response(409, schema=ProblemSchema, description="Too many passkeys already.")
-    def post(self):
-        """Options for navigator.credentials.create, and the ceremony to send back."""
-        return registration_options(user=current_user)
+    @blp.alt_response(422, schema=ProblemSchema, description=MISSING_PROOF)
+    @blp.alt_response(429, schema=ProblemSchema, description=TOO_MANY)
+    def post(self, form):
+        """Options for navigator.credentials.create (with your current password).
+
+        The password is asked here, at the start of the ceremony; the ceremony is bound to
+        you, answers once and expires, so the verify step needs nothing more.
+        """
+        return registration_options(user=current_user, **form)
 
 
 @blp.route("/register/verify")
@@ -70,7 +88,3 @@ class RegisterVerify(MethodView):
     def post(self, form):
         """Verify the new credential (py_webauthn) and keep its public key."""
         return register_passkey(user=current_user, **form), 201
-
-
-
-

@@ -43,6 +43,7 @@ from app.extensions import db
 from app.mfa.models import Passkey, WebAuthnCeremony
 from app.mfa.notices import record_mfa_change
 from app.users.models import User
+from app.users.reauth import require_recent_sign_in
 
 REGISTER, LOGIN = "register", "login"
 MAX_PASSKEYS_PER_USER = 20
@@ -60,8 +61,14 @@ def user_handle(user: User) -> bytes:
     return hmac.new(key, f"webauthn-user:{user.id}".encode(), hashlib.sha256).digest()
 
 
-def registration_options(*, user: User) -> dict:
-    """Start registering a passkey for `user`: options for navigator.credentials.create."""
+def registration_options(*, user: User, current_password: str | None = None) -> dict:
+    """Start registering a passkey for `user`: options for navigator.credentials.create.
+
+    The proof of a recent sign-in is asked here, at the start: the ceremony it opens is
+    bound to the user, answers once and dies after WEBAUTHN_CHALLENGE_EXPIRES, so the
+    verify step needs nothing more.
+    """
+    require_recent_sign_in(user, current_password)
     existing = db.session.scalars(select(Passkey).where(Passkey.user_id == user.id)).all()
     if len(existing) >= MAX_PASSKEYS_PER_USER:
         raise Conflict(f"An account holds at most {MAX_PASSKEYS_PER_USER} passkeys.")
@@ -174,8 +181,9 @@ def list_passkeys(*, user: User) -> list[Passkey]:
         select(Passkey).where(Passkey.user_id == user.id).order_by(Passkey.id)))
 
 
-def delete_passkey(*, user: User, passkey_id: int) -> None:
-    """Remove one of the user's passkeys."""
+def delete_passkey(*, user: User, passkey_id: int, current_password: str | None = None) -> None:
+    """Remove one of the user's passkeys, after proof of a recent sign-in."""
+    require_recent_sign_in(user, current_password)
     result = db.session.execute(
         delete(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == user.id))
     if result.rowcount != 1:

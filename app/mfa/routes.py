@@ -21,13 +21,15 @@ from app.mfa.totp import (
     reset_mfa,
     start_totp_setup,
 )
+from app.ratelimit import password_checks_per_account
 from app.schemas import ProblemSchema
 from app.scopes import NEVER
 
 blp = Blueprint("mfa", __name__, url_prefix="/api/v1",
                 description="Multi-factor sign-in: TOTP, recovery codes, passkeys.")
 UNAUTHORIZED = "Missing or invalid token, or a wrong password or code."
-TOO_MANY = "Too many wrong codes or passwords for this account."
+TOO_MANY = ("Too many wrong codes or passwords for this account, or "
+            "PASSWORD_CHECK_RATE_LIMIT reached.")
 
 
 @blp.route("/auth/mfa/totp")
@@ -36,6 +38,7 @@ class Totp(MethodView):
 
     @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized=UNAUTHORIZED)
+    @password_checks_per_account
     @failed_codes_signed_in
     @blp.arguments(PasswordForm, location="body")
     @blp.response(200, TotpSetupOut)
@@ -47,6 +50,7 @@ class Totp(MethodView):
 
     @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized=UNAUTHORIZED)
+    @password_checks_per_account
     @failed_codes_signed_in
     @blp.arguments(PasswordAndCodeForm, location="body")
     @blp.response(204)
@@ -79,6 +83,7 @@ class RecoveryCodes(MethodView):
 
     @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized=UNAUTHORIZED)
+    @password_checks_per_account
     @failed_codes_signed_in
     @blp.arguments(PasswordAndCodeForm, location="body")
     @blp.response(200, RecoveryCodesOut)

@@ -5,14 +5,15 @@ import json
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.schemas import TrimmedString, visible_text
+from app.users.schemas import recent_sign_in_password
 
 PASSWORD = {"required": True, "load_only": True, "validate": validate.Length(min=1, max=1024)}
 
 
 class PasswordForm(Schema):
-    """The current password, as proof before a secret is handed out."""
+    """The current password: proof of a recent sign-in before a sensitive change."""
 
-    current_password = fields.String(**PASSWORD)
+    current_password = recent_sign_in_password()
 
 
 class CodeForm(Schema):

@@ -27,11 +27,12 @@ from app.mfa.notices import record_mfa_change
 from app.transactions import transaction
 from app.users.models import User
 from app.users.passwords import verify_password
+from app.users.reauth import require_recent_sign_in
 
 
-def start_totp_setup(*, user: User, current_password: str) -> dict:
+def start_totp_setup(*, user: User, current_password: str | None = None) -> dict:
     """Make a new secret (pending until confirmed) and return it with its QR code."""
-    _check_password(user, current_password)
+    require_recent_sign_in(user, current_password)
     if user.mfa_enabled:
         raise MfaStateConflict("Two-factor sign-in is already on; turn it off first.")
     secret = new_totp_secret()

@@ -151,6 +151,16 @@ def end_user_sessions(*, admin: User, user_id: int) -> None:
     db.session.commit()
 
 
+def end_every_session(*, user_id: int) -> list[int]:
+    """End every live session of the user; return their ids. Caller commits."""
+    return _end(db.session.scalars(_live(user_id)), utcnow())
+
+
+def started_at(session_id: int) -> datetime | None:
+    """When the sign-in session `session_id` started; None if there is no such session."""
+    return db.session.scalar(select(UserSession.created_at).where(UserSession.id == session_id))
+
+
 def touch_session(session_id: int) -> None:
     """Stamp the session's lastUsedAt, at most once a minute: never a write per request.
 

@@ -31,7 +31,10 @@
   const register = on("passkey-register", "click", async function () {
     const csrf = register.dataset.csrf;
     try {
-      const options = await call("POST", "/passkeys/register/options", undefined, csrf);
+      // Adding a passkey is a sensitive change: the current password starts the ceremony.
+      const password = document.getElementById("passkey-password").value;
+      const options = await call("POST", "/passkeys/register/options",
+        { current_password: password }, csrf);
       const credential = await navigator.credentials.create({
         publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey),
       });

@@ -29,6 +29,7 @@ from app.extensions import db, jwt
 from app.tokens.models import PersonalAccessToken
 from app.transactions import take_sqlite_write_lock, transaction
 from app.users.models import User
+from app.users.reauth import require_recent_sign_in
 
 log = logging.getLogger(__name__)
 PREFIX = "sgn_pat_"
@@ -50,13 +51,14 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(*, user: User, name: str, scopes: list[str],
-                 expires_in_days: int) -> PersonalAccessToken:
-    """Create a token for `user`. Commits.
+def create_token(*, user: User, name: str, scopes: list[str], expires_in_days: int,
+                 current_password: str | None = None) -> PersonalAccessToken:
+    """Create a token for `user` after proof of a recent sign-in. Commits.
 
     The row is returned with the secret attached as `.secret`, for the one response that
     shows it; only its hash is stored.
     """
+    require_recent_sign_in(user, current_password)
     granted = list(dict.fromkeys(scopes))  # without repeats, in the order asked
     if not user.is_admin and scopes_need_admin(granted):
         raise InvalidField("scopes", "users:read and users:write are for administrators.",

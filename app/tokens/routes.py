@@ -5,6 +5,7 @@ from flask_jwt_extended import current_user
 
 from app.api import Blueprint
 from app.db_types import MAX_ID
+from app.ratelimit import failed_password_checks_per_account, password_checks_per_account
 from app.schemas import ProblemSchema
 from app.scopes import NEVER
 from app.tokens.personal_tokens import create_token, list_tokens, revoke_token
@@ -21,15 +22,21 @@ class Tokens(MethodView):
     """The signed-in user's personal access tokens."""
 
     @blp.token_scope(NEVER)
-    @blp.signed_in()
+    @blp.signed_in(unauthorized="Missing or invalid token, or wrong current password.")
+    @password_checks_per_account
+    @failed_password_checks_per_account
     @blp.arguments(PersonalTokenForm, location="body")
     @blp.response(201, PersonalTokenCreated)
     @blp.alt_response(403, schema=ProblemSchema, description=(
         "A personal access token was sent, or admin scopes asked for by a non-admin."))
     @blp.alt_response(409, schema=ProblemSchema,
                       description="PERSONAL_TOKENS_PER_USER tokens held already.")
+    @blp.alt_response(422, schema=ProblemSchema, description=(
+        "Field errors; `current_password` missing."))
+    @blp.alt_response(429, schema=ProblemSchema, description=(
+        "Too many wrong passwords, or PASSWORD_CHECK_RATE_LIMIT reached."))
     def post(self, form):
-        """Create a token; its secret (`token`) is shown in this answer only."""
+        """Create a token (with your current password); its secret is shown only here."""
         return create_token(user=current_user, **form), 201
 
     @blp.token_scope(NEVER)

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.schemas import TrimmedString, visible_text
 from app.scopes import Scope
+from app.users.schemas import recent_sign_in_password
 
 
 class PersonalTokenForm(Schema):
@@ -17,6 +18,7 @@ class PersonalTokenForm(Schema):
                          validate=validate.Length(min=1, max=len(Scope)), metadata={
                              "description": "users:read and users:write: admins only."})
     expires_in_days = fields.Integer(load_default=90, validate=validate.Range(1, 365))
+    current_password = recent_sign_in_password()
 
 
 class PersonalTokenOut(Schema):

@@ -25,10 +25,18 @@ def notify_security_change(user: User, *, change: str) -> None:
 
 
 def send_notice(to: str, template: str, **context) -> None:
-    """Enqueue the mail `template` to `to`; a `user` in the context gives its name."""
+    """Enqueue the mail `template` to `to`; a `user` in the context may give its name."""
+    enqueue_message(to=to, template=template, context=notice_context(context, to=to))
+
+
+def notice_context(context: dict, *, to: str | None) -> dict:
+    """The template context: `user` replaced by the name to greet ("" for none)."""
     user = context.pop("user", None)
-    enqueue_message(to=to, template=template,
-                    context={"name": user.name if user else "", **context})
+    # A name is whatever the registrant typed ("Your bank: call +1-555-0100 now"): only
+    # an owner who has confirmed the address is greeted by it. Mail to an unconfirmed or
+    # new address says "Hello," and nothing the requester chose.
+    greet = user is not None and user.email_verified and to == user.email
+    return {"name": user.name if greet else "", **context}
 
 
 def _link(endpoint: str) -> str:

@@ -10,6 +10,13 @@ from app.users.passwords import PASSWORD_LENGTH
 from app.users.quota import storage_quota
 
 
+def recent_sign_in_password() -> fields.String:
+    """`current_password` of a sensitive change (app.users.reauth decides when it is needed)."""
+    # Not required by the schema: an account without a password (provider sign-in) proves
+    # a recent sign-in instead. For every account with a password, missing is a 422 on it.
+    return fields.String(load_only=True, validate=validate.Length(min=1, max=1024), metadata={
+        "description": "Your current password: required for an account that has one."})
+
 class UserOut(Schema):
     """User JSON as the contract defines it."""
 

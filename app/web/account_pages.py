@@ -7,7 +7,7 @@ from flask_jwt_extended import current_user
 
 from app.account.deletion import delete_account
 from app.account.schemas import AccountDeleteForm
-from app.ratelimit import failed_password_checks_per_account
+from app.ratelimit import failed_password_checks_per_account, password_checks_per_account
 from app.schemas import ProblemSchema
 from app.scopes import NEVER
 from app.web.blueprint import blp, form_twin
@@ -22,6 +22,7 @@ class DeleteAccountForm(MethodView):
     @blp.signed_in(unauthorized=(
         "Not signed in, the form's csrf_token does not match the session cookie, or a "
         "wrong current password."))
+    @password_checks_per_account
     @failed_password_checks_per_account
     @blp.arguments(AccountDeleteForm, location="body")
     @form_twin("Deleted")

@@ -12,8 +12,9 @@ from flask_jwt_extended import current_user
 from app.db_types import MAX_ID
 from app.mfa.limits import failed_codes_signed_in
 from app.mfa.passkeys import delete_passkey
-from app.mfa.schemas import PasswordAndCodeForm
+from app.mfa.schemas import PasswordAndCodeForm, PasswordForm
 from app.mfa.totp import disable_totp
+from app.ratelimit import failed_password_checks_per_account, password_checks_per_account
 from app.schemas import ProblemSchema
 from app.scopes import NEVER
 from app.web.blueprint import FORM_UNAUTHORIZED, blp, form_twin
@@ -25,6 +26,7 @@ class DisableTotpForm(MethodView):
 
     @blp.token_scope(NEVER)
     @blp.signed_in(unauthorized=FORM_UNAUTHORIZED + " Or a wrong password or code.")
+    @password_checks_per_account
     @failed_codes_signed_in
     @blp.arguments(PasswordAndCodeForm, location="body")
     @form_twin("Turned off")
@@ -41,9 +43,14 @@ class RemovePasskeyForm(MethodView):
     """Remove one of your passkeys from the profile page."""
 
     @blp.token_scope(NEVER)
-    @blp.signed_in(unauthorized=FORM_UNAUTHORIZED)
+    @blp.signed_in(unauthorized=FORM_UNAUTHORIZED + " Or a wrong password.")
+    @password_checks_per_account
+    @failed_password_checks_per_account
+    @blp.arguments(PasswordForm, location="body")
     @form_twin("Removed")
     @blp.alt_response(404, schema=ProblemSchema, description="Not one of your passkeys.")
-    def post(self, passkey_id: int):
+    @blp.alt_response(429, schema=ProblemSchema,
+                      description="Too many wrong passwords for this account.")
+    def post(self, form, passkey_id: int):
         """The same as DELETE /api/v1/auth/passkeys/{id}, for an HTML form (cookie + CSRF)."""
-        delete_passkey(user=current_user, passkey_id=passkey_id)
+        delete_passkey(user=current_user, passkey_id=passkey_id, **form)
