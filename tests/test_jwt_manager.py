@@ -11,6 +11,7 @@ import pytest
 
 from app import create_app
 from app.jwt_manager import VerifiedTokens
+from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import sleep_past_expiry
 
 ME = "/api/v1/auth/me"
@@ -124,7 +125,7 @@ def test_tokens_minted_for_one_request_are_not_remembered(app, client, user, aut
     from app.jwt_manager import EXTENSION_KEY
 
     created = client.post("/api/v1/auth/tokens", headers=auth_headers(user), json={
-        "name": "ci", "scopes": ["profile:read"]})
+        "name": "ci", "scopes": ["profile:read"], "current_password": DEFAULT_PASSWORD})
     assert created.status_code == 201, created.get_data(as_text=True)
     personal = {"Authorization": f"Bearer {created.get_json()['token']}"}
     remembered = app.extensions[EXTENSION_KEY]._claims

@@ -23,9 +23,9 @@ from app.pagination import PageArgs
 from app.ratelimit import (
     exports_per_user,
     failed_password_checks_per_account,
+    password_checks_per_account,
     profile_images_per_account,
     profile_images_per_ip,
-    password_checks_per_account,
     registrations_per_ip,
 )
 from app.schemas import ProblemSchema

@@ -13,11 +13,15 @@ from tests.mfa.authenticator import SoftwareAuthenticator
 from tests.mfa.helpers import LOGIN, ME, enable_totp
 
 BASE = "/api/v1/auth/passkeys"
+# Adding or removing a passkey is a sensitive change: the current password proves it.
+PROOF = {"current_password": DEFAULT_PASSWORD}
 ORIGIN = "http://localhost:8000"  # PUBLIC_BASE_URL's default in the tests
 
 
-def register(client, headers: dict, device: SoftwareAuthenticator, name: str = "Laptop"):
-    options = client.post(f"{BASE}/register/options", headers=headers)
+def register(client, headers: dict, device: SoftwareAuthenticator, name: str = "Laptop",
+             password: str = DEFAULT_PASSWORD):
+    options = client.post(f"{BASE}/register/options", headers=headers,
+                          json={"current_password": password})
     assert options.status_code == 200, options.get_data(as_text=True)
     body = options.get_json()
     credential = device.create(body["publicKey"])
@@ -52,7 +56,8 @@ def registered(client, user, auth_headers, device):
 
 def test_registration_options_name_the_relying_party_and_ask_for_a_resident_key(
         client, user, auth_headers):
-    body = client.post(f"{BASE}/register/options", headers=auth_headers(user)).get_json()
+    body = client.post(f"{BASE}/register/options", headers=auth_headers(user),
+                       json=PROOF).get_json()
 
     options = body["publicKey"]
     assert options["rp"] == {"id": "localhost", "name": "Signet"}
@@ -119,7 +124,8 @@ def test_a_failed_attempt_also_uses_up_the_ceremony(client, registered, device):
 
 def test_ceremonies_are_bound_to_their_kind_and_user(client, user, users, auth_headers,
                                                      registered, device):
-    registration = client.post(f"{BASE}/register/options", headers=auth_headers(user))
+    registration = client.post(f"{BASE}/register/options", headers=auth_headers(user),
+                       json=PROOF)
     ceremony = registration.get_json()["ceremony"]
     assertion = device.get(login_options(client)["publicKey"])
     assert_problem(client.post(f"{BASE}/login/verify", json={
@@ -191,11 +197,11 @@ def test_an_expired_ceremony_is_refused(short_ceremonies, client, registered, de
 
 def test_delete(client, user, users, auth_headers, registered, device):
     other = users.create()
-    assert_problem(client.delete(f"{BASE}/{registered['id']}", headers=auth_headers(other)),
-                   404)
+    assert_problem(client.delete(f"{BASE}/{registered['id']}", headers=auth_headers(other),
+                                 json=PROOF), 404)
 
-    assert client.delete(f"{BASE}/{registered['id']}",
-                         headers=auth_headers(user)).status_code == 204
+    assert client.delete(f"{BASE}/{registered['id']}", headers=auth_headers(user),
+                         json=PROOF).status_code == 204
 
     assert client.get(BASE, headers=auth_headers(user)).get_json() == []
     assert_problem(sign_in(client, device), 401)
@@ -242,8 +248,8 @@ def test_the_browser_form_signs_in_with_cookies(client, registered, device):
 
 def test_a_new_registration_voids_the_open_one(client, user, auth_headers, device):
     headers = auth_headers(user)
-    first = client.post(f"{BASE}/register/options", headers=headers).get_json()
-    client.post(f"{BASE}/register/options", headers=headers)
+    first = client.post(f"{BASE}/register/options", headers=headers, json=PROOF).get_json()
+    client.post(f"{BASE}/register/options", headers=headers, json=PROOF)
 
     response = client.post(f"{BASE}/register/verify", headers=headers, json={
         "ceremony": first["ceremony"], "credential": device.create(first["publicKey"])})

@@ -25,7 +25,8 @@ def bearer(token: str) -> dict:
 
 
 def create(client, headers: dict, **body) -> dict:
-    body = {"name": "ci script", "scopes": ["profile:read"], **body}
+    body = {"name": "ci script", "scopes": ["profile:read"],
+            "current_password": DEFAULT_PASSWORD, **body}
     response = client.post(TOKENS, headers=headers, json=body)
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()
@@ -60,7 +61,8 @@ def test_create_shows_the_secret_once_and_stores_only_its_hash(client, db, user,
 
 def test_create_accepts_an_html_form_with_repeated_scopes(client, user, auth_headers):
     response = client.post(TOKENS, headers=auth_headers(user), data={
-        "name": "form", "scopes": ["files:read", "files:write"], "expires_in_days": "7"})
+        "name": "form", "scopes": ["files:read", "files:write"], "expires_in_days": "7",
+        "current_password": DEFAULT_PASSWORD})
     assert response.status_code == 201
     body = response.get_json()
     assert body["scopes"] == ["files:read", "files:write"]
@@ -93,7 +95,7 @@ def test_expires_in_days_up_to_365(client, user, auth_headers):
 @pytest.mark.parametrize("scope", ["users:read", "users:write"])
 def test_admin_scopes_are_refused_to_non_admins(client, user, admin, auth_headers, scope):
     body = assert_problem(client.post(TOKENS, headers=auth_headers(user), json={
-        "name": "x", "scopes": [scope]}), 403)
+        "name": "x", "scopes": [scope], "current_password": DEFAULT_PASSWORD}), 403)
     assert "scopes" in body["errors"]
     assert create(client, auth_headers(admin), scopes=[scope])["scopes"] == [scope]
 
@@ -103,7 +105,7 @@ def test_tokens_per_user_are_bounded(app, client, user, auth_headers):
     create(client, auth_headers(user))
     create(client, auth_headers(user))
     assert_problem(client.post(TOKENS, headers=auth_headers(user), json={
-        "name": "third", "scopes": ["profile:read"]}), 409)
+        "name": "third", "scopes": ["profile:read"], "current_password": DEFAULT_PASSWORD}), 409)
 
 
 def test_a_token_reads_the_profile_and_sets_current_user(client, user, auth_headers):

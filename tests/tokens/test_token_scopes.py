@@ -72,7 +72,8 @@ def test_a_view_without_a_decision_is_caught_and_refuses_personal_tokens(app, cl
     app.add_url_rule("/_undecided", "undecided", lambda: "x")
     assert decision_for(app, "undecided", "GET") == MISSING
     secret = create_token(user=admin, name="t", scopes=list(Scope),
-                          expires_in_days=1).secret
+                          expires_in_days=1,
+                          current_password=DEFAULT_PASSWORD).secret
     response = client.get("/_undecided", headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 403
 
@@ -85,7 +86,8 @@ def world(app, client, admin, users, auth_headers):
     file_id = client.post("/api/v1/files", headers=headers, content_type="multipart/form-data",
                           data={"file": (io.BytesIO(b"bytes"), "a.txt")}).get_json()["id"]
     sessions = client.get("/api/v1/auth/sessions", headers=headers).get_json()["items"]
-    spare = create_token(user=admin, name="spare", scopes=["profile:read"], expires_in_days=1)
+    spare = create_token(user=admin, name="spare", scopes=["profile:read"], expires_in_days=1,
+                          current_password=DEFAULT_PASSWORD)
     # One delivered message for the development inbox (/dev/mail/<name>).
     enqueue_message(to=other.email, template="test_message", context={})
     _db.session.commit()
@@ -109,7 +111,8 @@ def test_scope_matrix(app, client, world, endpoint, method, rule, scope):
     decision = decision_for(app, endpoint, method)
     assert decision != MISSING, "no scope decision: add @blp.token_scope(...) to the view"
     secret = create_token(user=world["admin"], name="matrix", scopes=[scope],
-                          expires_in_days=1).secret
+                          expires_in_days=1,
+                          current_password=DEFAULT_PASSWORD).secret
     key = (method, re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"<\1>", rule))
     body = BODIES.get(key, lambda w: {})(world)
 
@@ -139,7 +142,8 @@ def test_the_matrix_covers_every_scope_and_decision_kind():
 def test_personal_token_of_an_owner_demoted_since_is_refused_admin_scopes(
         client, world, db):
     secret = create_token(user=world["admin"], name="t", scopes=["users:write"],
-                          expires_in_days=1).secret
+                          expires_in_days=1,
+                          current_password=DEFAULT_PASSWORD).secret
     admin = db.session.get(User, world["admin"].id)
     admin.role = "user"
     db.session.commit()

@@ -69,13 +69,31 @@ def test_the_remove_form_removes_a_passkey(client, user, registered, device):  #
     page = client.get("/profile").get_data(as_text=True)
     assert form_fields(page, action) == {
         "csrf_token": csrf, "next": "/profile?notice=passkey_removed"}
+    form = page[page.index(f'action="{action}"'):].split("</form>")[0]
+    assert 'name="current_password"' in form and "required" in form
 
-    response = client.post(action, headers=HTML, data=form_fields(page, action))
+    response = client.post(action, headers=HTML, data={
+        **form_fields(page, action), "current_password": DEFAULT_PASSWORD})
 
     assert response.status_code == 303
     after = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "That passkey was removed" in after and "No passkey yet." in after
     assert_problem(passkey_sign_in(client.application.test_client(), device), 401)
+
+
+def test_the_remove_form_needs_the_current_password(client, user, auth_headers,
+                                                    registered):  # noqa: F811
+    csrf = sign_in(client)
+    action = f"/profile/passkeys/{registered['id']}/remove"
+
+    missing = client.post(action, headers=HTML, data={"csrf_token": csrf, "next": "/profile"})
+    wrong = client.post(action, headers=HTML, data={"csrf_token": csrf, "next": "/profile",
+                                                    "current_password": "not-the-password"})
+
+    assert missing.status_code == 422 and "current_password" in missing.get_data(as_text=True)
+    assert wrong.status_code == 401
+    listed = client.get("/api/v1/auth/passkeys", headers=auth_headers(user)).get_json()
+    assert [p["id"] for p in listed] == [registered["id"]]
 
 
 def test_the_remove_form_touches_only_your_own_passkeys(client, user, users, auth_headers,
@@ -84,7 +102,8 @@ def test_the_remove_form_touches_only_your_own_passkeys(client, user, users, aut
     csrf = sign_in(client, other.email)
 
     response = client.post(f"/profile/passkeys/{registered['id']}/remove", headers=HTML,
-                           data={"csrf_token": csrf, "next": "/profile"})
+                           data={"csrf_token": csrf, "next": "/profile",
+                                 "current_password": DEFAULT_PASSWORD})
 
     assert response.status_code == 404
     listed = client.get("/api/v1/auth/passkeys", headers=auth_headers(user)).get_json()

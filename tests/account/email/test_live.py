@@ -50,7 +50,8 @@ def race(url: str, bodies: list[dict]) -> list[int]:
 
 
 def test_two_concurrent_resets_with_one_token_one_wins(app, live_server, user, mailbox):
-    server = live_server(workers=2)
+    # Each round mails the address twice: more than MAIL_PER_ADDRESS_PER_HOUR allows.
+    server = live_server(workers=2, env={"MAIL_PER_ADDRESS_PER_HOUR": "0"})
     base = server.url
     password = DEFAULT_PASSWORD
     for round_number in range(ROUNDS):

@@ -12,7 +12,7 @@ from app.audit import record_event
 from app.extensions import db as _db
 from app.files.models import File
 from app.storage import current_storage
-from tests.factories import image_bytes, noise_image_bytes
+from tests.factories import DEFAULT_PASSWORD, image_bytes, noise_image_bytes
 from tests.helpers import assert_problem
 
 EXPORT = "/api/v1/auth/me/export"
@@ -106,7 +106,8 @@ def test_account_json_lists_sessions_and_personal_tokens_without_secrets(
 
     headers = auth_headers(user)  # one sign-in: one session
     token = create_token(user=user, name="backup script", scopes=["files:read"],
-                         expires_in_days=30)
+                         expires_in_days=30,
+                          current_password=DEFAULT_PASSWORD)
 
     _response, archive = export(client, headers)
 

@@ -1,0 +1,76 @@
+"""Sensitive changes need a recent sign-in, not only a valid token (issue 20, finding 3b).
+
+A stolen 15-minute access token must not be enough to add or remove a passkey, turn on
+TOTP, create a personal token or change the email: each needs `current_password`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import DEFAULT_PASSWORD
+from tests.helpers import assert_problem, row_count
+from tests.mfa.authenticator import SoftwareAuthenticator
+from tests.mfa.test_passkeys import BASE, ORIGIN, register
+
+WRONG = "not the password at all"
+CHANGES = {
+    "passkey": ("post", f"{BASE}/register/options", {}),
+    "totp": ("post", "/api/v1/auth/mfa/totp", {}),
+    "token": ("post", "/api/v1/auth/tokens", {"name": "x", "scopes": ["profile:read"]}),
+    "email": ("post", "/api/v1/auth/email/change", {"new_email": "thief@example.net"}),
+}
+
+
+def send(client, headers: dict, change: str, **extra):
+    method, path, body = CHANGES[change]
+    return getattr(client, method)(path, headers=headers, json={**body, **extra})
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_token_alone_is_refused_naming_current_password(client, user, auth_headers, change):
+    body = assert_problem(send(client, auth_headers(user), change), 422)
+
+    assert "current_password" in body["errors"]
+    assert row_count("webauthn_ceremonies") == row_count("personal_access_tokens") == 0
+    assert row_count("mfa_totp") == row_count("mail_outbox") == 0
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_wrong_current_password_is_401(client, user, auth_headers, change):
+    response = send(client, auth_headers(user), change, current_password=WRONG)
+
+    assert "current password" in assert_problem(response, 401)["detail"]
+    assert row_count("webauthn_ceremonies") == row_count("personal_access_tokens") == 0
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_the_right_current_password_is_enough(client, user, auth_headers, change):
+    response = send(client, auth_headers(user), change, current_password=DEFAULT_PASSWORD)
+
+    assert response.status_code in (200, 201, 202), response.get_data(as_text=True)
+
+
+def test_a_token_alone_cannot_remove_the_owners_passkey(client, user, auth_headers):
+    headers = auth_headers(user)
+    passkey = register(client, headers, SoftwareAuthenticator(ORIGIN)).get_json()
+
+    missing = client.delete(f"{BASE}/{passkey['id']}", headers=headers)
+    wrong = client.delete(f"{BASE}/{passkey['id']}", headers=headers,
+                          json={"current_password": WRONG})
+
+    assert "current_password" in assert_problem(missing, 422)["errors"]
+    assert_problem(wrong, 401)
+    assert [p["id"] for p in client.get(BASE, headers=headers).get_json()] == [passkey["id"]]
+
+
+def test_a_passkey_added_with_a_token_alone_is_impossible_even_with_a_ceremony(
+        client, user, auth_headers):
+    """The verify step takes only ceremonies opened with the password: none without it."""
+    headers = auth_headers(user)
+    send(client, headers, "passkey")
+    response = client.post(f"{BASE}/register/verify", headers=headers, json={
+        "ceremony": "made-up", "credential": {"id": "x"}})
+
+    assert "ceremony" in assert_problem(response, 422)["errors"]
+    assert row_count("passkeys") == 0
