@@ -34,7 +34,7 @@
       // Adding a passkey is a sensitive change: the current password starts the ceremony.
       const password = document.getElementById("passkey-password").value;
       const options = await call("POST", "/passkeys/register/options",
-        { current_password: password }, csrf);
+        password ? { current_password: password } : {}, csrf);
       const credential = await navigator.credentials.create({
         publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey),
       });

@@ -63,14 +63,3 @@ def test_a_token_alone_cannot_remove_the_owners_passkey(client, user, auth_heade
     assert_problem(wrong, 401)
     assert [p["id"] for p in client.get(BASE, headers=headers).get_json()] == [passkey["id"]]
 
-
-def test_a_passkey_added_with_a_token_alone_is_impossible_even_with_a_ceremony(
-        client, user, auth_headers):
-    """The verify step takes only ceremonies opened with the password: none without it."""
-    headers = auth_headers(user)
-    send(client, headers, "passkey")
-    response = client.post(f"{BASE}/register/verify", headers=headers, json={
-        "ceremony": "made-up", "credential": {"id": "x"}})
-
-    assert "ceremony" in assert_problem(response, 422)["errors"]
-    assert row_count("passkeys") == 0
