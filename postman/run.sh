@@ -64,6 +64,9 @@ export PUBLIC_BASE_URL="$BASE_URL"  # production requires it; passkeys are bound
 # The collection signs in more than 10 times a minute from one address (the MFA folder's
 # two-step logins included); the limit itself is tested in tests/auth/test_rate_limits.py.
 export LOGIN_RATE_LIMIT="${LOGIN_RATE_LIMIT:-60 per minute}"
+# Counters of this run only: the default store (instance/ratelimits.sqlite) outlives the
+# throw-away database, and per-account limits key on user ids that the next run reuses.
+export RATELIMIT_STORAGE_URI="signet-sqlite://$UPLOADS/ratelimits.sqlite"
 # Production requires SMTP_HOST with the smtp backend: the run writes mail to files instead.
 export MAIL_BACKEND=file MAIL_FILE_DIR="$UPLOADS/mail"
 
