@@ -29,7 +29,7 @@ from app.exceptions import (
 from app.extensions import db
 from app.mail import public_url
 from app.mail.compose import render_message
-from app.transactions import transaction
+from app.transactions import retried, transaction
 from app.users.models import Role, User
 from app.users.notices import notice_context, send_notice
 from app.users.passwords import check_password_policy, hash_password
@@ -52,6 +52,7 @@ def send_verification(user: User) -> None:
                 expires_hours=_hours("EMAIL_TOKEN_EXPIRES"))
 
 
+@retried
 def verify_email(*, token: str) -> User:
     """Mark the address the token was sent to as verified; return the user."""
     row = live_token(token=token, purposes=[TokenPurpose.VERIFY_EMAIL])
@@ -100,6 +101,7 @@ def _send_reset_link(email: str) -> None:
     db.session.commit()
 
 
+@retried
 def reset_password(*, token: str, new_password: str) -> None:
     """Set a new password with a reset or invitation token; every sign-in ends."""
     row = live_token(token=token, purposes=RESET_PURPOSES)
