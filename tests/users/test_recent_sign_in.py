@@ -6,7 +6,10 @@ TOTP, create a personal token or change the email: each needs `current_password`
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import sqlalchemy as sa
 
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem, row_count
@@ -63,3 +66,33 @@ def test_a_token_alone_cannot_remove_the_owners_passkey(client, user, auth_heade
     assert_problem(wrong, 401)
     assert [p["id"] for p in client.get(BASE, headers=headers).get_json()] == [passkey["id"]]
 
+
+
+def _without_password(user) -> None:
+    # No account lacks a password yet (provider sign-in is to come): make one by hand.
+    from app.extensions import db
+    user.password_hash = ""
+    db.session.commit()
+
+
+def test_without_a_password_a_fresh_session_is_a_recent_sign_in(client, user, auth_headers):
+    _without_password(user)
+
+    assert send(client, auth_headers(user), "token").status_code == 201
+
+
+def test_without_a_password_an_old_session_is_refused(app, client, user, auth_headers):
+    from app.db_types import utcnow
+    from app.extensions import db
+    from app.sessions.models import UserSession
+
+    _without_password(user)
+    headers = auth_headers(user)
+    # Signed in longer ago than REAUTH_SECONDS: the token is still valid, the sign-in not recent.
+    db.session.execute(sa.update(UserSession).values(
+        created_at=utcnow() - timedelta(seconds=app.config["REAUTH_SECONDS"] + 60)))
+    db.session.commit()
+
+    body = assert_problem(send(client, headers, "token"), 401)
+    assert "current_password" in body["errors"]
+    assert row_count("personal_access_tokens") == 0
