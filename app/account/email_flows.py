@@ -74,8 +74,8 @@ def resend_verification(*, user: User) -> None:
     """Send a new verification message to a signed-in user whose address is unverified."""
     if user.email_verified:
         raise EmailAlreadyVerified()
-    send_verification(user)
-    db.session.commit()
+    with transaction():
+        send_verification(user)
 
 
 def request_password_reset(*, email: str) -> None:
@@ -95,10 +95,10 @@ def _send_reset_link(email: str) -> None:
         _render_only("password_reset", user=None, link=_link(
             "web.ResetPasswordPage", secrets.token_urlsafe(32)), expires_minutes=_minutes())
         return
-    token = issue_token(user=user, purpose=TokenPurpose.PASSWORD_RESET)
-    send_notice(user.email, "password_reset", user=user,
-                link=_link("web.ResetPasswordPage", token), expires_minutes=_minutes())
-    db.session.commit()
+    with transaction():
+        token = issue_token(user=user, purpose=TokenPurpose.PASSWORD_RESET)
+        send_notice(user.email, "password_reset", user=user,
+                    link=_link("web.ResetPasswordPage", token), expires_minutes=_minutes())
 
 
 @retried
@@ -140,13 +140,13 @@ def request_email_change(*, user: User, new_email: str,
         raise InvalidField("new_email", "This is already your account's address.")
     if email_taken(new_email):
         raise EmailTaken()
-    token = issue_token(user=user, purpose=TokenPurpose.EMAIL_CHANGE, email=new_email)
-    send_notice(new_email, "email_change_confirm", user=user, new_email=new_email,
-                link=_link("web.ConfirmEmailPage", token),
-                expires_hours=_hours("EMAIL_TOKEN_EXPIRES"))
-    send_notice(user.email, "notice_email_changed", user=user, new_email=new_email, pending=True,
-                link=_link("web.ForgotPasswordPage"))
-    db.session.commit()
+    with transaction():
+        token = issue_token(user=user, purpose=TokenPurpose.EMAIL_CHANGE, email=new_email)
+        send_notice(new_email, "email_change_confirm", user=user, new_email=new_email,
+                    link=_link("web.ConfirmEmailPage", token),
+                    expires_hours=_hours("EMAIL_TOKEN_EXPIRES"))
+        send_notice(user.email, "notice_email_changed", user=user, new_email=new_email,
+                    pending=True, link=_link("web.ForgotPasswordPage"))
 
 
 def confirm_email_change(*, token: str) -> User:

@@ -6,8 +6,7 @@ from app.audit import record_event
 from app.exceptions import (
     Unauthorized,
 )
-from app.extensions import db
-from app.transactions import retried
+from app.transactions import retried, transaction
 from app.users.models import User
 from app.users.notices import notify_password_changed
 from app.users.passwords import (
@@ -23,10 +22,11 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     if not verify_password(user.password_hash, current_password):
         raise Unauthorized("The current password is incorrect.")
     check_password_policy(new_password, email=user.email, field="new_password")
-    user.password_hash = hash_password(new_password)
-    # An SQL increment, so two concurrent changes both invalidate what came before.
-    user.token_version = User.token_version + 1
-    user.updated_by = user.id
-    notify_password_changed(user)
-    record_event("auth.password_changed", actor_id=user.id, subject_id=user.id)
-    db.session.commit()
+    password_hash = hash_password(new_password)
+    with transaction():
+        user.password_hash = password_hash
+        # An SQL increment, so two concurrent changes both invalidate what came before.
+        user.token_version = User.token_version + 1
+        user.updated_by = user.id
+        notify_password_changed(user)
+        record_event("auth.password_changed", actor_id=user.id, subject_id=user.id)

@@ -23,7 +23,7 @@ from app.mfa.notices import record_mfa_change
 from app.mfa.passkeys import verify_passkey_sign_in
 from app.mfa.tokens import issue_mfa_token, mfa_token_user, read_mfa_token, spend_mfa_token
 from app.sessions import service as sessions
-from app.transactions import retried, transaction
+from app.transactions import retried
 from app.users.models import User
 from app.users.passwords import (
     burn_password_check,
@@ -56,7 +56,8 @@ def authenticate(*, email: str, password: str) -> User:
 
 
 def _record_failed_login(*, email: str, user: User | None, reason: str) -> None:
-    # Committed on its own: the request fails, and its rollback must not take this along.
+    # An allowed early commit (tests/test_commit_rule.py): the request fails, and its
+    # rollback must not take the failed attempt's audit line along.
     record_event("auth.login_failed", actor_id=None,
                  subject_id=user.id if user else None,
                  details={"email": email, "reason": reason})
@@ -133,4 +134,4 @@ def _method_of(code: str) -> str:
 def sign_in_with_passkey(*, ceremony: str, credential: dict) -> dict:
     """Sign in with a passkey: MFA verifies the assertion, this answers the token pair."""
     user = verify_passkey_sign_in(ceremony=ceremony, credential=credential)
-    return issue_token_pair(user)
+    return issue_token_pair(user)  # commits the counter and the audit line with the session

@@ -10,11 +10,11 @@ from flask_jwt_extended.exceptions import JWTDecodeError
 
 from app.db_types import MAX_ID
 from app.errors import problem
-from app.extensions import db
 from app.sessions.service import start_session, touch_session
 from app.tokens import revocation
 from app.tokens.personal_tokens import CLAIM as PERSONAL_TOKEN_CLAIM
 from app.tokens.personal_tokens import personal_token_owner
+from app.transactions import transaction
 from app.users.models import User
 
 TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
@@ -35,10 +35,12 @@ def issue_token_pair(user: User) -> dict:
     """Sign `user` in: start a session and return its first token pair. Commits.
 
     Every place that hands out a new pair without a refresh token (login, and any other
-    sign-in) comes through here, so every pair belongs to a session row.
+    sign-in) comes through here, so every pair belongs to a session row. It ends the
+    sign-in's unit of work: what the caller left pending (its audit line, a spent code)
+    commits with the session, once.
     """
-    session = start_session(user)
-    db.session.commit()
+    with transaction():
+        session = start_session(user)
     return session_token_pair(user, session_id=session.id, refresh_jti=session.refresh_jti)
 
 

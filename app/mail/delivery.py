@@ -49,6 +49,7 @@ from app.extensions import db
 from app.mail.backends import ConnectionLost, MailBackend, describe, is_permanent
 from app.mail.compose import PRODUCT_NAME
 from app.mail.models import MailStatus, OutboxMessage
+from app.transactions import transaction
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "signet.mail.backend"
@@ -114,17 +115,13 @@ def claim_due(limit: int) -> tuple[str, list[Claimed]]:
         # queueing new mail never wait for a claim. (Settable only as a transaction starts.)
         if not db.session().in_transaction():
             db.session.connection(execution_options={"isolation_level": "READ COMMITTED"})
-    try:
+    with transaction():
         ids = db.session.scalars(candidates).all()
         if ids:
             db.session.execute(
                 update(OutboxMessage).where(OutboxMessage.id.in_(ids), due)
                 .values(claimed_until=lease, claimed_by=token)
                 .execution_options(synchronize_session=False))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     if not ids:
         return token, []
     rows = db.session.scalars(
@@ -212,8 +209,7 @@ def _record_sent(token: str, item: Claimed, report: DeliveryReport) -> None:
             _write(token, item.id, status=MailStatus.SENT, sent_at=utcnow(), text_body=None,
                    html_body=None, attempts=item.attempts + 1, last_error=None)
             break
-        except SQLAlchemyError:
-            db.session.rollback()
+        except SQLAlchemyError:  # _write's transaction has rolled back
             if attempt == SENT_WRITE_ATTEMPTS - 1:
                 raise
             time.sleep(1 + attempt)
@@ -252,23 +248,23 @@ def _record_failure(token: str, item: Claimed, error: str, report: DeliveryRepor
 
 def _write(token: str, row_id: int, **values) -> None:
     """Update a row this claim still holds, drop the lease, and commit at once."""
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == token)
-        .values(claimed_until=None, claimed_by=None, **values)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    with transaction():
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == token)
+            .values(claimed_until=None, claimed_by=None, **values)
+            .execution_options(synchronize_session=False))
 
 
 def _release(token: str) -> None:
     """Give back the rows of this claim that were not sent (a stop, a lease running out)."""
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.claimed_by == token,
-               OutboxMessage.status.in_(MailStatus.UNSENT))
-        .values(claimed_until=None, claimed_by=None)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    with transaction():
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.claimed_by == token,
+                   OutboxMessage.status.in_(MailStatus.UNSENT))
+            .values(claimed_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False))
 
 
 def _resume_after_outage() -> None:
@@ -283,10 +279,10 @@ def _resume_after_outage() -> None:
     if db.session.scalar(select(OutboxMessage.id).where(waiting).limit(1)) is None:
         db.session.rollback()
         return
-    result = db.session.execute(
-        update(OutboxMessage).where(waiting).values(next_attempt_at=now)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    with transaction():
+        result = db.session.execute(
+            update(OutboxMessage).where(waiting).values(next_attempt_at=now)
+            .execution_options(synchronize_session=False))
     if result.rowcount:
         log.info("mail backend reachable again: %d waiting messages made due",
                  result.rowcount)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, or_, select
 from app.db_types import utcnow
 from app.extensions import db
 from app.mail.models import MailStatus, OutboxMessage
+from app.transactions import transaction
 
 
 def purge_finished(*, older_than: timedelta) -> int:
@@ -18,13 +19,13 @@ def purge_finished(*, older_than: timedelta) -> int:
     """
     # The last hour's rows count toward MAIL_PER_ADDRESS_PER_HOUR: never purged earlier.
     cutoff = utcnow() - max(older_than, timedelta(hours=1))
-    result = db.session.execute(delete(OutboxMessage).where(or_(
-        (OutboxMessage.status == MailStatus.SENT) & (OutboxMessage.sent_at < cutoff),
-        # A rejected row was last tried when its nextAttemptAt came (rejection leaves it).
-        (OutboxMessage.status == MailStatus.REJECTED)
-        & (OutboxMessage.next_attempt_at < cutoff),
-    )))
-    db.session.commit()
+    with transaction():
+        result = db.session.execute(delete(OutboxMessage).where(or_(
+            (OutboxMessage.status == MailStatus.SENT) & (OutboxMessage.sent_at < cutoff),
+            # A rejected row was last tried when its nextAttemptAt came (rejection leaves it).
+            (OutboxMessage.status == MailStatus.REJECTED)
+            & (OutboxMessage.next_attempt_at < cutoff),
+        )))
     return result.rowcount
 
 

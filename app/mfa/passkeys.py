@@ -42,6 +42,7 @@ from app.exceptions import AccountInactive, Conflict, InvalidField, NotFound, Un
 from app.extensions import db
 from app.mfa.models import Passkey, WebAuthnCeremony
 from app.mfa.notices import record_mfa_change
+from app.transactions import transaction
 from app.users.models import User
 from app.users.reauth import require_recent_sign_in
 
@@ -103,13 +104,12 @@ def register_passkey(*, user: User, ceremony: str, credential: dict, name: str) 
                       credential_id_hash=_id_hash(verified.credential_id),
                       public_key=verified.credential_public_key,
                       sign_count=verified.sign_count, name=name)
-    db.session.add(passkey)
     try:
-        db.session.flush()  # the unique credential id decides a second registration
-        record_mfa_change("mfa.passkey_added", user=user, details={"passkey": passkey.id})
-        db.session.commit()
+        with transaction():
+            db.session.add(passkey)
+            db.session.flush()  # the unique credential id decides a second registration
+            record_mfa_change("mfa.passkey_added", user=user, details={"passkey": passkey.id})
     except IntegrityError:
-        db.session.rollback()
         raise Conflict("This passkey is already registered.") from None
     return passkey
 
@@ -157,7 +157,7 @@ def verify_passkey_sign_in(*, ceremony: str, credential: dict) -> User:
         raise _failed_sign_in("sign_count", user=user)
     record_event("auth.login", actor_id=user.id, subject_id=user.id,
                  details={"method": "passkey"})
-    db.session.commit()
+    # The caller (app.auth.login) commits the counter and the audit line with the session.
     return user
 
 
@@ -171,6 +171,8 @@ def _failed_sign_in(reason: str, *, user: User | None = None,
     db.session.rollback()  # nothing of the attempt but its record survives
     record_event("auth.login_failed", actor_id=None, subject_id=user.id if user else None,
                  details={"method": "passkey", "reason": reason})
+    # An allowed early commit (tests/test_commit_rule.py): the error raised next rolls the
+    # request back, and the failed attempt's audit line must outlive it.
     db.session.commit()
     return error or _refused()
 
@@ -189,13 +191,12 @@ def delete_passkey(*, user: User, passkey_id: int, current_password: str | None 
             Passkey.id == passkey_id, Passkey.user_id == user.id)) is None:
         raise NotFound("No such passkey.")
     require_recent_sign_in(user, current_password)
-    result = db.session.execute(
-        delete(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == user.id))
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise NotFound("No such passkey.")
-    record_mfa_change("mfa.passkey_removed", user=user, details={"passkey": passkey_id})
-    db.session.commit()
+    with transaction():
+        result = db.session.execute(
+            delete(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == user.id))
+        if result.rowcount != 1:
+            raise NotFound("No such passkey.")
+        record_mfa_change("mfa.passkey_removed", user=user, details={"passkey": passkey_id})
 
 
 def _advance_sign_count(passkey: Passkey, new_count: int) -> bool:
@@ -212,19 +213,21 @@ def _advance_sign_count(passkey: Passkey, new_count: int) -> bool:
 
 
 def _open_ceremony(kind: str, challenge: bytes, *, user_id: int | None) -> str:
+    """Store a new ceremony for `challenge` and commit; return its handle."""
     now = utcnow()
-    # Expired ceremonies are dropped as new ones open: the table stays small. A user has
-    # one registration open at a time (a new one voids the last), so a signed-in client
-    # cannot pile rows up; anonymous sign-in ceremonies are bounded by LOGIN_RATE_LIMIT.
-    db.session.execute(delete(WebAuthnCeremony).where(WebAuthnCeremony.expires_at < now))
-    if user_id is not None:
-        db.session.execute(delete(WebAuthnCeremony).where(
-            WebAuthnCeremony.user_id == user_id, WebAuthnCeremony.kind == kind))
     handle = secrets.token_urlsafe(32)
-    db.session.add(WebAuthnCeremony(
-        handle_hash=_id_hash(handle.encode()), kind=kind, user_id=user_id,
-        challenge=challenge, expires_at=now + timedelta(seconds=_timeout_ms() // 1000)))
-    db.session.commit()
+    with transaction():
+        # Expired ceremonies are dropped as new ones open: the table stays small. A user
+        # has one registration open at a time (a new one voids the last), so a signed-in
+        # client cannot pile rows up; anonymous sign-in ceremonies are bounded by
+        # LOGIN_RATE_LIMIT.
+        db.session.execute(delete(WebAuthnCeremony).where(WebAuthnCeremony.expires_at < now))
+        if user_id is not None:
+            db.session.execute(delete(WebAuthnCeremony).where(
+                WebAuthnCeremony.user_id == user_id, WebAuthnCeremony.kind == kind))
+        db.session.add(WebAuthnCeremony(
+            handle_hash=_id_hash(handle.encode()), kind=kind, user_id=user_id,
+            challenge=challenge, expires_at=now + timedelta(seconds=_timeout_ms() // 1000)))
     return handle
 
 
@@ -244,6 +247,9 @@ def _consume_ceremony(handle: str, kind: str, *, user_id: int | None, refuse) ->
         db.session.rollback()
         raise refuse()
     challenge = row.challenge
+    # An allowed early commit (tests/test_commit_rule.py): a challenge answers once,
+    # whatever the outcome, so it is spent before anything is verified and stays spent
+    # when the rest of the ceremony fails and rolls back.
     db.session.commit()
     return challenge
 

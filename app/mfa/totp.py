@@ -36,13 +36,13 @@ def start_totp_setup(*, user: User, current_password: str | None = None) -> dict
     if user.mfa_enabled:
         raise MfaStateConflict("Two-factor sign-in is already on; turn it off first.")
     secret = new_totp_secret()
-    record = db.session.get(TotpSecret, user.id)
-    if record is None:
-        record = TotpSecret(user_id=user.id)
-        db.session.add(record)
-    # A new set-up replaces an unconfirmed one; its last step starts again from zero.
-    record.secret, record.confirmed_at, record.last_step = crypto.encrypt(secret), None, 0
-    db.session.commit()
+    with transaction():
+        record = db.session.get(TotpSecret, user.id)
+        if record is None:
+            record = TotpSecret(user_id=user.id)
+            db.session.add(record)
+        # A new set-up replaces an unconfirmed one; its last step starts again from zero.
+        record.secret, record.confirmed_at, record.last_step = crypto.encrypt(secret), None, 0
     uri = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_PERIOD_SECONDS).provisioning_uri(
         name=user.email, issuer_name=current_app.config["API_TITLE"])
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4, title="TOTP set-up QR code")
@@ -88,19 +88,19 @@ def reset_mfa(*, admin: User, user_id: int) -> None:
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
-    _remove_factors(user)
-    db.session.execute(delete(Passkey).where(Passkey.user_id == user.id))
-    user.updated_by = admin.id
-    record_mfa_change("admin.mfa_reset", user=user, actor_id=admin.id)
-    db.session.commit()
+    with transaction():
+        _remove_factors(user)
+        db.session.execute(delete(Passkey).where(Passkey.user_id == user.id))
+        user.updated_by = admin.id
+        record_mfa_change("admin.mfa_reset", user=user, actor_id=admin.id)
 
 
 def reencrypt_totp_secrets() -> int:
     """Re-encrypt every stored secret with the newest key (rotation); return how many."""
-    records = db.session.scalars(select(TotpSecret)).all()
-    for record in records:
-        record.secret = crypto.rotate(record.secret)
-    db.session.commit()
+    with transaction():
+        records = db.session.scalars(select(TotpSecret)).all()
+        for record in records:
+            record.secret = crypto.rotate(record.secret)
     return len(records)
 
 

@@ -25,6 +25,7 @@ from app.exceptions import NotFound, Unauthorized
 from app.extensions import db
 from app.sessions.models import USER_AGENT_MAX_LENGTH, UserSession
 from app.tokens import revocation
+from app.transactions import transaction
 from app.users.models import User
 
 log = logging.getLogger(__name__)
@@ -74,17 +75,16 @@ def rotate(*, user_id: int, session_id: int, presented_jti: str) -> str:
     the whole session (reuse detection, RFC 9700 section 4.14.2).
     """
     now, new_jti = utcnow(), new_refresh_jti()
-    result = db.session.execute(
-        update(UserSession)
-        .where(UserSession.id == session_id, UserSession.user_id == user_id,
-               UserSession.refresh_jti == presented_jti, UserSession.ended_at.is_(None))
-        .values(refresh_jti=new_jti, previous_refresh_jti=presented_jti, rotated_at=now,
-                last_used_at=now, expires_at=refresh_expiry())
-        .execution_options(synchronize_session=False))
+    with transaction():
+        result = db.session.execute(
+            update(UserSession)
+            .where(UserSession.id == session_id, UserSession.user_id == user_id,
+                   UserSession.refresh_jti == presented_jti, UserSession.ended_at.is_(None))
+            .values(refresh_jti=new_jti, previous_refresh_jti=presented_jti, rotated_at=now,
+                    last_used_at=now, expires_at=refresh_expiry())
+            .execution_options(synchronize_session=False))
     if result.rowcount == 1:
-        db.session.commit()
         return new_jti
-    db.session.rollback()
     session = db.session.get(UserSession, session_id, populate_existing=True)
     if session is None or session.user_id != user_id or session.ended_at is not None:
         raise Unauthorized("This session has ended; sign in again.")
@@ -92,10 +92,10 @@ def rotate(*, user_id: int, session_id: int, presented_jti: str) -> str:
     if (session.previous_refresh_jti == presented_jti and session.rotated_at is not None
             and now - session.rotated_at < grace):
         raise Unauthorized("This refresh token has already been used.")
-    _end([session], now)
-    record_event("auth.refresh_reuse", actor_id=user_id, subject_id=user_id,
-                 details={"session": session_id})
-    db.session.commit()
+    with transaction():  # the session ends for good, though this request fails
+        _end([session], now)
+        record_event("auth.refresh_reuse", actor_id=user_id, subject_id=user_id,
+                     details={"session": session_id})
     raise Unauthorized("This refresh token was already used, so its session was ended; "
                        "sign in again.")
 
@@ -111,10 +111,10 @@ def end_session(*, user: User, session_id: int) -> None:
     session = db.session.scalar(_live(user.id).where(UserSession.id == session_id))
     if session is None:
         raise NotFound("No such session.")
-    _end([session], utcnow())
-    record_event("session.revoked", actor_id=user.id, subject_id=user.id,
-                 details={"session": session_id})
-    db.session.commit()
+    with transaction():
+        _end([session], utcnow())
+        record_event("session.revoked", actor_id=user.id, subject_id=user.id,
+                     details={"session": session_id})
 
 
 def end_other_sessions(*, user: User, current_session_id: int | None) -> None:
@@ -122,18 +122,18 @@ def end_other_sessions(*, user: User, current_session_id: int | None) -> None:
     query = _live(user.id)
     if current_session_id is not None:
         query = query.where(UserSession.id != current_session_id)
-    ended = _end(db.session.scalars(query), utcnow())
-    record_event("session.revoked", actor_id=user.id, subject_id=user.id,
-                 details={"sessions": ended})
-    db.session.commit()
+    with transaction():
+        ended = _end(db.session.scalars(query), utcnow())
+        record_event("session.revoked", actor_id=user.id, subject_id=user.id,
+                     details={"sessions": ended})
 
 
 def end_current_session(*, user_id: int, session_id: int) -> None:
     """Sign out: end the session the request's token belongs to. Commits."""
-    session = db.session.scalar(_live(user_id).where(UserSession.id == session_id))
-    if session is not None:
-        _end([session], utcnow())
-    db.session.commit()
+    with transaction():
+        session = db.session.scalar(_live(user_id).where(UserSession.id == session_id))
+        if session is not None:
+            _end([session], utcnow())
 
 
 def list_user_sessions(*, user_id: int) -> list[UserSession]:
@@ -145,10 +145,10 @@ def list_user_sessions(*, user_id: int) -> list[UserSession]:
 def end_user_sessions(*, admin: User, user_id: int) -> None:
     """An admin signs a user out everywhere. Commits; NotFound for an unknown user."""
     _require_user(user_id)
-    ended = _end(db.session.scalars(_live(user_id)), utcnow())
-    record_event("admin.sessions_revoked", actor_id=admin.id, subject_id=user_id,
-                 details={"sessions": ended})
-    db.session.commit()
+    with transaction():
+        ended = _end(db.session.scalars(_live(user_id)), utcnow())
+        record_event("admin.sessions_revoked", actor_id=admin.id, subject_id=user_id,
+                     details={"sessions": ended})
 
 
 def end_every_session(*, user_id: int) -> list[int]:
@@ -229,6 +229,5 @@ def _client() -> tuple[str | None, str | None]:
 
 def purge_expired_revocations() -> int:
     """Drop revocation entries and sessions whose tokens have expired; return how many."""
-    purged = revocation.purge_expired() + purge_expired_sessions()
-    db.session.commit()
-    return purged
+    with transaction():
+        return revocation.purge_expired() + purge_expired_sessions()

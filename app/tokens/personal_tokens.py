@@ -112,15 +112,14 @@ def list_tokens(*, user: User) -> list[PersonalAccessToken]:
 
 def revoke_token(*, user: User, token_id: int) -> None:
     """Delete one of the user's tokens: refused at once everywhere. Commits."""
-    result = db.session.execute(
-        delete(PersonalAccessToken)
-        .where(PersonalAccessToken.id == token_id, PersonalAccessToken.user_id == user.id))
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise NotFound("No such personal access token.")
-    record_event("token.revoked", actor_id=user.id, subject_id=user.id,
-                 details={"token": token_id})
-    db.session.commit()
+    with transaction():
+        result = db.session.execute(
+            delete(PersonalAccessToken)
+            .where(PersonalAccessToken.id == token_id, PersonalAccessToken.user_id == user.id))
+        if result.rowcount != 1:
+            raise NotFound("No such personal access token.")
+        record_event("token.revoked", actor_id=user.id, subject_id=user.id,
+                     details={"token": token_id})
 
 
 def resolve(secret: str) -> tuple[PersonalAccessToken, User]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from tests.audit.test_events import events
 from tests.helpers import assert_problem
@@ -24,6 +26,28 @@ def test_a_passkey_sign_in_is_recorded(client, db, user, registered, device):  #
     assert (event.actor_id, event.subject_id) == (user.id, user.id)
     assert event.details == {"method": "passkey"}
     assert not events(db, "auth.login_failed")
+
+
+def test_a_passkey_sign_in_commits_once_after_spending_its_challenge(
+        client, db, registered, device):  # noqa: F811
+    options = login_options(client)
+    credential = device.get(options["publicKey"])
+    commits = []
+
+    def count(session):
+        commits.append(session)
+
+    event.listen(Session, "after_commit", count)
+    try:
+        response = client.post(f"{BASE}/login/verify",
+                               json={"ceremony": options["ceremony"], "credential": credential})
+    finally:
+        event.remove(Session, "after_commit", count)
+
+    assert response.status_code == 200
+    # One commit spends the challenge (before anything is verified), one ends the sign-in:
+    # the counter, the audit line and the new session together.
+    assert len(commits) == 2
 
 
 def forged_signature(client, device, **_):  # noqa: F811
