@@ -35,6 +35,7 @@ from app.mfa.routes import blp as mfa_blp
 from app.ratelimit import drop_limiter_middleware, trust_proxies
 from app.request import NoSessionInterface, SignetRequest, guard_input
 from app.request_id import init_request_id
+from app.session_events import register_session_listeners
 from app.sessions.routes import blp as sessions_blp
 from app.sessions.service import started_at as session_started_at
 from app.storage import init_storage
@@ -112,6 +113,7 @@ def configure(app: Flask, overrides: dict) -> None:
 def init_extensions(app: Flask) -> None:
     """Bind the extension objects of app.extensions to this app."""
     db.init_app(app)
+    register_session_listeners()
     with app.app_context():
         install_db_driver(db.engine, ping_after_idle=app.config["DB_PING_AFTER_IDLE"])
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)

@@ -68,3 +68,23 @@ def test_the_check_sees_a_commit(tmp_path):
                       "def other():\n    session.commit()\n")
     assert _commits(module) == {"Service.save", "other"}
 
+
+LISTENERS_MODULE = "app/session_events.py"
+
+
+def _session_listener_calls(path: Path) -> int:
+    """How many `event.listen(Session, ...)` / `event.listens_for(Session, ...)` in `path`."""
+    count = 0
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("listen", "listens_for") and node.args
+                and isinstance(node.args[0], ast.Name) and node.args[0].id == "Session"):
+            count += 1
+    return count
+
+
+def test_session_listeners_are_registered_from_one_module():
+    elsewhere = sorted(str(path.relative_to(ROOT)) for path in APP.rglob("*.py")
+                       if _session_listener_calls(path)
+                       and str(path.relative_to(ROOT)) != LISTENERS_MODULE)
+    assert not elsewhere, f"register Session listeners in {LISTENERS_MODULE}: {elsewhere}"

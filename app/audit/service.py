@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import delete, event, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.audit.models import MAX_IP_LENGTH, AuditEvent
@@ -62,14 +62,14 @@ def _log_line(entry: AuditEvent) -> str:
             f"ip={json.dumps(entry.ip)} details={details}")
 
 
-@event.listens_for(Session, "after_commit")
-def _write_committed_lines(session: Session) -> None:
+def write_committed_lines(session: Session) -> None:
+    """after_commit: log the lines of the events this commit wrote."""
     for line in session.info.pop(PENDING_LINES, ()):
         log.info("%s", line)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_rolled_back_lines(session: Session, ended: SessionTransaction) -> None:
+def forget_rolled_back_lines(session: Session, ended: SessionTransaction) -> None:
+    """after_transaction_end: drop the lines of events a rollback took back."""
     # After a commit the list is already empty; after a rollback its events never happened.
     if ended.parent is None:
         session.info.pop(PENDING_LINES, None)

@@ -16,7 +16,7 @@ from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db_types import utcnow
@@ -117,13 +117,13 @@ def on_mail_committed(callback: Callable[[], None]) -> None:
 _COMMIT_HOOKS: list[Callable[[], None]] = []
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
+def wake_after_commit(session: Session) -> None:
+    """after_commit: call the `on_mail_committed` callbacks when this commit queued mail."""
     if session.info.pop(SESSION_FLAG, False):
         for callback in _COMMIT_HOOKS:
             callback()
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
+def forget_after_rollback(session: Session) -> None:
+    """after_rollback: the mail of a rolled-back transaction was never queued."""
     session.info.pop(SESSION_FLAG, None)

@@ -33,7 +33,7 @@ from app.redis_url import SCHEMES as REDIS_SCHEMES
 from app.redis_url import redis_client
 from app.tokens.models import RevokedToken
 from app.tokens.rows import READ_COLUMNS, attach
-from app.tokens.user_cache import UserCache, register_invalidation
+from app.tokens.user_cache import UserCache
 from app.users.models import User
 from config import ConfigError
 
@@ -190,14 +190,13 @@ def init_revocation_store(app: Flask) -> None:
     )
 
 
-def _current_user_cache() -> UserCache | None:
+def current_user_cache() -> UserCache | None:
+    """The current app's user cache, or None (no app, or a store without one)."""
     if not has_app_context():
         return None
     store = current_app.extensions.get(EXTENSION_KEY)
     return getattr(store, "users", None)
 
-
-register_invalidation(_current_user_cache)
 
 
 def current_store() -> RevocationStore:

@@ -15,10 +15,10 @@ usable entry reads the row from the database and stores it under the generation 
 *before* that read: if the row changes meanwhile, the generation changes too and the entry
 it stores is dead on arrival. Time never decides freshness.
 
-Invalidation (session events below, so every ORM write path is covered without each one
-remembering to call it): before the commit of a transaction that changed a user, its
-generation becomes `busy` (expiring after BUSY_SECONDS); after the commit, a new random
-generation. While `busy`, readers go to the database and store nothing. So:
+Invalidation (Session events, see `invalidation_listeners`, so every ORM write path is
+covered without each one remembering to call it): before the commit of a transaction that
+changed a user, its generation becomes `busy` (expiring after BUSY_SECONDS); after the
+commit, a new random generation. While `busy`, readers go to the database and store nothing. So:
 - if Redis refuses the `busy` write, the commit does not happen: the change fails with 503;
 - if Redis refuses the write after the commit, `busy` stays until it expires and readers
   keep reading the database; when it expires the generation is missing, which matches no
@@ -33,10 +33,10 @@ import hashlib
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 import redis
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.db_types import UTCDateTime
@@ -172,38 +172,35 @@ def _bulk_user_write(state) -> None:
                            "so the user cache can be invalidated.")
 
 
-def register_invalidation(cache_of) -> None:
-    """Invalidate cached users on every commit that changed them.
+def invalidation_listeners(cache_of) -> list[tuple[str, Callable]]:
+    """The Session events, with their listeners, that invalidate users a commit changed.
 
     `cache_of()` returns the current app's UserCache, or None when there is none.
+    Registered by app.session_events.
     """
 
-    @event.listens_for(Session, "before_flush")
-    def _note(session, _context, _instances) -> None:
+    def note(session, _context, _instances) -> None:
         _changed_users(session)
 
-    @event.listens_for(Session, "do_orm_execute")
-    def _note_bulk(state) -> None:
-        _bulk_user_write(state)
-
-    @event.listens_for(Session, "before_commit")
-    def _before(session) -> None:
+    def before_commit(session) -> None:
         changed = _changed_users(session)
         cache = cache_of()
         if changed and cache is not None:
             session.info["signet.busy_user_ids"] = set(changed)
             cache.begin_change(changed)
 
-    @event.listens_for(Session, "after_commit")
-    def _after(session) -> None:
+    def after_commit(session) -> None:
         busy = session.info.pop("signet.busy_user_ids", None)
         session.info.pop(CHANGED_USERS, None)
         cache = cache_of()
         if busy and cache is not None:
             cache.end_change(busy)
 
-    @event.listens_for(Session, "after_rollback")
-    def _forget(session) -> None:
+    def forget(session) -> None:
         # A busy marker set for a commit that failed expires by itself: harmless.
         session.info.pop(CHANGED_USERS, None)
         session.info.pop("signet.busy_user_ids", None)
+
+    return [("before_flush", note), ("do_orm_execute", _bulk_user_write),
+            ("before_commit", before_commit), ("after_commit", after_commit),
+            ("after_rollback", forget)]
