@@ -10,7 +10,6 @@ database lets exactly one set `usedAt`, and the other sees no row to change.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
@@ -22,6 +21,7 @@ from app.account.models import EmailToken, TokenPurpose
 from app.db_types import utcnow
 from app.exceptions import InvalidEmailToken
 from app.extensions import db
+from app.hashing import token_hash
 from app.users.models import User
 
 TOKEN_BYTES = 32  # 256 random bits, 43 URL-safe characters
@@ -34,11 +34,6 @@ LIFETIME_SETTINGS = {
 }
 
 
-def hash_token(token: str) -> str:
-    """The stored form of a token: its SHA-256, hex."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue_token(*, user: User, purpose: TokenPurpose, email: str | None = None) -> str:
     """Add a token row for `user` to the session and return the token itself.
 
@@ -48,7 +43,7 @@ def issue_token(*, user: User, purpose: TokenPurpose, email: str | None = None) 
     token = secrets.token_urlsafe(TOKEN_BYTES)
     lifetime = int(current_app.config[LIFETIME_SETTINGS[purpose]])
     db.session.add(EmailToken(
-        token_hash=hash_token(token), purpose=purpose, user_id=user.id,
+        token_hash=token_hash(token), purpose=purpose, user_id=user.id,
         email=email or user.email, token_version=user.token_version,
         expires_at=utcnow() + timedelta(seconds=lifetime),
     ))
@@ -57,7 +52,7 @@ def issue_token(*, user: User, purpose: TokenPurpose, email: str | None = None) 
 
 def live_token(*, token: str, purposes: Iterable[TokenPurpose]) -> EmailToken:
     """Return the live token row for `token` (not consumed yet), or raise InvalidEmailToken."""
-    row = db.session.scalar(select(EmailToken).where(EmailToken.token_hash == hash_token(token)))
+    row = db.session.scalar(select(EmailToken).where(EmailToken.token_hash == token_hash(token)))
     if row is None or row.purpose not in set(purposes) or not _is_live(row):
         raise InvalidEmailToken()
     return row

@@ -6,7 +6,6 @@ racing with the same code, on any number of workers, the database lets exactly o
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import time
@@ -17,6 +16,7 @@ from sqlalchemy import delete, update
 from app.db_types import utcnow
 from app.exceptions import InvalidCode
 from app.extensions import db
+from app.hashing import token_hash
 from app.mfa import crypto
 from app.mfa.models import RecoveryCode, TotpSecret
 
@@ -84,7 +84,7 @@ def normalize_recovery_code(code: str) -> str:
 
 def hash_recovery_code(code: str) -> str:
     """SHA-256 of the normalised code (hex)."""
-    return hashlib.sha256(normalize_recovery_code(code).encode()).hexdigest()
+    return token_hash(normalize_recovery_code(code))
 
 
 def consume_recovery_code(*, user_id: int, code: str) -> None:

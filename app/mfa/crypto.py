@@ -12,10 +12,9 @@ from __future__ import annotations
 import base64
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+from app.hashing import derive_key
 from config import ConfigError
 
 HKDF_INFO = b"signet mfa totp secret encryption"
@@ -30,8 +29,7 @@ def _fernet() -> MultiFernet:
             raise ConfigError("MFA_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64 "
                               "bytes each), comma-separated.") from error
         return MultiFernet(keys)
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(
-        current_app.config["SECRET_KEY"].encode())
+    derived = derive_key(current_app.config["SECRET_KEY"], purpose=HKDF_INFO)
     return MultiFernet([Fernet(base64.urlsafe_b64encode(derived))])
 
 

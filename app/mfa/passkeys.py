@@ -40,6 +40,7 @@ from app.audit import record_event
 from app.db_types import utcnow
 from app.exceptions import AccountInactive, Conflict, InvalidField, NotFound, Unauthorized
 from app.extensions import db
+from app.hashing import token_hash
 from app.mfa.models import Passkey, WebAuthnCeremony
 from app.mfa.notices import record_mfa_change
 from app.transactions import transaction
@@ -101,7 +102,7 @@ def register_passkey(*, user: User, ceremony: str, credential: dict, name: str) 
     except (WebAuthnException, ValueError, KeyError, TypeError) as error:
         raise InvalidField("credential", f"The passkey could not be verified: {error}") from None
     passkey = Passkey(user_id=user.id, credential_id=verified.credential_id,
-                      credential_id_hash=_id_hash(verified.credential_id),
+                      credential_id_hash=token_hash(verified.credential_id),
                       public_key=verified.credential_public_key,
                       sign_count=verified.sign_count, name=name)
     try:
@@ -136,7 +137,7 @@ def verify_passkey_sign_in(*, ceremony: str, credential: dict) -> User:
     except (WebAuthnException, ValueError, KeyError, TypeError):
         raise _failed_sign_in("malformed_credential") from None
     passkey = db.session.scalar(
-        select(Passkey).where(Passkey.credential_id_hash == _id_hash(parsed.raw_id)))
+        select(Passkey).where(Passkey.credential_id_hash == token_hash(parsed.raw_id)))
     if passkey is None:
         raise _failed_sign_in("unknown_passkey")
     user = db.session.get(User, passkey.user_id)
@@ -226,7 +227,7 @@ def _open_ceremony(kind: str, challenge: bytes, *, user_id: int | None) -> str:
             db.session.execute(delete(WebAuthnCeremony).where(
                 WebAuthnCeremony.user_id == user_id, WebAuthnCeremony.kind == kind))
         db.session.add(WebAuthnCeremony(
-            handle_hash=_id_hash(handle.encode()), kind=kind, user_id=user_id,
+            handle_hash=token_hash(handle), kind=kind, user_id=user_id,
             challenge=challenge, expires_at=now + timedelta(seconds=_timeout_ms() // 1000)))
     return handle
 
@@ -234,7 +235,7 @@ def _open_ceremony(kind: str, challenge: bytes, *, user_id: int | None) -> str:
 def _consume_ceremony(handle: str, kind: str, *, user_id: int | None, refuse) -> bytes:
     """Mark the ceremony used and commit; return its challenge, or raise `refuse()`."""
     row = db.session.scalar(select(WebAuthnCeremony).where(
-        WebAuthnCeremony.handle_hash == _id_hash(handle.encode())))
+        WebAuthnCeremony.handle_hash == token_hash(handle)))
     if row is None or row.kind != kind or row.user_id != user_id:
         raise refuse()
     result = db.session.execute(
@@ -252,10 +253,6 @@ def _consume_ceremony(handle: str, kind: str, *, user_id: int | None, refuse) ->
     # when the rest of the ceremony fails and rolls back.
     db.session.commit()
     return challenge
-
-
-def _id_hash(value: bytes) -> str:
-    return hashlib.sha256(value).hexdigest()
 
 
 def _timeout_ms() -> int:

@@ -11,12 +11,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from app.exceptions import Unauthorized
 from app.extensions import db
+from app.hashing import derive_key
 from app.tokens import revocation
 from app.users.models import User
 
@@ -26,8 +25,7 @@ HKDF_INFO = b"signet mfa token signing"
 
 
 def _key() -> bytes:
-    secret = current_app.config["JWT_SECRET_KEY"].encode()
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(secret)
+    return derive_key(current_app.config["JWT_SECRET_KEY"], purpose=HKDF_INFO)
 
 
 def issue_mfa_token(user: User) -> str:

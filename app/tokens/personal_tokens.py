@@ -11,7 +11,6 @@ that resolved it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -26,6 +25,7 @@ from app.audit import record_event
 from app.db_types import utcnow
 from app.exceptions import Conflict, InsufficientScope, InvalidField, NotFound, Unauthorized
 from app.extensions import db, jwt
+from app.hashing import token_hash
 from app.tokens.models import PersonalAccessToken
 from app.transactions import take_sqlite_write_lock, transaction
 from app.users.models import User
@@ -44,11 +44,6 @@ CLAIM = "pat"
 # The token this request resolved, in the WSGI environ: per request, unlike flask.g, which
 # an app context may share between requests (the test client's does).
 RESOLVED = "signet.personal_token"
-
-
-def hash_token(secret: str) -> str:
-    """The stored form of a token: SHA-256, hex."""
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def create_token(*, user: User, name: str, scopes: list[str], expires_in_days: int,
@@ -70,7 +65,7 @@ def create_token(*, user: User, name: str, scopes: list[str], expires_in_days: i
         # then, so a 365-day token showed 364 days, 23:59:59 between createdAt and expiresAt.
         now = utcnow()
         token = PersonalAccessToken(
-            user_id=user.id, name=name, token_hash=hash_token(secret),
+            user_id=user.id, name=name, token_hash=token_hash(secret),
             scopes=" ".join(granted), token_version=user.token_version, created_at=now,
             expires_at=now + timedelta(days=expires_in_days))
         db.session.add(token)
@@ -128,7 +123,7 @@ def resolve(secret: str) -> tuple[PersonalAccessToken, User]:
         raise Unauthorized("The personal access token is invalid.")
     row = db.session.execute(
         select(PersonalAccessToken, User).join(User, User.id == PersonalAccessToken.user_id)
-        .where(PersonalAccessToken.token_hash == hash_token(secret))).first()
+        .where(PersonalAccessToken.token_hash == token_hash(secret))).first()
     if row is None:
         log.info("unknown or revoked personal token %s...", secret[:LOG_PREFIX_LENGTH])
         raise Unauthorized("The personal access token is invalid or was revoked.")
