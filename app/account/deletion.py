@@ -9,13 +9,12 @@ from __future__ import annotations
 from sqlalchemy import delete, or_, select
 
 from app.audit import record_event
-from app.exceptions import Unauthorized
 from app.extensions import db
 from app.files.service import delete_rows_owned_by, remove_blobs
 from app.transactions import retried, transaction
 from app.users.admin import lock_user_for_change
 from app.users.models import User
-from app.users.passwords import verify_password
+from app.users.passwords import check_current_password
 
 
 @retried
@@ -27,8 +26,7 @@ def delete_account(*, user: User, current_password: str) -> None:
     (ON DELETE SET NULL). The bytes are deleted after the commit; those a crash leaves
     behind belong to no row, which is what `flask files gc` removes.
     """
-    if not verify_password(user.password_hash, current_password):
-        raise Unauthorized("The current password is incorrect.")
+    check_current_password(user, current_password)
     user_id = user.id
     with transaction():
         # Locks the active admins first: the last one cannot leave (409), even when two

@@ -32,7 +32,10 @@ from app.mail.compose import render_message
 from app.transactions import retried, transaction
 from app.users.models import Role, User
 from app.users.notices import notice_context, send_notice
-from app.users.passwords import check_password_policy, hash_password
+from app.users.passwords import (
+    check_password_policy,
+    hash_password,
+)
 from app.users.reauth import require_recent_sign_in
 from app.users.service import create_user, email_taken, normalize_email
 

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from app.audit import record_event
-from app.exceptions import (
-    Unauthorized,
-)
 from app.transactions import retried, transaction
 from app.users.models import User
 from app.users.notices import notify_password_changed
 from app.users.passwords import (
+    check_current_password,
     check_password_policy,
     hash_password,
-    verify_password,
 )
 
 
 @retried
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
     """Set a new password; every token issued before stops working."""
-    if not verify_password(user.password_hash, current_password):
-        raise Unauthorized("The current password is incorrect.")
+    check_current_password(user, current_password)
     check_password_policy(new_password, email=user.email, field="new_password")
     password_hash = hash_password(new_password)
     with transaction():

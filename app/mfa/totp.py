@@ -11,7 +11,7 @@ import segno
 from flask import current_app
 from sqlalchemy import delete, select
 
-from app.exceptions import MfaStateConflict, NotFound, Unauthorized
+from app.exceptions import MfaStateConflict, NotFound
 from app.extensions import db
 from app.mfa import crypto
 from app.mfa.codes import (
@@ -26,7 +26,7 @@ from app.mfa.models import Passkey, RecoveryCode, TotpSecret
 from app.mfa.notices import record_mfa_change
 from app.transactions import transaction
 from app.users.models import User
-from app.users.passwords import verify_password
+from app.users.passwords import check_current_password
 from app.users.reauth import require_recent_sign_in
 
 
@@ -104,13 +104,8 @@ def reencrypt_totp_secrets() -> int:
     return len(records)
 
 
-def _check_password(user: User, current_password: str) -> None:
-    if not verify_password(user.password_hash, current_password):
-        raise Unauthorized("The current password is incorrect.")
-
-
 def _check_enabled(user: User, current_password: str) -> None:
-    _check_password(user, current_password)
+    check_current_password(user, current_password)
     if not user.mfa_enabled:
         raise MfaStateConflict("Two-factor sign-in is not on.")
 

@@ -17,9 +17,10 @@ import bcrypt as bcrypt_library
 from flask import current_app
 from marshmallow import validate
 
-from app.exceptions import InvalidField
+from app.exceptions import InvalidField, Unauthorized
 from app.extensions import bcrypt
 from app.text import visible_part
+from app.users.models import User
 
 DUMMY_HASH_KEY = "signet.dummy_password_hash"
 # Every character counts: hashing pre-hashes, so bcrypt's 72-byte cut never applies.
@@ -34,6 +35,17 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str, password: str) -> bool:
     """True when `password` matches `password_hash`."""
     return bcrypt.check_password_hash(password_hash, password)
+
+
+def check_current_password(user: User, password: str) -> None:
+    """Raise a 401 unless `password` is the user's current one (proof before a change).
+
+    The one check every "confirm with your current password" goes through: bcrypt's
+    comparison (constant time, every character counts), and the same 401 everywhere,
+    which the routes' per-account limit on wrong current passwords counts.
+    """
+    if not verify_password(user.password_hash, password):
+        raise Unauthorized("The current password is incorrect.")
 
 
 def burn_password_check(password: str) -> None:
