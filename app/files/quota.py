@@ -16,8 +16,8 @@ from flask import Flask, current_app
 ACCOUNT_KEY = "signet.files.storage_account"
 
 
-class Owner(Protocol):
-    """Whose bytes an upload is: all the files domain knows of an account."""
+class Account(Protocol):
+    """An account as the files domain knows it: who uploads, owns or asks for a file."""
 
     id: int
     is_admin: bool
@@ -27,8 +27,8 @@ class Owner(Protocol):
 class StorageAccount:
     """The three steps of storage accounting; each raises QuotaExceeded or returns."""
 
-    check_room: Callable[[Owner, int], None]  # refuse early, before any byte is stored
-    charge: Callable[[Owner, int], None]  # binding, in the caller's transaction
+    check_room: Callable[[Account, int], None]  # refuse early, before any byte is stored
+    charge: Callable[[Account, int], None]  # binding, in the caller's transaction
     release: Callable[[int, int], None]  # (owner_id, size), in the caller's transaction
 
 
@@ -41,13 +41,13 @@ def _account() -> StorageAccount | None:
     return current_app.extensions.get(ACCOUNT_KEY)
 
 
-def check_room(*, owner: Owner, size: int) -> None:
+def check_room(*, owner: Account, size: int) -> None:
     """Refuse an upload that cannot fit, before its bytes are stored (not binding)."""
     if (account := _account()) is not None:
         account.check_room(owner, size)
 
 
-def charge_storage(*, owner: Owner, size: int) -> None:
+def charge_storage(*, owner: Account, size: int) -> None:
     """Count `size` bytes against the owner in the caller's transaction, or raise 413."""
     if (account := _account()) is not None:
         account.charge(owner, size)

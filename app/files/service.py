@@ -13,7 +13,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable
 from functools import partial
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from flask import Flask, current_app
 from sqlalchemy import bindparam, delete, select
@@ -23,7 +23,7 @@ from app.exceptions import Forbidden, InvalidField, NotFound, UnsupportedFileTyp
 from app.extensions import db
 from app.files.detection import PILLOW_MIME_TYPES, detect_type, extension_for, header_pixels
 from app.files.models import File
-from app.files.quota import charge_storage, check_room, release_storage
+from app.files.quota import Account, charge_storage, check_room, release_storage
 from app.pagination import KeysetStatement
 from app.storage import current_storage, storage_key
 from app.transactions import retried, transaction
@@ -33,13 +33,6 @@ MAX_NAME_LENGTH = 255
 UNSAFE_NAME_CHARACTERS = frozenset('<>:"|?*')
 SHARING_RULES_KEY = "signet.files.sharing_rules"
 log = logging.getLogger(__name__)
-
-
-class Viewer(Protocol):
-    """Who asks for a file: all the files domain knows of an account."""
-
-    id: int
-    is_admin: bool
 
 
 def register_sharing_rule(app: Flask, rule: Callable[[int], bool]) -> None:
@@ -125,7 +118,7 @@ def discard_blob(file: File | None) -> None:
 
 
 @retried
-def create_file(*, upload: FileStorage, owner: Viewer) -> File:
+def create_file(*, upload: FileStorage, owner: Account) -> File:
     """Store an upload whose bytes are of an allowed type, and commit its row."""
     if upload_size(upload) == 0:
         raise InvalidField("file", "The file is empty.")
@@ -158,14 +151,14 @@ OWN_FILES = KeysetStatement(
     File.id)
 
 
-def list_files(*, viewer: Viewer, limit: int, cursor: int | None = None) -> dict:
+def list_files(*, viewer: Account, limit: int, cursor: int | None = None) -> dict:
     """One page of the viewer's files (an admin's: everyone's), newest first."""
     if viewer.is_admin:
         return EVERY_FILE.page(limit=limit, after=cursor)
     return OWN_FILES.page(limit=limit, after=cursor, owner_id=viewer.id)
 
 
-def get_file_for(*, viewer: Viewer, file_id: int) -> File:
+def get_file_for(*, viewer: Account, file_id: int) -> File:
     """Return the file if `viewer` may read it: owner, admin, or anyone when a registered
     sharing rule says so (a profile image).
 
@@ -180,7 +173,7 @@ def get_file_for(*, viewer: Viewer, file_id: int) -> File:
 
 
 @retried
-def delete_file_for(*, viewer: Viewer, file_id: int) -> None:
+def delete_file_for(*, viewer: Account, file_id: int) -> None:
     """Delete a file the viewer owns (an admin: any file), row and bytes."""
     file = get_file_for(viewer=viewer, file_id=file_id)
     if not (viewer.is_admin or file.owner_id == viewer.id):
