@@ -32,7 +32,8 @@ from app.health import blp as health_blp
 from app.mail import init_mail
 from app.mfa.passkey_routes import blp as passkeys_blp
 from app.mfa.routes import blp as mfa_blp
-from app.ratelimit import drop_limiter_middleware, trust_proxies
+from app.mfa.tokens import mfa_token_subject
+from app.ratelimit import drop_limiter_middleware, register_mfa_token_subject, trust_proxies
 from app.request import NoSessionInterface, SignetRequest, guard_input
 from app.request_id import init_request_id
 from app.session_events import register_session_listeners
@@ -135,6 +136,7 @@ def connect_domains(app: Flask) -> None:
     register_storage_account(app, STORAGE_ACCOUNT)  # usage and quota kept per user
     init_login_devices(app)  # the login limits recognise devices signed in before
     register_session_start(app, session_started_at)  # a recent sign-in, for users.reauth
+    register_mfa_token_subject(app, mfa_token_subject)  # wrong codes counted per account
 
 
 def register_blueprints(app: Flask) -> None:

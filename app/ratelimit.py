@@ -1,4 +1,6 @@
-"""Rate limits on login, registration, password checks and mail, and what they key on.
+"""Rate limits on login, registration, password and MFA checks, mail and uploads.
+
+Every limit of the service is declared here, with what it keys on.
 
 The address is the TCP peer unless TRUSTED_PROXY_COUNT proxies are configured, in which
 case Werkzeug's ProxyFix takes it from that many X-Forwarded-For hops (counted from the
@@ -25,6 +27,9 @@ from config import ConfigError
 DEFAULT_RETRY_AFTER_SECONDS = 60
 IPV6_PREFIX = 64
 LOGIN_DEVICE_RULE = "signet.login_device_rule"
+MAX_MFA_TOKEN_LENGTH = 2048
+# The app.extensions entry where the mfa package leaves its mfa_token reader.
+MFA_SUBJECT_OF = "signet.ratelimit.mfa_subject_of"
 
 
 def trust_proxies(app: Flask) -> None:
@@ -124,6 +129,27 @@ def _sends_no_profile_image() -> bool:
     # A part with no file name is a file input left blank: "no image" (app/api.py).
     upload = request.files.get("profile_image")
     return upload is None or not upload.filename
+
+
+def register_mfa_token_subject(app: Flask, subject_of: Callable[[str], str | None]) -> None:
+    """Let the mfa package name the account of a posted mfa_token (None: not a valid one)."""
+    app.extensions[MFA_SUBJECT_OF] = subject_of
+
+
+def signed_in_code_key() -> str:
+    """The signed-in account (its token was verified before the limit is checked)."""
+    return f"mfa-code:user:{get_jwt_identity()}"
+
+
+def mfa_token_code_key() -> str:
+    """The account the posted mfa_token names; a bad token is counted per address."""
+    token = posted_field("mfa_token")
+    subject_of = current_app.extensions.get(MFA_SUBJECT_OF)
+    if isinstance(token, str) and len(token) <= MAX_MFA_TOKEN_LENGTH and subject_of:
+        subject = subject_of(token)
+        if subject is not None:
+            return f"mfa-code:user:{subject}"
+    return f"mfa-code:ip:{client_ip()}"
 
 
 def _failed_login(response: Response) -> bool:
@@ -244,4 +270,18 @@ uploads_per_user = limiter.limit(
 exports_per_user = limiter.limit(
     _config_value("EXPORT_RATE_LIMIT"), key_func=signed_in_account_key,
     error_message="Too many exports of this account; retry later.",
+)
+# Wrong second-factor codes (and wrong passwords beside them): one bucket per account,
+# shared (one scope) by the signed-in MFA calls and POST /auth/login/mfa, so alternating
+# between them does not give a guesser more tries. Counted only on a 401, like failed
+# logins: a right code never uses up the allowance.
+failed_codes_signed_in = limiter.shared_limit(
+    _config_value("LOGIN_FAILURE_RATE_LIMIT"), scope="mfa-codes",
+    key_func=signed_in_code_key, deduct_when=_failed_login,
+    error_message="Too many wrong codes or passwords for this account; retry later.",
+)
+failed_codes_at_login = limiter.shared_limit(
+    _config_value("LOGIN_FAILURE_RATE_LIMIT"), scope="mfa-codes",
+    key_func=mfa_token_code_key, deduct_when=_failed_login,
+    error_message="Too many wrong codes for this account; retry later.",
 )

@@ -23,7 +23,7 @@ from app.mfa.notices import record_mfa_change
 from app.mfa.passkeys import verify_passkey_sign_in
 from app.mfa.tokens import issue_mfa_token, mfa_token_user, read_mfa_token, spend_mfa_token
 from app.sessions import service as sessions
-from app.transactions import retried
+from app.transactions import retried, transaction
 from app.users.models import User
 from app.users.passwords import (
     burn_password_check,

@@ -13,10 +13,10 @@ from app.auth.login import (
     sign_in_with_passkey,
 )
 from app.auth.schemas import LoginForm, LoginOut, MfaLoginForm, PasskeyLoginForm, TokenOut
-from app.mfa.limits import failed_codes_at_login
 from app.mfa.passkeys import login_options
 from app.mfa.schemas import PasskeyOptionsOut
 from app.ratelimit import (
+    failed_codes_at_login,
     failed_logins_per_account,
     failed_logins_per_account_and_device,
     failed_logins_per_account_and_ip,

@@ -6,7 +6,6 @@ from flask_jwt_extended import current_user
 
 from app.api import NO_STORE, Blueprint
 from app.db_types import MAX_ID
-from app.mfa.limits import failed_codes_signed_in
 from app.mfa.schemas import (
     CodeForm,
     PasswordAndCodeForm,
@@ -21,7 +20,7 @@ from app.mfa.totp import (
     reset_mfa,
     start_totp_setup,
 )
-from app.ratelimit import password_checks_per_account
+from app.ratelimit import failed_codes_signed_in, password_checks_per_account
 from app.schemas import ProblemSchema
 from app.scopes import NEVER
 

@@ -53,6 +53,14 @@ def read_mfa_token(token: str) -> dict:
     return claims
 
 
+def mfa_token_subject(token: str) -> str | None:
+    """The account id a valid, unused mfa_token names, else None (for the rate limit)."""
+    try:
+        return read_mfa_token(token)["sub"]
+    except Unauthorized:
+        return None
+
+
 def mfa_token_user(claims: dict) -> User:
     """The active account an mfa_token names, if its password and MFA are unchanged."""
     user = db.session.get(User, int(claims["sub"]))

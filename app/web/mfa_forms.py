@@ -10,11 +10,14 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from app.db_types import MAX_ID
-from app.mfa.limits import failed_codes_signed_in
 from app.mfa.passkeys import delete_passkey
 from app.mfa.schemas import PasswordAndCodeForm, PasswordForm
 from app.mfa.totp import disable_totp
-from app.ratelimit import failed_password_checks_per_account, password_checks_per_account
+from app.ratelimit import (
+    failed_codes_signed_in,
+    failed_password_checks_per_account,
+    password_checks_per_account,
+)
 from app.schemas import ProblemSchema
 from app.scopes import NEVER
 from app.web.blueprint import FORM_UNAUTHORIZED, blp, form_twin
