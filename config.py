@@ -388,12 +388,6 @@ class ProductionConfig(Config):
                 "service at, used for the links in mail (for example "
                 "PUBLIC_BASE_URL=https://signet.example.com)."
             )
-        if cls.MAIL_BACKEND == "smtp" and not cls.SMTP_HOST:
-            raise ConfigError(
-                "SMTP_HOST must be set in production with MAIL_BACKEND=smtp: the mail "
-                "server that delivers Signet's messages (for example "
-                "SMTP_HOST=smtp.example.com, with SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD)."
-            )
         settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
         check_mail_settings(settings)
         return settings
@@ -404,7 +398,10 @@ SMTP_SECURITIES = ("starttls", "ssl", "none")
 
 
 def check_mail_settings(settings: dict) -> None:
-    """Refuse mail settings that would fail at delivery time instead of at start-up."""
+    """Refuse mail settings that would fail at delivery time instead of at start-up.
+
+    The one check of MAIL_BACKEND and SMTP_HOST: app.mail.backends builds what they name.
+    """
     base = settings["PUBLIC_BASE_URL"] or ""
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
@@ -417,6 +414,13 @@ def check_mail_settings(settings: dict) -> None:
     if settings["MAIL_BACKEND"] not in MAIL_BACKENDS:
         raise ConfigError(f"MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, "
                           f"got {settings['MAIL_BACKEND']!r}.")
+    if settings["MAIL_BACKEND"] == "smtp" and not settings["SMTP_HOST"]:
+        where = " in production" if settings["APP_ENV"] == "production" else ""
+        raise ConfigError(
+            f"SMTP_HOST must be set{where} with MAIL_BACKEND=smtp: the mail server that "
+            "delivers Signet's messages (for example SMTP_HOST=smtp.example.com, with "
+            "SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD)."
+        )
     if settings["SMTP_SECURITY"] not in SMTP_SECURITIES:
         raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITIES)}, "
                           f"got {settings['SMTP_SECURITY']!r}.")

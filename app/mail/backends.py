@@ -17,8 +17,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
-from config import ConfigError
-
 log = logging.getLogger(__name__)
 
 
@@ -163,17 +161,12 @@ def describe(error: BaseException) -> str:
 
 
 def build_backend(config: dict) -> MailBackend:
-    """Return the backend MAIL_BACKEND names, from the app's settings."""
-    name = config["MAIL_BACKEND"]
-    if name == "file":
+    """Return the backend MAIL_BACKEND names (config.check_mail_settings vetted both)."""
+    if config["MAIL_BACKEND"] == "file":
         return FileBackend(config["MAIL_FILE_DIR"])
-    if name == "smtp":
-        if not config.get("SMTP_HOST"):
-            raise ConfigError("MAIL_BACKEND=smtp needs SMTP_HOST (the mail server's name).")
-        return SmtpBackend(
-            host=config["SMTP_HOST"], port=config["SMTP_PORT"],
-            security=config["SMTP_SECURITY"], username=config.get("SMTP_USERNAME"),
-            password=config.get("SMTP_PASSWORD"), timeout=config["SMTP_TIMEOUT"],
-            ca_file=config.get("SMTP_CA_FILE"),
-        )
-    raise ConfigError(f"MAIL_BACKEND must be 'file' or 'smtp', got {name!r}.")
+    return SmtpBackend(
+        host=config["SMTP_HOST"], port=config["SMTP_PORT"],
+        security=config["SMTP_SECURITY"], username=config.get("SMTP_USERNAME"),
+        password=config.get("SMTP_PASSWORD"), timeout=config["SMTP_TIMEOUT"],
+        ca_file=config.get("SMTP_CA_FILE"),
+    )

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from config import ConfigError, ProductionConfig, load_config
+from config import ConfigError, DevelopmentConfig, ProductionConfig, load_config
 from tests.live_server import ROOT
 
 STRONG = "x" * 48
@@ -45,6 +45,14 @@ def test_production_with_smtp_refuses_to_start_without_smtp_host(production):
 
     with pytest.raises(ConfigError, match="SMTP_HOST must be set in production"):
         load_config("production")
+
+
+def test_smtp_without_smtp_host_is_refused_outside_production_too(monkeypatch):
+    monkeypatch.setattr(DevelopmentConfig, "MAIL_BACKEND", "smtp")
+    monkeypatch.setattr(DevelopmentConfig, "SMTP_HOST", None)
+
+    with pytest.raises(ConfigError, match="SMTP_HOST must be set with MAIL_BACKEND=smtp"):
+        load_config("development")
 
 
 def test_production_with_the_file_backend_needs_no_smtp_host(production):
