@@ -96,8 +96,8 @@ def sign_in(*, email: str, password: str) -> dict:
         return {"mfa_required": True, "mfa_token": issue_mfa_token(user),
                 "methods": MFA_METHODS}
     # One commit with the session row (issue_token_pair): a retry re-runs both or neither.
-    record_event("auth.login", actor_id=user.id, subject_id=user.id)
-    tokens = issue_token_pair(user)
+    tokens = issue_token_pair(user, before_commit=lambda: record_event(
+        "auth.login", actor_id=user.id, subject_id=user.id))
     remember_device(user)  # after the commit: a retried run must not hand out two
     return tokens
 
@@ -106,14 +106,17 @@ def complete_mfa_sign_in(*, mfa_token: str, code: str) -> dict:
     """Exchange an mfa_token and a TOTP or recovery code for the token pair."""
     claims = read_mfa_token(mfa_token)
     user = mfa_token_user(claims)
+
+    def spend_second_factor() -> None:
+        method = consume_second_factor(user_id=user.id, code=code)
+        spend_mfa_token(claims)
+        record_event("auth.login", actor_id=user.id, subject_id=user.id,
+                     details={"method": method})
+        if method == "recovery_code":
+            record_mfa_change("mfa.recovery_code_used", user=user)
+
     try:
-        with transaction():
-            method = consume_second_factor(user_id=user.id, code=code)
-            spend_mfa_token(claims)
-            record_event("auth.login", actor_id=user.id, subject_id=user.id,
-                         details={"method": method})
-            if method == "recovery_code":
-                record_mfa_change("mfa.recovery_code_used", user=user)
+        tokens = issue_token_pair(user, before_commit=spend_second_factor)
     except InvalidCode:
         # Whoever sent it knew the password: worth an event of its own. Committed apart
         # from the rolled-back attempt; the kind of code is named, never the code.
@@ -121,7 +124,6 @@ def complete_mfa_sign_in(*, mfa_token: str, code: str) -> dict:
             record_event("auth.login_mfa_failed", actor_id=None, subject_id=user.id,
                          details={"method": _method_of(code)})
         raise
-    tokens = issue_token_pair(user)
     remember_device(user)
     return tokens
 
@@ -133,5 +135,5 @@ def _method_of(code: str) -> str:
 
 def sign_in_with_passkey(*, ceremony: str, credential: dict) -> dict:
     """Sign in with a passkey: MFA verifies the assertion, this answers the token pair."""
-    user = verify_passkey_sign_in(ceremony=ceremony, credential=credential)
-    return issue_token_pair(user)  # commits the counter and the audit line with the session
+    user, count_and_record = verify_passkey_sign_in(ceremony=ceremony, credential=credential)
+    return issue_token_pair(user, before_commit=count_and_record)

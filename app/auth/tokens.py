@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import current_app, request
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
@@ -31,15 +32,17 @@ MAX_TIMESTAMP = 253402300799
 KEPT_LOOKUPS = "signet.token_lookups"
 
 
-def issue_token_pair(user: User) -> dict:
+def issue_token_pair(user: User, *, before_commit: Callable[[], None] | None = None) -> dict:
     """Sign `user` in: start a session and return its first token pair. Commits.
 
     Every place that hands out a new pair without a refresh token (login, and any other
     sign-in) comes through here, so every pair belongs to a session row. It ends the
-    sign-in's unit of work: what the caller left pending (its audit line, a spent code)
-    commits with the session, once.
+    sign-in's unit of work: `before_commit()` adds what belongs to it (the audit line, a
+    spent code) in the same transaction, so a sign-in commits once, all or nothing.
     """
     with transaction():
+        if before_commit is not None:
+            before_commit()
         session = start_session(user)
     return session_token_pair(user, session_id=session.id, refresh_jti=session.refresh_jti)
 

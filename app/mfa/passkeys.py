@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -125,8 +126,12 @@ def login_options() -> dict:
     return {"ceremony": handle, "public_key": json.loads(options_to_json(options))}
 
 
-def verify_passkey_sign_in(*, ceremony: str, credential: dict) -> User:
-    """Verify an assertion of a discoverable credential; answer its active user. Commits.
+def verify_passkey_sign_in(*, ceremony: str,
+                           credential: dict) -> tuple[User, Callable[[], None]]:
+    """Verify an assertion of a discoverable credential; answer its active user.
+
+    Also answers the sign-in's own writes (advance the signature counter, record the
+    audit line), for the caller to run in the transaction that starts the session.
 
     Like a password login, each outcome is an audit event: `auth.login` (method passkey),
     or `auth.login_failed` with the reason once the ceremony has been spent on a credential.
@@ -154,12 +159,15 @@ def verify_passkey_sign_in(*, ceremony: str, credential: dict) -> User:
         raise _failed_sign_in("verification_failed", user=user) from None
     if not user.is_active:
         raise _failed_sign_in("inactive", user=user, error=AccountInactive())
-    if not _advance_sign_count(passkey, verified.new_sign_count):
-        raise _failed_sign_in("sign_count", user=user)
-    record_event("auth.login", actor_id=user.id, subject_id=user.id,
-                 details={"method": "passkey"})
-    # The caller (app.auth.login) commits the counter and the audit line with the session.
-    return user
+
+    def count_and_record() -> None:
+        if not _advance_sign_count(passkey, verified.new_sign_count):
+            raise _failed_sign_in("sign_count", user=user)
+        record_event("auth.login", actor_id=user.id, subject_id=user.id,
+                     details={"method": "passkey"})
+
+    # The caller (app.auth.login) runs these in the transaction that starts the session.
+    return user, count_and_record
 
 
 def _refused() -> Unauthorized:
