@@ -15,8 +15,11 @@ from app.audit.service import forget_rolled_back_lines, write_committed_lines
 from app.mail.compose import forget_after_rollback, wake_after_commit
 from app.tokens.revocation import current_user_cache
 from app.tokens.user_cache import invalidation_listeners
+from app.transactions import count_commit_done
 
 LISTENERS = [
+    # A retried use case runs again only while none of its commits has succeeded.
+    ("after_commit", count_commit_done),
     # A changed user's cache entry is marked busy before the commit, renewed after it.
     *invalidation_listeners(current_user_cache),
     # Audit lines reach the log only once their rows are committed.

@@ -144,8 +144,8 @@ def _commit_sent(_connection) -> None:
         unit.commits_sent += 1
 
 
-@event.listens_for(Session, "after_commit")
-def _commit_done(_session) -> None:
+def count_commit_done(_session: Session) -> None:
+    """after_commit (registered by app.session_events): a commit of the use case succeeded."""
     if (unit := _unit.get()) is not None:
         unit.commits_done += 1
 
