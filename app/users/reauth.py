@@ -15,9 +15,9 @@ from flask import Flask, current_app
 from flask_jwt_extended import get_jwt
 
 from app.db_types import utcnow
-from app.exceptions import InvalidField, Unauthorized
+from app.exceptions import InvalidField
 from app.users.models import User
-from app.users.passwords import verify_password
+from app.users.passwords import check_current_password
 
 FIELD = "current_password"
 SESSION_START_KEY = "signet.users.session_started_at"
@@ -45,8 +45,7 @@ def require_recent_sign_in(user: User, current_password: str | None) -> None:
     if has_password(user):
         if not current_password:
             raise InvalidField(FIELD, "Required: this change needs your current password.")
-        if not verify_password(user.password_hash, current_password):
-            raise Unauthorized("The current password is incorrect.")
+        check_current_password(user, current_password)
         return
     if not _session_started_recently():
         raise InvalidField(FIELD, "Sign in again: this change needs a recent sign-in.",
