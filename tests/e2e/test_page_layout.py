@@ -16,6 +16,8 @@ import pytest
 from app.mail.compose import render_message
 from tests.factories import DEFAULT_PASSWORD, image_bytes
 
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
 WIDTHS = (1280, 390)
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING_IMPACTS = ("serious", "critical")

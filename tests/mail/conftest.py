@@ -11,6 +11,13 @@ from tests.mail.smtp_server import SmtpServer
 
 
 @pytest.fixture
+def app_config(app_config) -> dict:
+    """The delivery tests queue dozens of messages to one address: no per-address cap here
+    (tests/account/email/test_mail_cap.py tests the cap)."""
+    return {**app_config, "MAIL_PER_ADDRESS_PER_HOUR": 0}
+
+
+@pytest.fixture
 def smtp_server(tmp_path):
     """A plain SMTP server on loopback; `.messages` is what it received."""
     server = SmtpServer(tmp_path).start()

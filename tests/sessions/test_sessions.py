@@ -298,7 +298,7 @@ def test_an_admins_personal_token_never_reaches_a_users_sessions(client, user, a
     # Personal tokens never reach sessions (contract), users:read included (issue 20, #11).
     login(client, user.email)
     secret = create_token(user=admin, name="script", scopes=["users:read", "users:write"],
-                          expires_in_days=1).secret
+                          expires_in_days=1, current_password=DEFAULT_PASSWORD).secret
     response = client.open(f"/api/v1/users/{user.id}/sessions", method=method,
                            headers=bearer(secret))
     assert_problem(response, 403)

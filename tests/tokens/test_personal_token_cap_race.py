@@ -26,7 +26,8 @@ pytestmark = pytest.mark.live
 
 def test_sixteen_parallel_creates_never_pass_the_cap(live_server, user):
     for number in range(HELD):
-        create_token(user=user, name=f"held {number}", scopes=["files:read"], expires_in_days=1)
+        create_token(user=user, name=f"held {number}", scopes=["files:read"], expires_in_days=1,
+                     current_password=DEFAULT_PASSWORD)
     # Four workers booting on a busy shared machine can take longer than the default.
     server = live_server(workers=4, env={"PERSONAL_TOKENS_PER_USER": str(CAP)}, timeout=90)
     access = requests.post(f"{server.url}/api/v1/auth/login", timeout=10, json={
