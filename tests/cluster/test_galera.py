@@ -23,7 +23,7 @@ from app.users.models import User
 from deploy.galera import APP_PASSWORD, APP_USER, NodePorts
 from deploy.galera_cluster import GaleraCluster
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.live_server import free_port
+from tests.live_server import free_ports
 
 pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("galera")]
 NEW_PASSWORD = "another horse battery staple"
@@ -49,7 +49,10 @@ def galera(db_kind, tmp_path_factory):
         if os.environ.get("CI") == "true":
             pytest.fail(f"{message}: CI requires it.")
         pytest.skip(message)
-    ports = [NodePorts(free_port(), free_port(), free_port(), free_port()) for _ in range(3)]
+    # Twelve distinct ports: free_port() called twelve times can hand out one twice (two
+    # nodes then fight over a gcomm port, as a CI run showed).
+    free = iter(free_ports(12))
+    ports = [NodePorts(*(next(free) for _ in range(4))) for _ in range(3)]
     cluster = GaleraCluster(tmp_path_factory.mktemp("galera"), ports, "signet_galera")
     try:
         cluster.start()
