@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.nginx import ACCEL_PREFIX, Site, find_nginx, nginx_command, write_config
-from deploy.processes import ClusterError, Managed, port_in_use, wait_healthy
+from deploy.processes import ClusterError, Managed, port_in_use, run_in_foreground, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -235,26 +235,13 @@ def main() -> int:
                        database_url=database + ("&" if "?" in database else "?")
                        + "charset=utf8mb4",
                        storage=os.environ.get("CLUSTER_STORAGE", "s3"))
-    # Started in the background by a script, SIGINT may arrive ignored: take it back.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        with Cluster(spec) as cluster:
-            print(f"Signet on {cluster.url} (nginx) -> "
-                  + ", ".join(i.url or "" for i in cluster.instances)
-                  + f"; S3 (moto) on {cluster.s3_url}, storage={spec.storage}; "
-                  f"logs in {spec.workdir}. Ctrl-C stops everything.", flush=True)
-            while not (dead := cluster.dead()):
-                time.sleep(0.5)
-            print(f"stopping: {', '.join(dead)} exited", file=sys.stderr)
-            return 1
-    except KeyboardInterrupt:
-        print("\nstopped", flush=True)
-        return 0
-    except ClusterError as error:
-        print(f"make cluster: {error}", file=sys.stderr)
-        return 1
-
+    return run_in_foreground(
+        lambda: Cluster(spec), command="make cluster",
+        describe=lambda cluster: (
+            f"Signet on {cluster.url} (nginx) -> "
+            + ", ".join(i.url or "" for i in cluster.instances)
+            + f"; S3 (moto) on {cluster.s3_url}, storage={spec.storage}; "
+            f"logs in {spec.workdir}."))
 
 if __name__ == "__main__":
     sys.exit(main())

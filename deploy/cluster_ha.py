@@ -23,7 +23,7 @@ from deploy.cluster import Cluster, ClusterSpec
 from deploy.galera import APP_PASSWORD, APP_USER, NodePorts
 from deploy.galera_cluster import GaleraCluster
 from deploy.haproxy import find_haproxy, haproxy_command, write_config
-from deploy.processes import ClusterError, Managed, port_in_use
+from deploy.processes import ClusterError, Managed, port_in_use, run_in_foreground
 from deploy.redis_ha import RedisSentinelSet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,27 +168,14 @@ def spec_from_environment() -> HASpec:
 def main() -> int:
     """Run the HA topology in the foreground until Ctrl-C (or SIGTERM)."""
     spec = spec_from_environment()
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        with HACluster(spec) as cluster:
-            print(f"Signet on {cluster.url} (nginx) -> "
-                  + ", ".join(i.url or "" for i in cluster.signet.instances)
-                  + f"; Galera via HAProxy on 127.0.0.1:{spec.haproxy_port} (nodes "
-                  + ", ".join(str(n.client) for n in spec.node_ports)
-                  + f"); Redis {cluster.redis.url}; logs in {spec.workdir}. "
-                  "Ctrl-C stops everything.", flush=True)
-            while not (dead := cluster.dead()):
-                time.sleep(0.5)
-            print(f"stopping: {', '.join(dead)} exited", file=sys.stderr)
-            return 1
-    except KeyboardInterrupt:
-        print("\nstopped", flush=True)
-        return 0
-    except ClusterError as error:
-        print(f"make cluster-ha: {error}", file=sys.stderr)
-        return 1
-
+    return run_in_foreground(
+        lambda: HACluster(spec), command="make cluster-ha",
+        describe=lambda cluster: (
+            f"Signet on {cluster.url} (nginx) -> "
+            + ", ".join(i.url or "" for i in cluster.signet.instances)
+            + f"; Galera via HAProxy on 127.0.0.1:{spec.haproxy_port} (nodes "
+            + ", ".join(str(n.client) for n in spec.node_ports)
+            + f"); Redis {cluster.redis.url}; logs in {spec.workdir}."))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,10 +7,13 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 class ClusterError(RuntimeError):
@@ -64,3 +67,28 @@ def wait_healthy(url: str, process: Managed, timeout: float = 60) -> None:
         except (OSError, urllib.error.URLError):
             time.sleep(0.1)
     raise ClusterError(f"{process.name} did not answer {url} within {timeout:.0f} s")
+
+
+def run_in_foreground(start: Callable[[], Any], *, command: str,
+                      describe: Callable[[Any], str]) -> int:
+    """Start a topology, say where it is, and hold it until Ctrl-C, SIGTERM or a part exits.
+
+    `start()` returns the topology (a context manager with `dead()`); `describe` names its
+    addresses; `command` (`make cluster`) prefixes an error that stopped it.
+    """
+    # Started in the background by a script, SIGINT may arrive ignored: take it back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        with start() as topology:
+            print(f"{describe(topology)} Ctrl-C stops everything.", flush=True)
+            while not (dead := topology.dead()):
+                time.sleep(0.5)
+            print(f"stopping: {', '.join(dead)} exited", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt:
+        print("\nstopped", flush=True)
+        return 0
+    except ClusterError as error:
+        print(f"{command}: {error}", file=sys.stderr)
+        return 1
