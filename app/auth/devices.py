@@ -20,6 +20,7 @@ import secrets
 from flask import Flask, Response, after_this_request, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from app.hashing import derive_key
 from app.ratelimit import register_login_device_rule
 from app.users.models import User
 
@@ -80,7 +81,7 @@ def init_login_devices(app: Flask) -> None:
 
 
 def _account_digest(email: str) -> str:
-    key = hashlib.sha256(f"{SALT}:{current_app.config['SECRET_KEY']}".encode()).digest()
+    key = derive_key(current_app.config["SECRET_KEY"], purpose=SALT.encode())
     return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
 
 
