@@ -116,7 +116,8 @@ def complete_mfa_sign_in(*, mfa_token: str, code: str) -> dict:
             record_mfa_change("mfa.recovery_code_used", user=user)
 
     try:
-        tokens = issue_token_pair(user, before_commit=spend_second_factor)
+        tokens = issue_token_pair(user, auth_methods=("pwd", "otp"),
+                                  before_commit=spend_second_factor)
     except InvalidCode:
         # Whoever sent it knew the password: worth an event of its own. Committed apart
         # from the rolled-back attempt; the kind of code is named, never the code.
@@ -136,4 +137,4 @@ def _method_of(code: str) -> str:
 def sign_in_with_passkey(*, ceremony: str, credential: dict) -> dict:
     """Sign in with a passkey: MFA verifies the assertion, this answers the token pair."""
     user, count_and_record = verify_passkey_sign_in(ceremony=ceremony, credential=credential)
-    return issue_token_pair(user, before_commit=count_and_record)
+    return issue_token_pair(user, auth_methods=("hwk",), before_commit=count_and_record)

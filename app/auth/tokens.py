@@ -32,18 +32,20 @@ MAX_TIMESTAMP = 253402300799
 KEPT_LOOKUPS = "signet.token_lookups"
 
 
-def issue_token_pair(user: User, *, before_commit: Callable[[], None] | None = None) -> dict:
+def issue_token_pair(user: User, *, auth_methods: tuple[str, ...] = ("pwd",),
+                     before_commit: Callable[[], None] | None = None) -> dict:
     """Sign `user` in: start a session and return its first token pair. Commits.
 
     Every place that hands out a new pair without a refresh token (login, and any other
     sign-in) comes through here, so every pair belongs to a session row. It ends the
     sign-in's unit of work: `before_commit()` adds what belongs to it (the audit line, a
     spent code) in the same transaction, so a sign-in commits once, all or nothing.
+    `auth_methods` says how the user proved who they are (OpenID `amr`: pwd, otp, hwk, fed).
     """
     with transaction():
         if before_commit is not None:
             before_commit()
-        session = start_session(user)
+        session = start_session(user, auth_methods=auth_methods)
     return session_token_pair(user, session_id=session.id, refresh_jti=session.refresh_jti)
 
 

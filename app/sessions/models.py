@@ -48,3 +48,7 @@ class UserSession(db.Model):
     # When the current refresh token expires: the session's tokens are dead after it.
     expires_at: Mapped[datetime] = mapped_column("expiresAt", UTCDateTime(), nullable=False)
     ended_at: Mapped[datetime | None] = mapped_column("endedAt", UTCDateTime(), nullable=True)
+    # How the sign-in proved who it was, as OpenID `amr` values separated by spaces
+    # (pwd, otp, hwk, fed): ID tokens issued under the session repeat them.
+    auth_methods: Mapped[str] = mapped_column(
+        "authMethods", String(32), nullable=False, default="pwd", server_default="pwd")

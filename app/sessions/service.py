@@ -40,10 +40,14 @@ EXPIRY_MARGIN = timedelta(seconds=2)
 _touched: dict[int, float] = {}
 
 
-def start_session(user: User) -> UserSession:
-    """Add a session row for a new sign-in of `user` from this request. Caller commits."""
+def start_session(user: User, *, auth_methods: tuple[str, ...] = ("pwd",)) -> UserSession:
+    """Add a session row for a new sign-in of `user` from this request. Caller commits.
+
+    `auth_methods` are the OpenID `amr` values of the sign-in (pwd, otp, hwk, fed).
+    """
     ip, agent = _client()
     session = UserSession(user_id=user.id, ip=ip, user_agent=agent,
+                          auth_methods=" ".join(auth_methods),
                           token_version=user.token_version, refresh_jti=new_refresh_jti(),
                           expires_at=refresh_expiry())
     db.session.add(session)

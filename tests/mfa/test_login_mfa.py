@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
+from flask_jwt_extended import decode_token
 
+from app.sessions.models import UserSession
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem, sleep_past_expiry
 from tests.mfa.helpers import LOGIN, LOGIN_MFA, ME, Authenticator, enable_totp, mfa_token
@@ -37,7 +39,7 @@ def test_wrong_password_is_still_401(client, mfa_user):
                    401)
 
 
-def test_code_completes_the_login(client, mfa_user):
+def test_code_completes_the_login(client, db, mfa_user):
     user, app, _codes = mfa_user
 
     response = client.post(LOGIN_MFA, json={"mfa_token": mfa_token(client, user.email),
@@ -48,6 +50,9 @@ def test_code_completes_the_login(client, mfa_user):
     assert tokens["token_type"] == "Bearer"
     me = client.get(ME, headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert me.get_json()["email"] == user.email
+    # Applications trusting Signet's ID tokens learn that a second factor was used.
+    session_id = decode_token(tokens["access_token"])["sid"]
+    assert db.session.get(UserSession, session_id).auth_methods == "pwd otp"
 
 
 def test_a_replayed_code_is_refused(client, mfa_user):

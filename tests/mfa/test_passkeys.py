@@ -6,7 +6,9 @@ import json
 import time
 
 import pytest
+from flask_jwt_extended import decode_token
 
+from app.sessions.models import UserSession
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem, row_count
 from tests.mfa.authenticator import SoftwareAuthenticator
@@ -76,7 +78,7 @@ def test_register_then_list(client, user, auth_headers, registered):
     assert "publicKey" not in listed.get_json()[0]
 
 
-def test_a_passkey_signs_in_without_a_password(client, user, registered, device):
+def test_a_passkey_signs_in_without_a_password(client, db, user, registered, device):
     response = sign_in(client, device)
 
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -84,6 +86,8 @@ def test_a_passkey_signs_in_without_a_password(client, user, registered, device)
     tokens = response.get_json()
     me = client.get(ME, headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert me.get_json()["id"] == user.id
+    session_id = decode_token(tokens["access_token"])["sid"]
+    assert db.session.get(UserSession, session_id).auth_methods == "hwk"
 
 
 def test_a_passkey_counts_as_both_factors_for_an_mfa_account(client, user, auth_headers,

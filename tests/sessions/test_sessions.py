@@ -64,6 +64,7 @@ def test_login_creates_a_session_that_both_tokens_name(client, db, user):
     assert row.user_agent == "Firefox/140"
     assert row.refresh_jti == refresh_claims["jti"]
     assert row.ended_at is None
+    assert row.auth_methods == "pwd"
     assert timedelta(days=29, hours=23) < row.expires_at - utcnow() <= timedelta(days=30,
                                                                                  seconds=3)
 
