@@ -211,6 +211,30 @@ class Config:
     # Personal access tokens one user may hold at once (each is a standing credential).
     PERSONAL_TOKENS_PER_USER = env_int("PERSONAL_TOKENS_PER_USER", 50)
 
+    # Signing keys (app/keys, read through app/keys/settings.py): asymmetric keys published
+    # at /.well-known/jwks.json so other services verify Signet's tokens without a secret.
+    # HS256: access tokens signed with JWT_SECRET_KEY (as before); ES256 (or EdDSA, RS256):
+    # with the current signing key, RFC 9068 (`typ: at+jwt`, iss, aud). Refresh tokens
+    # stay HS256 whatever this says: only Signet ever reads them.
+    ACCESS_TOKEN_SIGNING = env_str("ACCESS_TOKEN_SIGNING", "HS256")
+    # The `aud` of asymmetric access tokens; unset: PUBLIC_BASE_URL + "/api/v1".
+    ACCESS_TOKEN_AUDIENCE = env_str("ACCESS_TOKEN_AUDIENCE")
+    # The algorithm of new keys (the first one, `flask keys rotate`); unset: ES256, or
+    # ACCESS_TOKEN_SIGNING when that names an asymmetric one.
+    SIGNING_KEY_ALGORITHM = env_str("SIGNING_KEY_ALGORITHM")
+    # A rotated key is published at once and signs only this many seconds later, so that
+    # verifiers caching the JWKS know it before they meet a token it signed.
+    SIGNING_KEY_PUBLISH_SECONDS = env_int("SIGNING_KEY_PUBLISH_SECONDS", 3600)
+    # Each worker re-reads the keys at most this often (instances sharing a database agree
+    # on the current key within it); keep it well under SIGNING_KEY_PUBLISH_SECONDS.
+    SIGNING_KEY_REFRESH_SECONDS = env_int("SIGNING_KEY_REFRESH_SECONDS", 30)
+    # The longest lifetime of any token signed with the keys (ID tokens, say) besides the
+    # API's access tokens: a retired key stays published this long after it last signed.
+    SIGNING_KEY_MAX_TOKEN_SECONDS = env_int("SIGNING_KEY_MAX_TOKEN_SECONDS", 3600)
+    # Fernet keys (comma-separated, newest first) encrypting private signing keys at rest.
+    # Required in production; elsewhere unset means one derived from SECRET_KEY with HKDF.
+    SIGNING_KEY_ENCRYPTION_KEY = env_str("SIGNING_KEY_ENCRYPTION_KEY")
+
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     # Shared by every worker of this instance (app/ratelimit_store.py); memory:// would
     # count per process. Several instances: redis://.

@@ -29,6 +29,8 @@ from app.files.quota import register_storage_account
 from app.files.routes import blp as files_blp
 from app.files.service import register_sharing_rule
 from app.health import blp as health_blp
+from app.keys.init import init_keys
+from app.keys.routes import blp as keys_blp
 from app.mail import init_mail
 from app.mfa.passkey_routes import blp as passkeys_blp
 from app.mfa.routes import blp as mfa_blp
@@ -128,6 +130,7 @@ def init_extensions(app: Flask) -> None:
     init_revocation_store(app)
     init_mail(app)
     init_personal_tokens(app)
+    init_keys(app)
 
 
 def connect_domains(app: Flask) -> None:
@@ -142,7 +145,8 @@ def connect_domains(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount every blueprint; smorest adds each to the OpenAPI document."""
     for blueprint in (health_blp, auth_blp, account_blp, sessions_blp, tokens_blp, email_blp,
-                      mfa_blp, passkeys_blp, users_blp, invitations_blp, files_blp, audit_blp):
+                      mfa_blp, passkeys_blp, users_blp, invitations_blp, files_blp, audit_blp,
+                      keys_blp):
         api.register_blueprint(blueprint)
     init_docs(app, api)
     init_web(app, api)

@@ -3,6 +3,7 @@
 from app.account.models import EmailToken
 from app.audit.models import AuditEvent
 from app.files.models import File
+from app.keys.models import SigningKey
 from app.mail.models import OutboxMessage
 from app.mfa.models import Passkey, RecoveryCode, TotpSecret, WebAuthnCeremony
 from app.sessions.models import UserSession
@@ -10,5 +11,5 @@ from app.tokens.models import PersonalAccessToken, RevokedToken
 from app.users.models import Role, User
 
 __all__ = ["AuditEvent", "EmailToken", "File", "OutboxMessage", "Passkey",
-           "PersonalAccessToken", "RecoveryCode", "RevokedToken", "Role", "TotpSecret", "User",
-           "UserSession", "WebAuthnCeremony"]
+           "PersonalAccessToken", "RecoveryCode", "RevokedToken", "Role", "SigningKey",
+           "TotpSecret", "User", "UserSession", "WebAuthnCeremony"]

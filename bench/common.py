@@ -6,6 +6,8 @@ import re
 import secrets
 import subprocess
 
+from cryptography.fernet import Fernet
+
 
 def production_settings(**overrides: str) -> dict[str, str]:
     """Settings for Signet served as in production, with what a benchmark needs changed.
@@ -18,6 +20,7 @@ def production_settings(**overrides: str) -> dict[str, str]:
     return {
         "APP_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
         "JWT_SECRET_KEY": secrets.token_urlsafe(48), "RATELIMIT_ENABLED": "false",
+        "SIGNING_KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "JWT_ACCESS_TOKEN_EXPIRES": "3600", "GUNICORN_ACCESSLOG": "",
         "PUBLIC_BASE_URL": "http://127.0.0.1", "MAIL_BACKEND": "file", **overrides,
     }

@@ -9,6 +9,7 @@ which then stops the others gracefully (SIGQUIT to nginx, SIGTERM to gunicorn).
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import signal
@@ -47,17 +48,32 @@ class ClusterSpec:
     site: dict[str, object] = field(default_factory=dict)
 
 
+# Each instance of a cluster needs the same value of these (Fernet: a signing-key seal).
+CLUSTER_SECRETS = {
+    "SECRET_KEY": lambda: secrets.token_urlsafe(48),
+    "JWT_SECRET_KEY": lambda: secrets.token_urlsafe(48),
+    "SIGNING_KEY_ENCRYPTION_KEY": lambda: base64.urlsafe_b64encode(
+        secrets.token_bytes(32)).decode(),
+}
+
+
 def cluster_secrets(workdir: Path) -> dict[str, str]:
-    """SECRET_KEY and JWT_SECRET_KEY shared by every instance, generated once per workdir."""
+    """The secrets every instance shares, generated once per workdir.
+
+    A workdir from before a secret existed gets the missing one added: the instances
+    share the database, so they must share the key sealing its signing keys too.
+    """
     path = workdir / "secrets.env"
     if not path.exists():
         workdir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
-                handle.write(f"{name}={secrets.token_urlsafe(48)}\n")
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-    return {name: value for name, value in pairs}
+    found = {name: value for name, value in pairs}
+    missing = {name: make() for name, make in CLUSTER_SECRETS.items() if name not in found}
+    if missing:
+        with path.open("a") as handle:
+            handle.writelines(f"{name}={value}\n" for name, value in missing.items())
+    return {**found, **missing}
 
 
 def create_database(database_url: str) -> None:

@@ -29,6 +29,8 @@ from app.extensions import api
 from app.extensions import db as _db
 from app.jwt_manager import EXTENSION_KEY as VERIFIED_TOKENS
 from app.jwt_manager import VerifiedTokens
+from app.keys.keyring import EXTENSION_KEY as KEYRING
+from app.keys.keyring import Keyring
 from app.storage import current_storage
 from tests import live_server as live_server_module
 from tests.factories import UserFactory
@@ -263,6 +265,7 @@ class _SharedApp:
         # Flask refuses new routes once an app served a request; tests add some.
         application._got_first_request = False
         application.extensions[VERIFIED_TOKENS] = VerifiedTokens()
+        application.extensions[KEYRING] = Keyring()  # the tables are emptied between tests
         return application
 
     @classmethod

@@ -33,6 +33,7 @@ RANK = {
     "sessions": 60,  # sign-in sessions, their rotation and ending
     "tokens": 50,  # revocation store, user cache, user rows, personal access tokens
     "users": 40,
+    "keys": 35,  # signing keys and the JWKS: sign whatever they are handed, know no users
     "files": 30,
     "mail": 30,
     "audit": 30,

@@ -9,28 +9,22 @@ needs a rotation.
 
 from __future__ import annotations
 
-import base64
-
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken, MultiFernet
 from flask import current_app
 
-from app.hashing import derive_key
+from app.hashing import fernet_keys
 from config import ConfigError
 
 HKDF_INFO = b"signet mfa totp secret encryption"
 
 
 def _fernet() -> MultiFernet:
-    configured = current_app.config.get("MFA_ENCRYPTION_KEY")
-    if configured:
-        try:
-            keys = [Fernet(key.strip()) for key in configured.split(",") if key.strip()]
-        except ValueError as error:
-            raise ConfigError("MFA_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64 "
-                              "bytes each), comma-separated.") from error
-        return MultiFernet(keys)
-    derived = derive_key(current_app.config["SECRET_KEY"], purpose=HKDF_INFO)
-    return MultiFernet([Fernet(base64.urlsafe_b64encode(derived))])
+    try:
+        return fernet_keys(current_app.config.get("MFA_ENCRYPTION_KEY"),
+                           fallback_secret=current_app.config["SECRET_KEY"], purpose=HKDF_INFO)
+    except ValueError as error:
+        raise ConfigError("MFA_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64 "
+                          "bytes each), comma-separated.") from error
 
 
 def encrypt(plaintext: str) -> str:

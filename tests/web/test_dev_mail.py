@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 
 from app import create_app
 from config import ProductionConfig
@@ -59,6 +60,7 @@ def test_unknown_or_foreign_names_are_404(client, name):
 
 def test_production_never_routes_the_inbox(monkeypatch, app_config):
     for name, value in {"SECRET_KEY": STRONG, "JWT_SECRET_KEY": STRONG,
+                        "SIGNING_KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
                         "PUBLIC_BASE_URL": "https://signet.example.com",
                         "MAIL_BACKEND": "file"}.items():
         monkeypatch.setattr(ProductionConfig, name, value)

@@ -1,0 +1,14 @@
+"""Start-up of the signing keys: settings checked, a keyring per app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.keys import settings
+from app.keys.keyring import EXTENSION_KEY, Keyring
+
+
+def init_keys(app: Flask) -> None:
+    """Refuse bad key settings at start-up and give the app its keyring."""
+    settings.check(app)
+    app.extensions[EXTENSION_KEY] = Keyring()
