@@ -12,18 +12,28 @@ activity are still read on every request (app/auth/tokens.py). A token seen for 
 time, a cookie token checked against a CSRF value, or one that has expired goes through
 the library's own decoding, with its own errors.
 
-Overrides the private `JWTManager._decode_jwt_from_config` (checked against
-Flask-JWT-Extended 4.7.4; tests/test_jwt_manager.py fails if its signature changes).
+Access tokens may also be signed otherwise than refresh tokens (the library knows one
+algorithm for all): a package registers `sign_access_tokens_with(signing)`, and while it
+answers a `Signing`, access tokens get that algorithm, key, headers and claims (app.keys:
+the published keys, RFC 9068). Tokens minted for one request keep JWT_SECRET_KEY.
+
+Overrides the private `JWTManager._decode_jwt_from_config` and `_encode_jwt_from_config`
+and calls `flask_jwt_extended.tokens._encode_jwt` (checked against Flask-JWT-Extended
+4.7.4; tests/test_jwt_manager.py fails if their signatures change).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import flask_jwt_extended
 from flask import current_app
+from flask_jwt_extended.config import config as library_config
+from flask_jwt_extended.tokens import _encode_jwt
 
 EXTENSION_KEY = "signet.verified_tokens"
 # An access token is ~350 bytes and its claims a small dict: 4,096 tokens is ~4 MiB per
@@ -56,12 +66,53 @@ class VerifiedTokens:
             self._claims[token] = dict(claims)
 
 
+@dataclass(frozen=True)
+class Signing:
+    """How to sign an access token instead of with JWT_SECRET_KEY."""
+
+    algorithm: str
+    key: object  # what PyJWT signs with for `algorithm` (a cryptography private key)
+    headers: dict
+    claims: dict
+
+
 class JWTManager(flask_jwt_extended.JWTManager):
     """A JWTManager that verifies a bearer token once, then checks only its expiry."""
 
     # Claims that mark a token minted for one request: remembering those would only push
     # out tokens that come back.
     single_use_claims: frozenset[str] = frozenset()
+    # Answers how to sign an access token now, or None for the library's own way.
+    access_signing: Callable[[], Signing | None] | None = None
+
+    def sign_access_tokens_with(self, signing: Callable[[], Signing | None]) -> None:
+        """Sign access tokens as `signing()` says whenever it answers a Signing."""
+        self.access_signing = signing
+
+    def _encode_jwt_from_config(self, identity, token_type: str, claims=None, fresh=False,
+                                expires_delta=None, headers=None) -> str:
+        signing = None
+        is_access = token_type == "access"  # noqa: S105 - a token type, not a secret
+        if (is_access and self.access_signing is not None
+                and self.single_use_claims.isdisjoint(claims or {})):
+            signing = self.access_signing()
+        if signing is None:
+            return super()._encode_jwt_from_config(identity, token_type, claims, fresh,
+                                                   expires_delta, headers)
+        header_overrides = {**self._jwt_additional_header_callback(identity),
+                            **(headers or {}), **signing.headers}
+        claim_overrides = {**self._user_claims_callback(identity), **(claims or {}),
+                           **signing.claims}
+        return _encode_jwt(
+            algorithm=signing.algorithm, audience=None, claim_overrides=claim_overrides,
+            csrf=library_config.cookie_csrf_protect,
+            expires_delta=(library_config.access_expires if expires_delta is None
+                           else expires_delta),
+            fresh=fresh, header_overrides=header_overrides,
+            identity=self._user_identity_callback(identity),
+            identity_claim_key=library_config.identity_claim_key, issuer=None,
+            json_encoder=library_config.json_encoder, secret=signing.key,
+            token_type=token_type, nbf=library_config.encode_nbf)
 
     def never_remember(self, claim: str) -> None:
         """Never remember tokens carrying `claim` (they are minted for one request)."""

@@ -7,6 +7,7 @@ import time
 
 import flask_jwt_extended
 import flask_jwt_extended.jwt_manager
+import flask_jwt_extended.tokens
 import pytest
 
 from app import create_app
@@ -114,11 +115,21 @@ def test_claims_handed_out_are_copies():
     assert verified.get("t", 0)["sub"] == "1"
 
 
-def test_the_overridden_library_method_keeps_its_signature():
-    # app/jwt_manager.py overrides this private method: fail here when an upgrade moves it.
+def test_the_overridden_library_methods_keep_their_signatures():
+    # app/jwt_manager.py overrides these private methods: fail here when an upgrade moves them.
     parameters = inspect.signature(
         flask_jwt_extended.JWTManager._decode_jwt_from_config).parameters
     assert list(parameters) == ["self", "encoded_token", "csrf_value", "allow_expired"]
+    # And these, for access tokens signed with the published keys (app.keys).
+    parameters = inspect.signature(
+        flask_jwt_extended.JWTManager._encode_jwt_from_config).parameters
+    assert list(parameters) == ["self", "identity", "token_type", "claims", "fresh",
+                                "expires_delta", "headers"]
+    parameters = inspect.signature(flask_jwt_extended.tokens._encode_jwt).parameters
+    assert sorted(parameters) == sorted([
+        "algorithm", "audience", "claim_overrides", "csrf", "expires_delta", "fresh",
+        "header_overrides", "identity", "identity_claim_key", "issuer", "json_encoder",
+        "secret", "token_type", "nbf"])
 
 
 def test_tokens_minted_for_one_request_are_not_remembered(app, client, user, auth_headers):

@@ -81,7 +81,7 @@ class Keyring:
         self.loaded_at = -math.inf  # time.monotonic() of the last read
         # Derived once per key and worker: decrypted private keys, library key objects.
         self.active: dict[str, ActiveKey] = {}
-        self.objects: dict[tuple[str, str], object] = {}
+        self.objects: dict[tuple[str, bool], object] = {}  # (kid, private) -> key object
 
     def current(self) -> tuple[KeyRecord, ...]:
         """The records, read again when older than SIGNING_KEY_REFRESH_SECONDS."""
@@ -93,6 +93,11 @@ class Keyring:
         """Read the published keys from the database now."""
         self.records = read_records(datetime.now(UTC))
         self.loaded_at = time.monotonic()
+        # A retired key's private half is gone from the table: let it go from memory too.
+        signers = {record.kid for record in self.records if record.may_sign()}
+        for kid in [kid for kid in self.active if kid not in signers]:
+            self.active.pop(kid, None)
+            self.objects.pop((kid, True), None)
 
     def find(self, kid: str) -> KeyRecord | None:
         """The published record named `kid`, re-reading (rate-limited) when unknown."""

@@ -41,8 +41,14 @@ def make_first_key() -> None:
     new = crypto.generate(settings.new_key_algorithm())
     now = utcnow()
     table = SigningKey.__table__
+    signable = select(table.c.id).where(table.c.retiredAt.is_(None),
+                                        table.c.sealedPrivateJwk.is_not(None)).limit(1)
     try:
         with db.engine.begin() as connection:
+            # Each read sees the latest commit (app/db_driver.py): a key committed by
+            # another worker since the caller looked is used, not doubled.
+            if connection.execute(signable).first() is not None:
+                return
             last = connection.execute(select(func.max(table.c.sequence))).scalar()
             connection.execute(insert(table).values(
                 sequence=(last or 0) + 1, kid=new.kid, alg=new.alg,
@@ -82,7 +88,8 @@ def retire_key(kid: str, *, compromised: bool = False) -> SigningKey:
     """
     now = utcnow()
     with transaction():
-        keys = db.session.scalars(select(SigningKey).with_for_update()).all()
+        keys = db.session.scalars(select(SigningKey).with_for_update()
+                                  .execution_options(populate_existing=True)).all()
         key = next((k for k in keys if k.kid == kid), None)
         if key is None:
             raise NotFound(f"No signing key has the kid {kid!r}.")

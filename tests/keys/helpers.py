@@ -29,6 +29,7 @@ def move(kid: str, **columns: timedelta) -> None:
     table = SigningKey.__table__
     with db.engine.begin() as connection:
         connection.execute(update(table).where(table.c.kid == kid).values(**values))
+    db.session.rollback()  # nothing loaded before the change is used after it
 
 
 def published_kids(client) -> list[str]:
