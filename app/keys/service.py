@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.db_types import utcnow
 from app.exceptions import Conflict, NotFound
 from app.extensions import db
 from app.keys import crypto, settings
 from app.keys.models import SigningKey
-from app.transactions import retried, transaction
+from app.transactions import ROLLED_BACK, error_code, retried, transaction
 
 
 @dataclass(frozen=True)
@@ -41,21 +41,35 @@ def make_first_key() -> None:
     new = crypto.generate(settings.new_key_algorithm())
     now = utcnow()
     table = SigningKey.__table__
-    signable = select(table.c.id).where(table.c.retiredAt.is_(None),
-                                        table.c.sealedPrivateJwk.is_not(None)).limit(1)
     try:
         with db.engine.begin() as connection:
-            # Each read sees the latest commit (app/db_driver.py): a key committed by
-            # another worker since the caller looked is used, not doubled.
-            if connection.execute(signable).first() is not None:
+            last = _last_sequence_unless_one_signs(connection)
+            if last is None:
                 return
-            last = connection.execute(select(func.max(table.c.sequence))).scalar()
             connection.execute(insert(table).values(
-                sequence=(last or 0) + 1, kid=new.kid, alg=new.alg,
+                sequence=last + 1, kid=new.kid, alg=new.alg,
                 publicJwk=json.dumps(new.public_jwk), createdAt=now, signsFrom=now,
                 sealedPrivateJwk=crypto.seal(new.private_jwk)))
     except IntegrityError:
         pass  # another worker's key won: the caller reads it
+    except DBAPIError as error:
+        # Galera reports the same lost race as a certification failure (deadlock).
+        if error_code(error) not in ROLLED_BACK:
+            raise
+
+
+def _last_sequence_unless_one_signs(connection) -> int | None:
+    """The highest key number, or None when a key may sign already.
+
+    One statement, so one snapshot of the latest commit (app/db_driver.py): a key another
+    worker committed before it is seen and used; one committed after it took the number
+    this worker is about to insert, and the insert fails on the unique sequence.
+    """
+    table = SigningKey.__table__
+    signable = select(table.c.id).where(table.c.retiredAt.is_(None),
+                                        table.c.sealedPrivateJwk.is_not(None)).exists()
+    last, exists = connection.execute(select(func.max(table.c.sequence), signable)).one()
+    return None if exists else (last or 0)
 
 
 @retried
