@@ -289,6 +289,12 @@ class Config:
     # An account without a password (provider sign-in) proves a recent sign-in for a
     # sensitive change with a session younger than this (seconds).
     REAUTH_SECONDS = env_int("REAUTH_SECONDS", 300)
+    # Sign-in with other providers (app/federation/settings.py reads them): AUTH_PROVIDERS
+    # names them (none by default); each id's AUTH_PROVIDER_<ID>_* settings are collected
+    # from the environment by provider_settings() below. Every call to a provider (discovery,
+    # keys, token, GitHub's API) gives up after AUTH_PROVIDER_TIMEOUT seconds.
+    AUTH_PROVIDERS = env_str("AUTH_PROVIDERS", "")
+    AUTH_PROVIDER_TIMEOUT = env_float("AUTH_PROVIDER_TIMEOUT", 5.0)
     REVOCATION_STORE_URL = env_str("REVOCATION_STORE_URL", "database")
     REVOCATION_KEY_PREFIX = env_str("REVOCATION_KEY_PREFIX", "signet:")
     # With the Redis store, users' rows are cached there (app/tokens/user_cache.py). Entries
@@ -467,7 +473,18 @@ def load_config(app_env: str | None = None) -> dict:
         raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, got {name!r}.")
     settings = CONFIGS[name].finalize()
     check_email_verification(settings["EMAIL_VERIFICATION"])
+    settings.update(provider_settings())
     return settings
+
+
+PROVIDER_PREFIX = "AUTH_PROVIDER_"
+
+
+def provider_settings() -> dict:
+    """Every AUTH_PROVIDER_<ID>_* variable set in the environment (ids are open-ended)."""
+    return {name: value for name, value in os.environ.items()
+            if name.startswith(PROVIDER_PREFIX) and name != "AUTH_PROVIDER_TIMEOUT"
+            and value != ""}
 
 
 def check_email_verification(mode: str) -> None:

@@ -186,3 +186,58 @@ class MfaStateConflict(Conflict):
     """The account's multi-factor state does not allow this step (e.g. already on)."""
 
     detail = "Multi-factor sign-in is not in a state that allows this."
+
+
+class ProviderUnavailable(ServiceUnavailable):
+    """A sign-in provider cannot be reached or did not answer in time."""
+
+    detail = "The sign-in provider cannot be reached right now. Please try again shortly."
+
+
+class ProviderBroken(DomainError):
+    """A sign-in provider answered something unusable (an error, not JSON, too large)."""
+
+    status = 502
+    detail = "The sign-in provider answered something this service cannot use."
+
+
+class InvalidProviderToken(Unauthorized):
+    """An ID token whose signature or claims (iss, aud, exp, iat, nonce) do not verify."""
+
+    detail = "The provider's ID token is not valid."
+
+
+class ProviderSignInFailed(Unauthorized):
+    """The provider sign-in did not happen: cancelled, expired, replayed or from elsewhere."""
+
+    detail = "The sign-in with the provider did not complete; start again."
+
+
+class ProviderEmailUnverified(Forbidden):
+    """A new identity whose provider does not vouch for an email: no account can be made."""
+
+    problem_type = "urn:signet:problem:provider-email-unverified"
+    detail = ("The provider does not vouch for an email address of yours (none is marked "
+              "verified there), so no account can be created from it.")
+
+
+class AccountExists(Conflict):
+    """A first provider sign-in with the email of an existing account (never linked blindly)."""
+
+    problem_type = "urn:signet:problem:account-exists"
+    detail = ("An account with this email already exists. Sign in as usual, then link this "
+              "provider from your profile.")
+
+
+class IdentityTaken(Conflict):
+    """The provider identity is linked to another account already."""
+
+    problem_type = "urn:signet:problem:identity-taken"
+    detail = "This provider identity is already linked to another account."
+
+
+class LastSignInMethod(Conflict):
+    """Unlinking would leave the account no way to sign in."""
+
+    detail = ("This is the last way left to sign in to this account: set a password (through "
+              "a reset) or add a passkey or another provider first.")

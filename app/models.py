@@ -2,6 +2,7 @@
 
 from app.account.models import EmailToken
 from app.audit.models import AuditEvent
+from app.federation.models import Identity, ProviderFlow
 from app.files.models import File
 from app.keys.models import SigningKey
 from app.mail.models import OutboxMessage
@@ -10,6 +11,7 @@ from app.sessions.models import UserSession
 from app.tokens.models import PersonalAccessToken, RevokedToken
 from app.users.models import Role, User
 
-__all__ = ["AuditEvent", "EmailToken", "File", "OutboxMessage", "Passkey",
-           "PersonalAccessToken", "RecoveryCode", "RevokedToken", "Role", "SigningKey",
+__all__ = ["AuditEvent", "EmailToken", "File", "Identity", "OutboxMessage", "Passkey",
+           "PersonalAccessToken", "ProviderFlow", "RecoveryCode", "RevokedToken", "Role",
+           "SigningKey",
            "TotpSecret", "User", "UserSession", "WebAuthnCeremony"]

@@ -106,17 +106,22 @@ def complete_mfa_sign_in(*, mfa_token: str, code: str) -> dict:
     """Exchange an mfa_token and a TOTP or recovery code for the token pair."""
     claims = read_mfa_token(mfa_token)
     user = mfa_token_user(claims)
+    # Tokens issued before the claim existed followed a password.
+    first_factor = "fed" if claims.get("first") == "fed" else "pwd"
 
     def spend_second_factor() -> None:
         method = consume_second_factor(user_id=user.id, code=code)
         spend_mfa_token(claims)
-        record_event("auth.login", actor_id=user.id, subject_id=user.id,
-                     details={"method": method})
+        details = {"method": method}
+        if first_factor == "fed":  # as a provider sign-in without MFA says, plus the code
+            details = {"method": "provider", "provider": claims.get("provider"),
+                       "secondFactor": method}
+        record_event("auth.login", actor_id=user.id, subject_id=user.id, details=details)
         if method == "recovery_code":
             record_mfa_change("mfa.recovery_code_used", user=user)
 
     try:
-        tokens = issue_token_pair(user, auth_methods=("pwd", "otp"),
+        tokens = issue_token_pair(user, auth_methods=(first_factor, "otp"),
                                   before_commit=spend_second_factor)
     except InvalidCode:
         # Whoever sent it knew the password: worth an event of its own. Committed apart

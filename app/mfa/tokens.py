@@ -28,12 +28,20 @@ def _key() -> bytes:
     return derive_key(current_app.config["JWT_SECRET_KEY"], purpose=HKDF_INFO)
 
 
-def issue_mfa_token(user: User) -> str:
-    """A short-lived token naming the user whose password was right."""
+def issue_mfa_token(user: User, *, first_factor: str = "pwd",
+                    provider: str | None = None) -> str:
+    """A short-lived token naming the user whose first factor was right.
+
+    `first_factor` is its OpenID `amr` value (pwd, or fed for a provider sign-in, whose
+    id is `provider`): the session started after the code records both factors.
+    """
     now = datetime.now(UTC)
     lifetime = timedelta(seconds=int(current_app.config["MFA_TOKEN_EXPIRES"]))
     claims = {"sub": str(user.id), "type": TOKEN_TYPE, "ver": user.token_version,
-              "jti": str(uuid.uuid4()), "iat": now, "exp": now + lifetime}
+              "jti": str(uuid.uuid4()), "iat": now, "exp": now + lifetime,
+              "first": first_factor}
+    if provider is not None:
+        claims["provider"] = provider
     return jwt.encode(claims, _key(), algorithm=ALGORITHM)
 
 

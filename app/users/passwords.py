@@ -33,7 +33,10 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    """True when `password` matches `password_hash`."""
+    """True when `password` matches `password_hash` (never for an account without one)."""
+    if not password_hash:  # signs in with a provider only: the same bcrypt work, refused
+        burn_password_check(password)
+        return False
     return bcrypt.check_password_hash(password_hash, password)
 
 

@@ -31,9 +31,16 @@ def register_session_start(app: Flask, started_at: Callable[[int], datetime | No
 
 
 def has_password(user: User) -> bool:
-    """True when the account signs in with a password (every account today)."""
-    # Accounts that sign in only with another provider will have none (to come).
+    """True when the account signs in with a password.
+
+    Accounts created by a provider sign-in have none (an empty hash) until a reset sets one.
+    """
     return bool(user.password_hash)
+
+
+def signed_in_recently() -> bool:
+    """True when this request's session started within REAUTH_SECONDS (no password asked)."""
+    return _session_started_recently()
 
 
 def require_recent_sign_in(user: User, current_password: str | None) -> None:

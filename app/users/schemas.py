@@ -8,6 +8,7 @@ from app.schemas import EMAIL_RULES, NAME_RULES, TrimmedString
 from app.users.models import Role
 from app.users.passwords import PASSWORD_LENGTH
 from app.users.quota import storage_quota
+from app.users.reauth import has_password
 
 
 def recent_sign_in_password() -> fields.String:
@@ -30,6 +31,9 @@ class UserOut(Schema):
     profile_image_url = fields.Method("_profile_image_url", data_key="profileImageUrl",
                                       allow_none=True)
     mfa_enabled = fields.Boolean(data_key="mfaEnabled")
+    has_password = fields.Function(has_password, data_key="hasPassword", metadata={
+        "type": "boolean", "description": (
+            "False for an account made by a provider sign-in until a reset sets one.")})
     created_by = fields.Integer(data_key="createdBy", allow_none=True)
     updated_by = fields.Integer(data_key="updatedBy", allow_none=True)
     created_at = fields.AwareDateTime(data_key="createdAt")
@@ -75,6 +79,7 @@ def user_json(user) -> dict:
         "profileImageId": image_id,
         "profileImageUrl": profile_image_url(image_id),
         "mfaEnabled": user.mfa_enabled,
+        "hasPassword": has_password(user),
         "createdBy": user.created_by,
         "updatedBy": user.updated_by,
         "createdAt": user.created_at.isoformat(),
@@ -87,7 +92,7 @@ def user_json(user) -> dict:
 # The fields `user_json` writes, by attribute name: UserOut must declare exactly these.
 USER_JSON_FIELDS = frozenset((
     "id", "name", "email", "is_active", "role", "email_verified", "profile_image_id",
-    "profile_image_url", "mfa_enabled", "created_by", "updated_by", "created_at",
+    "profile_image_url", "mfa_enabled", "has_password", "created_by", "updated_by", "created_at",
     "updated_at", "storage_used", "storage_quota"))
 
 

@@ -1,0 +1,1 @@
+"""Sign-in with other providers: OpenID Connect issuers and GitHub, and linked identities."""
