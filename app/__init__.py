@@ -25,6 +25,8 @@ from app.db_driver import install as install_db_driver
 from app.docs import init_docs
 from app.errors import register_error_handlers
 from app.extensions import api, bcrypt, db, jwt, limiter, migrate
+from app.federation.routes import blp as federation_blp
+from app.federation.settings import check_provider_settings
 from app.files.quota import register_storage_account
 from app.files.routes import blp as files_blp
 from app.files.service import register_sharing_rule
@@ -99,6 +101,8 @@ def configure(app: Flask, overrides: dict) -> None:
     app.session_interface = NoSessionInterface()
     app.config.from_mapping(load_config(overrides.get("APP_ENV")))
     app.config.update(overrides)
+    with app.app_context():
+        check_provider_settings()  # a provider configured half-way stops start-up
     if not app.config["DOCS_ENABLED"]:
         app.config["OPENAPI_URL_PREFIX"] = None  # flask-smorest then serves neither page
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -144,9 +148,9 @@ def connect_domains(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every blueprint; smorest adds each to the OpenAPI document."""
-    for blueprint in (health_blp, auth_blp, account_blp, sessions_blp, tokens_blp, email_blp,
-                      mfa_blp, passkeys_blp, users_blp, invitations_blp, files_blp, audit_blp,
-                      keys_blp):
+    for blueprint in (health_blp, auth_blp, federation_blp, account_blp, sessions_blp,
+                      tokens_blp, email_blp, mfa_blp, passkeys_blp, users_blp, invitations_blp,
+                      files_blp, audit_blp, keys_blp):
         api.register_blueprint(blueprint)
     init_docs(app, api)
     init_web(app, api)

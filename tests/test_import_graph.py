@@ -28,6 +28,7 @@ RANK = {
     ROOT: 100,
     "web": 90,  # the browser pages: a presentation of the API below
     "account": 80,  # registration, email flows, invitations, password, deletion, export
+    "federation": 75,  # provider sign-in: a sign-in flow over auth's tokens and mfa's step
     "auth": 70,  # sign-in flow and the token check: asks mfa for verdicts, starts sessions
     "mfa": 60,  # second factors: TOTP, recovery codes, passkeys (never issues tokens)
     "sessions": 60,  # sign-in sessions, their rotation and ending

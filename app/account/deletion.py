@@ -14,19 +14,21 @@ from app.files.service import delete_rows_owned_by, remove_blobs
 from app.transactions import retried, transaction
 from app.users.admin import lock_user_for_change
 from app.users.models import User
-from app.users.passwords import check_current_password
+from app.users.reauth import require_recent_sign_in
 
 
 @retried
-def delete_account(*, user: User, current_password: str) -> None:
+def delete_account(*, user: User, current_password: str | None = None) -> None:
     """Delete the account, its sessions, tokens and files: rows at once, then bytes.
 
     One transaction removes the rows: the user (sessions and personal tokens go with it,
     ON DELETE CASCADE), the files it owns, and its name in others' createdBy/updatedBy
-    (ON DELETE SET NULL). The bytes are deleted after the commit; those a crash leaves
-    behind belong to no row, which is what `flask files gc` removes.
+    (ON DELETE SET NULL); linked identities go with the user too. An account without a
+    password (provider sign-in) proves a recent sign-in instead. The bytes are deleted
+    after the commit; those a crash leaves behind belong to no row, which is what
+    `flask files gc` removes.
     """
-    check_current_password(user, current_password)
+    require_recent_sign_in(user, current_password)
     user_id = user.id
     with transaction():
         # Locks the active admins first: the last one cannot leave (409), even when two

@@ -23,6 +23,8 @@ from app.audit.models import AuditEvent
 from app.audit.schemas import AuditEventOut
 from app.audit.service import events_about
 from app.extensions import db
+from app.federation.schemas import IdentityOut
+from app.federation.service import list_identities
 from app.files.models import File
 from app.files.schemas import FileOut
 from app.files.service import owned_files
@@ -69,12 +71,17 @@ def _tokens_section(user: User, files: list[File]) -> Any:
     return PersonalTokenOut(many=True).dump(list_tokens(user=user))
 
 
+def _identities_section(user: User, files: list[File]) -> Any:
+    return IdentityOut(many=True).dump(list_identities(user=user))
+
+
 # One function per part of account.json.
 SECTIONS: dict[str, Callable[[User, list[File]], Any]] = {
     "user": _user_section,
     "files": _files_section,
     "sessions": _sessions_section,
     "personalTokens": _tokens_section,
+    "identities": _identities_section,
     "auditEvents": _audit_section,
 }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 
 from app.extensions import db
+from app.federation.models import Identity
 from app.mfa.models import Passkey, RecoveryCode, TotpSecret, WebAuthnCeremony
 from app.sessions import service as sessions
 from app.tokens.models import PersonalAccessToken
@@ -35,8 +36,8 @@ def clear_planted_sign_ins(user: User) -> dict:
         "recovery_codes": _delete(RecoveryCode, RecoveryCode.user_id == user.id),
     }
     _delete(WebAuthnCeremony, WebAuthnCeremony.user_id == user.id)
+    removed["identities"] = _delete(Identity, Identity.user_id == user.id)
     user.mfa_enabled = False
-    # Linked identities (provider sign-in) join this list when they exist.
     return removed
 
 

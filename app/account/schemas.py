@@ -55,10 +55,9 @@ class PasswordChangeForm(Schema):
 
 
 class AccountDeleteForm(Schema):
-    """The current password, as proof that the account holder deletes the account."""
+    """The current password (or, without one, a recent sign-in) as proof of the holder."""
 
-    current_password = fields.String(required=True, load_only=True,
-                                     validate=validate.Length(min=1, max=1024))
+    current_password = recent_sign_in_password()
 
 
 class EmailTokenForm(Schema):

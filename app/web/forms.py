@@ -28,6 +28,7 @@ from app.api import PROBLEM_CONTENT_TYPE
 from app.auth.devices import set_device_cookie
 from app.auth.tokens import issued_tokens
 from app.exceptions import Forbidden, InvalidField
+from app.next_path import safe_next_path
 from app.web.form_feedback import FormFeedback, kept_values, set_form_feedback
 from app.web.mfa_pages import code_page_again, secret_page
 from app.web.session import page_session
@@ -36,7 +37,6 @@ FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ANSWER_TYPES = ("application/json", PROBLEM_CONTENT_TYPE, "text/html")
 NEXT_FIELD = "next"
-MAX_NEXT_LENGTH = 2048
 # The sign-in endpoints (password, its second step, passkey) need no session yet, so no
 # cookie CSRF double submit protects them.
 SIGN_IN_ENDPOINTS = frozenset({"auth.Login", "auth.LoginMfa", "auth.PasskeyLoginVerify"})
@@ -57,6 +57,7 @@ FORM_PAGES = {
     "mfa.RecoveryCodes": "web.ProfilePage",
     "web.DisableTotpForm": "web.ProfilePage",
     "web.RemovePasskeyForm": "web.ProfilePage",
+    "web.UnlinkIdentityForm": "web.ProfilePage",
     "web.EndSessionForm": "web.ProfilePage",
     "web.DeleteAccountForm": "web.ProfilePage",
 }
@@ -69,24 +70,6 @@ def is_html_form_post() -> bool:
     if request.method not in WRITE_METHODS or request.mimetype not in FORM_CONTENT_TYPES:
         return False
     return request.accept_mimetypes.best_match(ANSWER_TYPES) == "text/html"
-
-
-def safe_next_path(value: str | None) -> str | None:
-    """Return `value` if it is a path on this site, else None.
-
-    Refused: absolute URLs, protocol-relative `//host`, backslashes (browsers read
-    `/\\host` as `//host`), control characters and anything with a scheme or host.
-    """
-    if not value or len(value) > MAX_NEXT_LENGTH:
-        return None
-    if not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return None
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
-        return None
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
-        return None
-    return value
 
 
 def _form_value(name: str) -> str | None:
