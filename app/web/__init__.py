@@ -7,6 +7,7 @@ from app.web import (
     account_pages,  # noqa: F401 - adds the account deletion form to the blueprint
     email_pages,  # noqa: F401 - adds the pages that mailed links open
     file_pages,  # noqa: F401 - adds the /files page to the blueprint
+    identity_forms,  # noqa: F401 - adds the form that unlinks a provider identity
     mfa_forms,  # noqa: F401 - adds the forms that turn TOTP off and remove a passkey
     pages,  # noqa: F401 - adds home, register, sign-in and profile pages
     session_pages,  # noqa: F401 - adds the session form to the blueprint

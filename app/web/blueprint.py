@@ -25,6 +25,8 @@ NOTICES = {
     "session_ended": "That session was ended: its device is signed out.",
     "mfa_off": "Two-factor sign-in is off: your password alone signs you in.",
     "passkey_removed": "That passkey was removed: it no longer signs you in.",
+    "identity_unlinked": "That provider was unlinked: it no longer signs you in.",
+    "identity_linked": "The provider is linked: it signs you in to this account too.",
 }
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from flask import redirect, url_for
 from flask.views import MethodView
 
+from app.federation.schemas import IdentityOut, ProviderOut
+from app.federation.service import list_identities
+from app.federation.settings import configured_providers
 from app.mfa.passkeys import list_passkeys
 from app.mfa.schemas import PasskeyOut
 from app.scopes import OPEN
@@ -49,7 +52,7 @@ class RegisterPage(MethodView):
     @blp.doc(responses=PAGE_DOC)
     def get(self):
         """A form that posts to POST /api/v1/auth/register, with a profile image."""
-        return render_page("web/register.html", page_session())
+        return render_page("web/register.html", page_session(), providers=_providers())
 
 
 @blp.route("/login")
@@ -60,7 +63,7 @@ class LoginPage(MethodView):
     @blp.doc(responses=PAGE_DOC, parameters=[NOTICE_PARAMETER])
     def get(self):
         """A form that posts to POST /api/v1/auth/login; the tokens become cookies."""
-        return render_page("web/login.html", page_session())
+        return render_page("web/login.html", page_session(), providers=_providers())
 
 
 @blp.route("/profile")
@@ -76,4 +79,12 @@ class ProfilePage(MethodView):
             return redirect(url_for("web.LoginPage"), code=303)
         passkeys = PasskeyOut(many=True).dump(list_passkeys(user=session.user))
         return render_page("web/profile.html", session, profile=UserOut().dump(session.user),
-                           passkeys=passkeys, sessions=own_sessions(session))
+                           passkeys=passkeys, sessions=own_sessions(session),
+                           identities=IdentityOut(many=True).dump(
+                               list_identities(user=session.user)),
+                           providers=_providers())
+
+
+def _providers() -> list[dict]:
+    """The configured providers, for the sign-in buttons."""
+    return ProviderOut(many=True).dump(configured_providers())

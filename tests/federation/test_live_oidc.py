@@ -1,0 +1,188 @@
+"""Provider sign-in against a real OpenID Provider (oidc-provider, Node) over HTTP.
+
+Signet is served from a thread on a free port; the provider runs as a Node process on
+another. Requests follow the browser's redirects; the provider's dev login screen signs
+in any login name.
+"""
+
+from __future__ import annotations
+
+import shutil
+from urllib.parse import urljoin
+
+import pytest
+import requests
+from authlib.common.security import generate_token
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from sqlalchemy import select
+
+from app.extensions import db
+from app.federation.client import forget_cached
+from app.federation.models import Identity
+from app.sessions.models import UserSession
+from app.users.models import User
+from tests.federation.servers import (
+    CLIENT_SECRET,
+    NATIVE_REDIRECT,
+    OidcProvider,
+    SignetThread,
+    follow_until,
+    log_in_at_provider,
+)
+from tests.live_server import free_port
+
+pytestmark = [pytest.mark.live,
+              pytest.mark.skipif(shutil.which("node") is None, reason="needs Node")]
+HTML = {"Accept": "text/html"}
+SIGNET_PORT = free_port()
+SIGNET = f"http://127.0.0.1:{SIGNET_PORT}"
+CALLBACK = f"{SIGNET}/api/v1/auth/providers/local/callback"
+
+
+@pytest.fixture(scope="module")
+def provider():
+    started = OidcProvider(SIGNET).start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def signet(provider, app_config, request):
+    if not provider.running():
+        provider.start()
+    app_config.update(
+        PUBLIC_BASE_URL=SIGNET, AUTH_PROVIDERS="local",
+        AUTH_PROVIDER_LOCAL_ISSUER=provider.issuer, AUTH_PROVIDER_LOCAL_NAME="Local ID",
+        AUTH_PROVIDER_LOCAL_CLIENT_ID="signet", AUTH_PROVIDER_LOCAL_CLIENT_SECRET=CLIENT_SECRET,
+        AUTH_PROVIDER_LOCAL_AUDIENCES="native-app", AUTH_PROVIDER_TIMEOUT=3,
+        JWT_COOKIE_SECURE=False)
+    forget_cached()
+    application = request.getfixturevalue("app")
+    with SignetThread(application, SIGNET_PORT):
+        yield application
+
+
+def sign_in_in_browser(login: str, session: requests.Session | None = None):
+    session = session or requests.Session()
+    page = session.get(f"{SIGNET}/api/v1/auth/providers/local/start?next=/files",
+                       headers=HTML)
+    assert page.url.startswith("http://127.0.0.1:") and "/interaction/" in page.url
+    return session, log_in_at_provider(session, page, login)
+
+
+def test_a_first_sign_in_makes_an_account_and_signs_the_browser_in(signet):
+    session, page = sign_in_in_browser("ada")
+
+    assert page.status_code == 200 and page.url == f"{SIGNET}/files"
+    assert [r.status_code for r in page.history][-1] == 303  # the callback's redirect
+    assert {"access_token_cookie", "csrf_access_token"} <= set(session.cookies.keys())
+    me = session.get(f"{SIGNET}/api/v1/auth/me").json()
+    assert me["email"] == "ada@example.test" and me["hasPassword"] is False
+    assert me["emailVerified"] is True
+    identity = db.session.scalar(select(Identity))
+    assert (identity.issuer, identity.sub, identity.provider) == (signet.config[
+        "AUTH_PROVIDER_LOCAL_ISSUER"], "ada", "local")
+    assert db.session.scalar(select(UserSession.auth_methods)) == "fed"
+    listed = session.get(f"{SIGNET}/api/v1/auth/identities").json()["items"]
+    assert [item["provider"] for item in listed] == ["local"]
+
+    again, page = sign_in_in_browser("ada")  # a second sign-in: the same account
+    assert page.url == f"{SIGNET}/files"
+    assert db.session.scalar(select(User.id).where(User.email == "ada@example.test"))
+    assert len(db.session.scalars(select(User)).all()) == 1
+
+
+def test_the_callback_works_once_and_only_in_the_browser_that_started(signet):
+    session = requests.Session()
+    page = session.get(f"{SIGNET}/api/v1/auth/providers/local/start", headers=HTML)
+    response = log_in_at_provider(session, page, "bob", allow_redirects=False)
+    callback = follow_until(session, urljoin(response.url, response.headers["Location"]),
+                            CALLBACK)
+
+    stranger = requests.get(callback, headers=HTML)  # no flow cookie: another browser
+    assert stranger.status_code == 401 and "start again" in stranger.text
+    first = session.get(callback, headers=HTML, allow_redirects=False)
+    assert first.status_code == 303
+    replay = session.get(callback, headers={"Accept": "application/json"})
+    assert replay.status_code == 401
+    assert replay.headers["Content-Type"] == "application/problem+json"
+
+
+def test_an_existing_account_with_that_email_gets_account_exists(signet, users):
+    users.create(email="cy@example.test")
+    _, page = sign_in_in_browser("cy")
+    assert page.status_code == 409 and "link" in page.text
+    assert db.session.scalar(select(Identity)) is None
+
+
+def test_a_cancelled_sign_in_is_a_page_not_an_error(signet):
+    session = requests.Session()
+    start = session.get(f"{SIGNET}/api/v1/auth/providers/local/start", allow_redirects=False)
+    state = requests.utils.urlparse(start.headers["Location"]).query
+    state = dict(p.split("=", 1) for p in state.split("&"))["state"]
+    page = session.get(f"{CALLBACK}?error=access_denied&state={state}", headers=HTML)
+    assert page.status_code == 401 and "did not sign you in" in page.text
+    assert page.headers["Content-Type"].startswith("text/html")
+
+
+def test_a_provider_stopped_mid_flow_is_a_503_page(signet, provider):
+    session = requests.Session()
+    page = session.get(f"{SIGNET}/api/v1/auth/providers/local/start", headers=HTML)
+    response = log_in_at_provider(session, page, "dee", allow_redirects=False)
+    callback = follow_until(session, urljoin(response.url, response.headers["Location"]),
+                            CALLBACK)
+    provider.stop()
+    page = session.get(callback, headers=HTML)
+    assert page.status_code == 503 and "cannot be reached" in page.text
+    assert db.session.scalar(select(User)) is None
+
+
+def native_id_token(provider: OidcProvider, login: str, nonce: str | None = None) -> str:
+    """Run the provider's sign-in as a native app would, and return its ID token."""
+    session = requests.Session()
+    verifier = generate_token(64)
+    params = {"client_id": "native-app", "response_type": "code", "scope": "openid email",
+              "redirect_uri": NATIVE_REDIRECT, "state": "s", "code_challenge_method": "S256",
+              "code_challenge": create_s256_code_challenge(verifier)}
+    if nonce:
+        params["nonce"] = nonce
+    page = session.get(f"{provider.issuer}/auth", params=params)
+    response = log_in_at_provider(session, page, login, allow_redirects=False)
+    back = follow_until(session, urljoin(response.url, response.headers["Location"]),
+                        NATIVE_REDIRECT)
+    code = dict(p.split("=", 1) for p in back.split("?", 1)[1].split("&"))["code"]
+    token = requests.post(f"{provider.issuer}/token", data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": NATIVE_REDIRECT,
+        "client_id": "native-app", "code_verifier": verifier}, timeout=10).json()
+    return token["id_token"]
+
+
+def test_an_app_signs_in_with_the_id_token_the_provider_gave_it(signet, provider):
+    id_token = native_id_token(provider, "eve", nonce="n-123")
+    url = f"{SIGNET}/api/v1/auth/providers/local/id-token"
+
+    assert requests.post(url, json={"id_token": id_token, "nonce": "other"}).status_code == 401
+    assert requests.post(url, json={"id_token": id_token}).status_code == 401  # nonce unsent
+    tampered = id_token[:-4] + ("AAAA" if not id_token.endswith("AAAA") else "BBBB")
+    assert requests.post(url, json={"id_token": tampered, "nonce": "n-123"}).status_code == 401
+    answer = requests.post(url, json={"id_token": id_token, "nonce": "n-123"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["token_type"] == "Bearer"
+    me = requests.get(f"{SIGNET}/api/v1/auth/me",
+                      headers={"Authorization": f"Bearer {answer.json()['access_token']}"})
+    assert me.json()["email"] == "eve@example.test"
+
+
+def test_keys_rotated_at_the_provider_are_fetched_again(signet, provider):
+    url = f"{SIGNET}/api/v1/auth/providers/local/id-token"
+    assert requests.post(url, json={"id_token": native_id_token(provider, "fay")}).ok
+    provider.stop()
+    provider.start(key_id="key-2")  # a new signing key, the old one gone
+    answer = requests.post(url, json={"id_token": native_id_token(provider, "fay")})
+    assert answer.status_code == 200, answer.text
+    assert len(db.session.scalars(select(Identity)).all()) == 1
+
+
+def test_an_unverified_email_makes_no_account(signet):
+    _, page = sign_in_in_browser("unverified")
+    assert page.status_code == 403 and "vouch" in page.text
