@@ -86,7 +86,7 @@ def test_a_first_sign_in_makes_an_account_and_signs_the_browser_in(signet):
     listed = session.get(f"{SIGNET}/api/v1/auth/identities").json()["items"]
     assert [item["provider"] for item in listed] == ["local"]
 
-    again, page = sign_in_in_browser("ada")  # a second sign-in: the same account
+    _, page = sign_in_in_browser("ada")  # a second sign-in: the same account
     assert page.url == f"{SIGNET}/files"
     assert db.session.scalar(select(User.id).where(User.email == "ada@example.test"))
     assert len(db.session.scalars(select(User)).all()) == 1
@@ -99,7 +99,7 @@ def test_the_callback_works_once_and_only_in_the_browser_that_started(signet):
     callback = follow_until(session, urljoin(response.url, response.headers["Location"]),
                             CALLBACK)
 
-    stranger = requests.get(callback, headers=HTML)  # no flow cookie: another browser
+    stranger = requests.get(callback, headers=HTML, timeout=10)  # no flow cookie: another browser
     assert stranger.status_code == 401 and "start again" in stranger.text
     first = session.get(callback, headers=HTML, allow_redirects=False)
     assert first.status_code == 303
@@ -161,24 +161,27 @@ def test_an_app_signs_in_with_the_id_token_the_provider_gave_it(signet, provider
     id_token = native_id_token(provider, "eve", nonce="n-123")
     url = f"{SIGNET}/api/v1/auth/providers/local/id-token"
 
-    assert requests.post(url, json={"id_token": id_token, "nonce": "other"}).status_code == 401
-    assert requests.post(url, json={"id_token": id_token}).status_code == 401  # nonce unsent
+    def status(body: dict) -> int:
+        return requests.post(url, json=body, timeout=10).status_code
+
+    assert status({"id_token": id_token, "nonce": "other"}) == 401
+    assert status({"id_token": id_token}) == 401  # the nonce it was issued with, unsent
     tampered = id_token[:-4] + ("AAAA" if not id_token.endswith("AAAA") else "BBBB")
-    assert requests.post(url, json={"id_token": tampered, "nonce": "n-123"}).status_code == 401
-    answer = requests.post(url, json={"id_token": id_token, "nonce": "n-123"})
+    assert status({"id_token": tampered, "nonce": "n-123"}) == 401
+    answer = requests.post(url, json={"id_token": id_token, "nonce": "n-123"}, timeout=10)
     assert answer.status_code == 200, answer.text
     assert answer.json()["token_type"] == "Bearer"
-    me = requests.get(f"{SIGNET}/api/v1/auth/me",
+    me = requests.get(f"{SIGNET}/api/v1/auth/me", timeout=10,
                       headers={"Authorization": f"Bearer {answer.json()['access_token']}"})
     assert me.json()["email"] == "eve@example.test"
 
 
 def test_keys_rotated_at_the_provider_are_fetched_again(signet, provider):
     url = f"{SIGNET}/api/v1/auth/providers/local/id-token"
-    assert requests.post(url, json={"id_token": native_id_token(provider, "fay")}).ok
+    assert requests.post(url, json={"id_token": native_id_token(provider, "fay")}, timeout=10).ok
     provider.stop()
     provider.start(key_id="key-2")  # a new signing key, the old one gone
-    answer = requests.post(url, json={"id_token": native_id_token(provider, "fay")})
+    answer = requests.post(url, json={"id_token": native_id_token(provider, "fay")}, timeout=10)
     assert answer.status_code == 200, answer.text
     assert len(db.session.scalars(select(Identity)).all()) == 1
 
