@@ -18,13 +18,17 @@ from app.extensions import limiter
 # production) are no part of the API.
 UNDOCUMENTED_ENDPOINTS = re.compile(r"^(static|.*\.static|docs_assets\..*|dev_mail\..*)$")
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
+# 502: a sign-in provider answered nonsense (contract, "Signing in with another provider").
 CONTRACT_CODES = {200, 201, 202, 204, 206, 302, 303, 304, 400, 401, 403, 404, 405, 409, 413, 415,
-                  416, 422, 429, 500, 503}
+                  416, 422, 429, 500, 502, 503}
 # Routes that may answer 401 with no security scheme: a token read only when one is sent
 # (an admin registering someone), bad credentials at login, a bad mfa_token, code or
 # passkey in the body of the login's second step.
 SIGN_IN_STEPS = {("post", "/api/v1/auth/login/mfa"),
-                 ("post", "/api/v1/auth/passkeys/login/verify")}
+                 ("post", "/api/v1/auth/passkeys/login/verify"),
+                 # a provider's sign-in: refused, replayed or a token that does not verify
+                 ("get", "/api/v1/auth/providers/{provider_id}/callback"),
+                 ("post", "/api/v1/auth/providers/{provider_id}/id-token")}
 OPTIONAL_TOKEN = {("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"),
                   *SIGN_IN_STEPS}
 # Routes that refuse without a token of their own: registration (self-registration off,
@@ -129,7 +133,8 @@ def _impossible_codes(app, spec, method: str, path: str, operation: dict, rule) 
         401: secured or (method, path) in OPTIONAL_TOKEN,
         403: secured or (method, path) in FORBIDDEN_WITHOUT_TOKEN,
         404: "{" in path,
-        409: method in {"post", "put", "patch", "delete"},
+        # A provider's callback is a GET that signs in, and may meet an existing account.
+        409: method in {"post", "put", "patch", "delete"} or (method, path) in SIGN_IN_STEPS,
         413: "requestBody" in operation,
         415: takes_file,
         422: "requestBody" in operation or has_params,

@@ -3,6 +3,8 @@
 Thin: parse, call app.federation.browser or .service, dump.
 """
 
+import functools
+
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
@@ -19,7 +21,7 @@ from app.federation.schemas import (
     UnlinkForm,
 )
 from app.federation.service import list_identities, unlink_identity
-from app.federation.settings import configured_providers
+from app.federation.settings import configured_providers, get_provider
 from app.ratelimit import login_per_ip, password_checks_per_account
 from app.schemas import ProblemSchema
 from app.scopes import NEVER, OPEN
@@ -88,6 +90,15 @@ class ProviderCallback(MethodView):
         return browser.callback(provider_id, **query)
 
 
+def known_provider(view):
+    """404 for an unknown provider before the body is read (its checks would answer 422)."""
+    @functools.wraps(view)
+    def wrapper(*args, provider_id: str, **kwargs):
+        get_provider(provider_id)
+        return view(*args, provider_id=provider_id, **kwargs)
+    return wrapper
+
+
 @blp.route(f"/providers/{PROVIDER}/id-token")
 class ProviderIdToken(MethodView):
     """Sign in with an ID token an app got from the provider itself."""
@@ -95,6 +106,7 @@ class ProviderIdToken(MethodView):
     @blp.token_scope(OPEN)
     @no_store
     @login_per_ip
+    @known_provider
     @blp.arguments(IdTokenForm, location="body")
     @blp.response(200, LoginOut, description=(
         "The token pair; or, with TOTP on, `mfa_required` and an `mfa_token` for "

@@ -141,8 +141,12 @@ def list_identities(*, user: User) -> list[Identity]:
 
 
 @retried
-def unlink_identity(*, user: User, identity_id: int, current_password: str | None) -> None:
+def unlink_identity(*, user: User, identity_id: int,
+                    current_password: str | None = None) -> None:
     """Remove one of `user`'s identities, unless it is the last way left to sign in."""
+    found = db.session.get(Identity, identity_id)
+    if found is None or found.user_id != user.id:  # before the password is asked for
+        raise NotFound("No such identity of yours.")
     require_recent_sign_in(user, current_password)
     with transaction():
         identity = db.session.scalar(select(Identity).where(
