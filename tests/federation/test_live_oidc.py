@@ -7,6 +7,7 @@ in any login name.
 
 from __future__ import annotations
 
+import re
 import shutil
 from urllib.parse import urljoin
 
@@ -16,11 +17,13 @@ from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from sqlalchemy import select
 
+from app.audit.models import AuditEvent
 from app.extensions import db
 from app.federation.client import forget_cached
 from app.federation.models import Identity
 from app.sessions.models import UserSession
 from app.users.models import User
+from tests.factories import DEFAULT_PASSWORD
 from tests.federation.servers import (
     CLIENT_SECRET,
     NATIVE_REDIRECT,
@@ -30,6 +33,7 @@ from tests.federation.servers import (
     log_in_at_provider,
 )
 from tests.live_server import free_port
+from tests.mfa.helpers import Authenticator
 
 pytestmark = [pytest.mark.live,
               pytest.mark.skipif(shutil.which("node") is None, reason="needs Node")]
@@ -189,3 +193,64 @@ def test_keys_rotated_at_the_provider_are_fetched_again(signet, provider):
 def test_an_unverified_email_makes_no_account(signet):
     _, page = sign_in_in_browser("unverified")
     assert page.status_code == 403 and "vouch" in page.text
+
+
+def password_browser(email: str) -> requests.Session:
+    """A browser signed in with the sign-in form (cookies, CSRF)."""
+    session = requests.Session()
+    page = session.post(f"{SIGNET}/api/v1/auth/login", headers=HTML, data={
+        "email": email, "password": DEFAULT_PASSWORD, "next": "/profile"})
+    assert page.status_code == 200 and page.url == f"{SIGNET}/profile"
+    return session
+
+
+def test_a_signed_in_person_links_and_unlinks_a_provider(signet, users):
+    owner = users.create(email="gil@example.com")
+    browser = password_browser("gil@example.com")
+    page = browser.get(f"{SIGNET}/api/v1/auth/providers/local/link?next=/profile", headers=HTML)
+    page = log_in_at_provider(browser, page, "gil-at-work")
+    assert page.url == f"{SIGNET}/profile" and "gil-at-work@example.test" in page.text
+    identity = db.session.scalar(select(Identity))
+    assert identity.user_id == owner.id and identity.sub == "gil-at-work"
+
+    _, again = sign_in_in_browser("gil-at-work")  # the linked identity signs in as gil
+    assert again.url == f"{SIGNET}/files"
+    assert db.session.scalar(select(User.id).where(User.email == "gil-at-work@example.test")) \
+        is None
+
+    page = browser.post(f"{SIGNET}/profile/identities/{identity.id}/unlink", headers=HTML,
+                        data={"csrf_token": browser.cookies["csrf_access_token"],
+                              "current_password": DEFAULT_PASSWORD,
+                              "next": "/profile?notice=identity_unlinked"})
+    assert page.status_code == 200 and "was unlinked" in page.text
+    db.session.expire_all()
+    assert db.session.scalar(select(Identity)) is None
+    actions = db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.action.like("identity.%")).order_by(AuditEvent.id)).all()
+    assert actions == ["identity.linked", "identity.unlinked"]
+
+
+def test_totp_asks_its_code_after_the_provider(signet, users):
+    owner = users.create(email="hal@example.com")
+    token = requests.post(f"{SIGNET}/api/v1/auth/login", timeout=10, json={
+        "email": "hal@example.com", "password": DEFAULT_PASSWORD}).json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    setup = requests.post(f"{SIGNET}/api/v1/auth/mfa/totp", headers=bearer, timeout=10,
+                          json={"current_password": DEFAULT_PASSWORD}).json()
+    authenticator = Authenticator(setup["secret"])
+    assert requests.post(f"{SIGNET}/api/v1/auth/mfa/totp/confirm", headers=bearer, timeout=10,
+                         json={"code": authenticator.code()}).ok
+    db.session.add(Identity(user_id=owner.id, provider="local", issuer=signet.config[
+        "AUTH_PROVIDER_LOCAL_ISSUER"], sub="hal"))
+    db.session.commit()
+
+    browser, page = sign_in_in_browser("hal")
+    assert page.status_code == 200 and 'name="mfa_token"' in page.text
+    assert "access_token_cookie" not in browser.cookies
+    mfa_token = re.search(r'name="mfa_token" value="([^"]+)"', page.text).group(1)
+    page = browser.post(f"{SIGNET}/api/v1/auth/login/mfa", headers=HTML, data={
+        "mfa_token": mfa_token, "code": authenticator.code(), "next": "/profile"})
+    assert page.url == f"{SIGNET}/profile"
+    methods = db.session.scalars(select(UserSession.auth_methods)
+                                 .order_by(UserSession.id.desc())).first()
+    assert "fed" in methods and "otp" in methods
