@@ -1,7 +1,7 @@
 """identities and provider_flows: sign-in with other providers (OpenID Connect, GitHub)
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07
 
 An identity is a provider's (issuer, sub), linked to one account (ON DELETE CASCADE).
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
