@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, text
 from sqlalchemy.dialects import mysql
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
@@ -43,6 +43,10 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(EMAIL_TYPE, nullable=False, unique=True, index=True)
     # The bcrypt hash; the column keeps the contract's name.
     password_hash: Mapped[str] = mapped_column("password", String(255), nullable=False)
+    # Accounts a provider sign-in created hold an empty hash until a reset sets one. Read
+    # with the token check's row (which never reads the hash), so the user JSON's
+    # `hasPassword` costs no second query.
+    has_password: Mapped[bool] = column_property(password_hash != "")
     is_active: Mapped[bool] = mapped_column(
         "isActive", default=True, server_default=text("1"), nullable=False
     )

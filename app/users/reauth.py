@@ -35,7 +35,10 @@ def has_password(user: User) -> bool:
 
     Accounts created by a provider sign-in have none (an empty hash) until a reset sets one.
     """
-    return bool(user.password_hash)
+    loaded = user.__dict__.get("password_hash")
+    if loaded is not None:  # this request loaded (or just set) the hash: it is the truth
+        return bool(loaded)
+    return bool(user.has_password)
 
 
 def signed_in_recently() -> bool:

@@ -17,7 +17,7 @@ from tests.helpers import assert_problem
 ME = "/api/v1/auth/me"
 USER_KEYS = {"id", "name", "email", "isActive", "role", "profileImageId", "profileImageUrl",
              "createdBy", "updatedBy", "createdAt", "updatedAt", "emailVerified", "mfaEnabled",
-             "storageUsed", "storageQuota"}
+             "hasPassword", "storageUsed", "storageQuota"}
 
 
 def b64(data: dict) -> str:
@@ -51,6 +51,7 @@ def test_valid_token_returns_the_user(client, user, auth_headers):
     assert set(body) == USER_KEYS
     assert body["id"] == user.id
     assert body["email"] == "ada@example.com"
+    assert body["hasPassword"] is True
 
 
 @pytest.mark.parametrize("authorization", [

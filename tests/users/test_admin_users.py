@@ -50,7 +50,7 @@ def test_list_is_newest_first_with_an_opaque_cursor(client, admin, users, auth_h
     assert set(body["items"][0]) == {
         "id", "name", "email", "isActive", "role", "profileImageId", "profileImageUrl",
         "createdBy", "updatedBy", "createdAt", "updatedAt", "emailVerified", "mfaEnabled",
-             "storageUsed", "storageQuota"}
+        "hasPassword", "storageUsed", "storageQuota"}
     cursor = body["nextCursor"]
     assert isinstance(cursor, str) and str(expected[1]) not in cursor
 
