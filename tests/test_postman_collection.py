@@ -1,7 +1,8 @@
 """The Postman collection covers every documented operation and its fixtures exist.
 
-Newman runs the collection itself (postman/run.sh); this keeps it complete as routes are
-added: an operation in /openapi.json with no request in the collection fails here.
+Newman runs the collection itself (postman/run.sh, or against `make run`); this keeps it
+complete as routes are added: an operation in /openapi.json with no request in the
+collection fails here, and so does a request without a description or a saved example.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+
+from limits import parse
 
 POSTMAN = Path(__file__).resolve().parent.parent / "postman"
 COLLECTION = POSTMAN / "signet.postman_collection.json"
@@ -62,3 +65,35 @@ def test_every_request_asserts_and_every_uploaded_fixture_exists():
 def test_the_pattern_tells_paths_apart():
     assert _pattern("/api/v1/files/{file_id}").fullmatch("/api/v1/files/{{fileId}}")
     assert not _pattern("/api/v1/files/{file_id}").fullmatch("/api/v1/files/1/content")
+
+
+def test_every_request_has_a_description_and_a_saved_example():
+    collection = json.loads(COLLECTION.read_text())
+    missing = [r["name"] for r in _requests(collection["item"])
+               if not r["request"].get("description", "").strip() or not r.get("response")]
+    # postman/examples.py saves a newman run's responses as the examples.
+    assert not missing, f"requests without a description or an example: {missing}"
+    assert all(folder.get("description") for folder in collection["item"]), \
+        "every top-level folder says what it holds"
+
+
+def test_saved_examples_hold_no_token_or_secret():
+    secrets = re.compile(r"eyJ[\w-]+\.[\w-]+\.|sgn_[a-z]+_[\w-]{8,}|\b[A-Z2-7]{32}\b"
+                         r"|secret=[A-Z2-7]{16,}")
+    for request in _requests(json.loads(COLLECTION.read_text())["item"]):
+        for example in request["response"]:
+            shown = example["body"] + json.dumps(example["header"])
+            assert not secrets.search(shown), request["name"]
+
+
+def test_the_sign_in_budget_is_the_default_login_rate_limit(app):
+    # The collection paces its sign-ins (a collection-level pre-request script) so a run
+    # against `make run` never meets LOGIN_RATE_LIMIT's 429, however many folders sign in.
+    collection = json.loads(COLLECTION.read_text())
+    variables = {v["key"]: v["value"] for v in collection["variable"]}
+    limit = parse(app.config["LOGIN_RATE_LIMIT"])
+    assert limit.get_expiry() == 60
+    assert int(variables["signInsPerMinute"]) == limit.amount
+    guard = " ".join(line for event in collection["event"] if event["listen"] == "prerequest"
+                     for line in event["script"]["exec"])
+    assert "signInsPerMinute" in guard and "setTimeout" in guard
