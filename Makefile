@@ -15,7 +15,7 @@ export FLASK_APP := wsgi.py
 # node_modules as package-lock.json pins it: axe-core for the browser tests, newman.
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: run cluster cluster-ha ha-packages nginx test test-fast test-sqlite test-mysql lint migrate venv venv-dev clean postman
+.PHONY: run cluster cluster-ha ha-packages nginx test test-fast test-sqlite test-mysql lint migrate venv venv-dev clean postman docs
 
 venv: $(RUNTIME_STAMP)
 
@@ -110,5 +110,10 @@ $(NODE_STAMP): package-lock.json
 lint: venv-dev
 	$(BIN)/ruff check .
 
+# The documentation site (mkdocs.yml, docs/) into site/; --strict fails on a broken link,
+# a missing page or a page left out of the nav.
+docs: venv-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache site

@@ -146,7 +146,7 @@ class HACluster:
 
 
 def spec_from_environment() -> HASpec:
-    """`make cluster-ha`'s spec: HA_* variables move the ports (see README)."""
+    """`make cluster-ha`'s spec: HA_* variables move the ports (docs/getting-started.md)."""
     env = os.environ
     base = int(env.get("HA_GALERA_PORT", "33061"))
     gcomm = int(env.get("HA_GCOMM_PORT", "45671"))

@@ -1,8 +1,9 @@
 """Encryption at rest of TOTP secrets (Fernet: AES-128-CBC with HMAC-SHA256).
 
 MFA_ENCRYPTION_KEY holds one or more Fernet keys, comma-separated, newest first: the first
-encrypts, every one decrypts, so a key can be rotated without locking anyone out (README,
-"Rotating the MFA key"; `flask mfa rotate-key` re-encrypts every secret with the first).
+encrypts, every one decrypts, so a key can be rotated without locking anyone out
+(docs/operations.md, "Rotating the MFA key"; `flask mfa rotate-key` re-encrypts every
+secret with the first).
 Unset, the key is derived from SECRET_KEY with HKDF, so changing SECRET_KEY then also
 needs a rotation.
 """
