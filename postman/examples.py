@@ -6,7 +6,9 @@
 Each request of the collection gets one saved example (Postman's "response" entry) from
 the run: status, headers and body. Tokens, TOTP secrets, recovery codes, ceremonies and
 device cookies are replaced by "<redacted>"; binary bodies by a note; long bodies are cut.
-Requests the run did not reach keep the examples they had.
+Requests the run did not reach keep the examples they had. A request without a
+description gets one from the run's OpenAPI document (the operation's summary, what the
+request's name says it checks, the collection variables it uses and sets): edit it after.
 """
 
 from __future__ import annotations
@@ -88,6 +90,34 @@ def example(item: dict, response: dict) -> dict:
             "header": headers, "cookie": [], "body": body}
 
 
+def _operations(executions: list) -> list[tuple[str, re.Pattern, dict]]:
+    spec = next((json.loads(bytes(e["response"]["stream"]["data"])) for e in executions
+                 if e["request"]["url"].get("path") == ["openapi.json"]), {"paths": {}})
+    return [(method, re.compile("/" + "/".join(
+                r"[^/]+" if part.startswith("{") else re.escape(part)
+                for part in path.strip("/").split("/"))), operation)
+            for path, item in spec["paths"].items() for method, operation in item.items()
+            if isinstance(operation, dict)]
+
+
+def description(item: dict, operations: list) -> str:
+    """A first description of a request: its operation, its case, its variables."""
+    request = item["request"]
+    path = "/" + "/".join(request["url"]["path"])
+    operation = next((op for method, pattern, op in operations
+                      if method == request["method"].lower() and pattern.fullmatch(path)), {})
+    scripts = " ".join(line for event in item.get("event", [])
+                       for line in event["script"]["exec"])
+    uses = sorted(set(re.findall(r"\{\{(\w+)\}\}", json.dumps(request))) - {"baseUrl"})
+    sets = sorted(set(re.findall(r'collectionVariables\.set\("(\w+)"', scripts)))
+    summary = operation.get("summary", "").rstrip(".")
+    parts = [f"**{request['method']} {path}**" + (f": {summary}." if summary else ""),
+             f"Checks: {item['name']}."]
+    variables = " ".join(f"{verb} " + ", ".join(f"`{{{{{name}}}}}`" for name in names) + "."
+                         for verb, names in (("Uses", uses), ("Sets", sets)) if names)
+    return "\n\n".join(parts + ([variables] if variables else []))
+
+
 def requests_of(items: list) -> list[dict]:
     """Every request item, folders flattened, in run order."""
     found = []
@@ -101,6 +131,10 @@ def main(report_path: str) -> None:
     collection = json.loads(COLLECTION.read_text())
     by_name = {item["name"]: item for item in requests_of(collection["item"])}
     executions = json.loads(Path(report_path).read_text())["run"]["executions"]
+    operations = _operations(executions)
+    for item in by_name.values():
+        if not item["request"].get("description", "").strip():
+            item["request"]["description"] = description(item, operations)
     saved = 0
     for execution in executions:
         item = by_name.get(execution["item"]["name"])
