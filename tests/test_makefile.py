@@ -31,3 +31,9 @@ def test_make_run_installs_only_the_runtime_requirements(tmp_path):
 @pytest.mark.parametrize("target", ["test", "test-sqlite", "lint"])
 def test_the_test_targets_install_the_dev_requirements(tmp_path, target):
     assert "pip install --quiet -r requirements-dev.txt" in planned_commands(target, tmp_path)
+
+
+def test_make_docs_builds_the_site_strictly_with_the_dev_requirements(tmp_path):
+    commands = planned_commands("docs", tmp_path)
+    assert "pip install --quiet -r requirements-dev.txt" in commands
+    assert "mkdocs build --strict" in commands
