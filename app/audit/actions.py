@@ -13,7 +13,8 @@ ACTIONS: dict[str, str] = {
         "`REGISTRATION_REVEALS_ACCOUNTS=false`; the owner is mailed instead."),
     "auth.login": (
         "A sign-in ended with the token pair; `details.method` is `totp`, `recovery_code` "
-        "or `passkey` when it was not the password alone."),
+        "or `passkey` when it was not the password alone, `provider` (with "
+        "`details.provider`) for another identity provider."),
     "auth.login_failed": (
         "A sign-in was refused, committed on its own; `details.reason` (`unknown_email`, "
         "`wrong_password`, `inactive`, ...) and, for passkeys, `details.method`."),
@@ -33,6 +34,11 @@ ACTIONS: dict[str, str] = {
         "The first proof of an unverified mailbox removed what was added before it "
         "(passkeys, TOTP, personal tokens, sessions)."),
     "auth.email_changed": "A confirmed change of email took effect.",
+    "identity.linked": (
+        "An identity at another provider joined the account (`details.provider`, "
+        "`details.identity`)."),
+    "identity.unlinked": (
+        "The user removed a linked identity (`details.provider`, `details.identity`)."),
     "session.revoked": (
         "The user ended one session (`details.session`) or every other one "
         "(`details.sessions`)."),
