@@ -17,6 +17,12 @@ the ratio to the bare-Flask figure of the same round:
 - POST /api/v1/auth/login against the bare app's one-bcrypt-check POST /login at the same
   cost (target >= 0.90x: a login is one bcrypt check and nothing much else).
 
+With --es256, one more Signet (database store) runs with ACCESS_TOKEN_SIGNING=ES256 and
+GET /auth/me and GET /files are measured against it too: its access tokens are ES256 JWTs
+checked with the published keys. wrk sends one token over and over, and a worker verifies
+a token's signature once (app/jwt_manager.py), so the bench also prints, measured in this
+process, what that first verification costs per token with each algorithm.
+
 Rate limits are off (a login benchmark would measure 429s). Not part of the test suite.
 """
 
@@ -38,6 +44,7 @@ from pathlib import Path
 
 import redis
 import requests
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -123,6 +130,8 @@ def main() -> None:
     parser.add_argument("--login-seconds", type=int, default=15,
                         help="per login case: a login takes a bcrypt check, ~0.25 s at cost 12")
     parser.add_argument("--bcrypt-rounds", type=int, default=12)
+    parser.add_argument("--es256", action="store_true",
+                        help="also serve and measure ACCESS_TOKEN_SIGNING=ES256")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still stop servers, drop data
     if not shutil.which("wrk"):
@@ -138,8 +147,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             uploads = Path(scratch) / "uploads"
             uploads.mkdir()
+            # One encryption key for every Signet on the database: they share its signing keys.
+            sealing = Fernet.generate_key().decode()
             signet = {**cost, "DATABASE_URL": url, "UPLOAD_FOLDER": str(uploads),
-                      "MAIL_FILE_DIR": str(Path(scratch) / "mail")}
+                      "MAIL_FILE_DIR": str(Path(scratch) / "mail"),
+                      "SIGNING_KEY_ENCRYPTION_KEY": sealing}
             bare = serve(servers, {**cost, "BENCH_DATABASE_URL": url}, "bench.bare_flask:app")
             # Its own server: logins left queued must not slow the bare JSON figure.
             bound_server = serve(servers, cost, "bench.bare_flask:app")
@@ -148,13 +160,22 @@ def main() -> None:
                                      "REVOCATION_KEY_PREFIX": prefix})
             tokens = {database: login(database.url), cached: login(cached.url)}
             login_lua = post_script(Path(scratch), {"email": EMAIL, "password": PASSWORD})
+            es256_cases = []
+            if args.es256:
+                es256 = serve(servers, {**signet, "ACCESS_TOKEN_SIGNING": "ES256"})
+                tokens[es256] = login(es256.url)
+                es256_cases = [
+                    ("GET /auth/me, database, ES256", es256, "/api/v1/auth/me", "db", None),
+                    ("GET /files, database, ES256", es256, "/api/v1/files", "db", None)]
             cases = [
                 ("bare Flask GET /json", bare, "/json", None, None),
                 ("GET /auth/me, database store", database, "/api/v1/auth/me", "db", None),
                 ("GET /auth/me, Redis store", cached, "/api/v1/auth/me", "redis", None),
+                *es256_cases[:1],
                 ("floor: bare Flask + PyMySQL /files", bare, "/files", None, None),
                 ("GET /files, database store", database, "/api/v1/files", "db", None),
                 ("GET /files, Redis store", cached, "/api/v1/files", "redis", None),
+                *es256_cases[1:],
                 ("bcrypt bound: bare POST /login", bound_server, "/login", None, login_lua),
                 ("POST /auth/login", database, "/api/v1/auth/login", None, login_lua),
             ]
@@ -188,6 +209,8 @@ def main() -> None:
                   "others: to bare Flask)")
             for label, values in ratios.items():
                 print(f"{label:<34} {statistics.median(values):.3f}x")
+            if args.es256:
+                first_verification(url, sealing)
     finally:
         for server in servers:
             server.stop()
@@ -196,6 +219,31 @@ def main() -> None:
         keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
         if keys:
             client.delete(*keys)
+
+
+def first_verification(url: str, sealing: str, tokens: int = 2000) -> None:
+    """Print the CPU cost of verifying a token never seen before, HS256 and ES256."""
+    import time
+
+    from flask_jwt_extended import create_access_token, decode_token
+
+    from app.jwt_manager import EXTENSION_KEY, VerifiedTokens
+
+    print(f"\nfirst verification of a token (once per token and worker), {tokens} tokens")
+    for signing in ("HS256", "ES256"):
+        app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url,
+                          "ACCESS_TOKEN_SIGNING": signing,
+                          "SIGNING_KEY_ENCRYPTION_KEY": sealing})
+        with app.test_request_context():
+            issued = [create_access_token(identity="1", additional_claims={"sid": 1, "ver": 0})
+                      for _ in range(tokens)]
+            app.extensions[EXTENSION_KEY] = VerifiedTokens()  # none remembered
+            started = time.perf_counter()
+            for token in issued:
+                decode_token(token)
+            elapsed = (time.perf_counter() - started) / tokens
+            db.engine.dispose()
+        print(f"{signing:<6} {elapsed * 1e6:8.1f} us per token")
 
 
 if __name__ == "__main__":

@@ -27,9 +27,11 @@ def signing_key() -> ActiveKey:
 
 def published_jwks() -> dict:
     """The JWK Set of every published public key: {"keys": [...]} (kid, alg, use="sig")."""
-    signing_key()  # a first key is made when none exists
+    ring = keyring()
     now = time.time()
-    records = sorted(keyring().records, key=lambda r: r.sequence, reverse=True)
+    if choose_record(ring.current(), now) is None:
+        signing_key()  # a first key is made when none may sign
+    records = sorted(ring.records, key=lambda r: r.sequence, reverse=True)
     return {"keys": [dict(r.public_jwk) for r in records if r.is_published(now)]}
 
 

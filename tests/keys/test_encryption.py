@@ -41,6 +41,17 @@ def test_another_key_cannot_open_it_and_says_which_setting(app):
         signing_key()
 
 
+def test_the_jwks_needs_no_private_key(app, client):
+    signing_key()
+    app.config["SIGNING_KEY_ENCRYPTION_KEY"] = NEW  # a worker that cannot open the keys
+    app.extensions[EXTENSION_KEY] = Keyring()
+
+    response = client.get("/.well-known/jwks.json")
+
+    assert response.status_code == 200
+    assert [key["kid"] for key in response.get_json()["keys"]] == [rows()[0].kid]
+
+
 def test_reseal_moves_every_held_key_to_the_newest_encryption_key(app):
     active = signing_key()
     app.config["SIGNING_KEY_ENCRYPTION_KEY"] = f"{NEW},{OLD}"
