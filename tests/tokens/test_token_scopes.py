@@ -47,6 +47,10 @@ NEEDS_PROOF = {
     ("POST", "/api/v1/auth/verify-email"), ("POST", "/api/v1/auth/password/reset"),
     ("POST", "/api/v1/auth/email/change/confirm"), ("POST", "/api/v1/auth/login/mfa"),
     ("POST", "/api/v1/auth/passkeys/login/verify"),
+    # ... or a provider's sign-in (none is configured here: 404 after the scope gate).
+    ("GET", "/api/v1/auth/providers/<provider_id>/start"),
+    ("GET", "/api/v1/auth/providers/<provider_id>/callback"),
+    ("POST", "/api/v1/auth/providers/<provider_id>/id-token"),
 }
 
 
@@ -100,7 +104,8 @@ def world(app, client, admin, users, auth_headers):
 def _url(rule: str, world: dict) -> str:
     values = {"user_id": world["other"].id, "file_id": world["file_id"],
               "session_id": world["session_id"], "token_id": world["token_id"],
-              "passkey_id": 1, "name": world["message"]}
+              "passkey_id": 1, "name": world["message"], "identity_id": 1,
+              "provider_id": "not-configured"}
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule)
 
 
