@@ -23,6 +23,7 @@ from app.federation.client import forget_cached
 from app.federation.models import Identity
 from app.sessions.models import UserSession
 from app.users.models import User
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, require_browser
 from tests.factories import DEFAULT_PASSWORD
 from tests.federation.servers import (
     CLIENT_SECRET,
@@ -254,3 +255,38 @@ def test_totp_asks_its_code_after_the_provider(signet, users):
     methods = db.session.scalars(select(UserSession.auth_methods)
                                  .order_by(UserSession.id.desc())).first()
     assert "fed" in methods and "otp" in methods
+
+
+@pytest.fixture
+def chromium():
+    """Headless Chromium as tests/e2e launches it (skipped without it, except in CI)."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.browser
+def test_chromium_signs_in_with_the_provider_button(signet, chromium):
+    context = chromium.new_context(viewport={"width": 1100, "height": 800})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{SIGNET}/login")
+        page.click("#provider-local")  # the "Local ID" button under the sign-in form
+        page.wait_for_url(re.compile(r"/interaction/"))
+        page.fill("input[name=login]", "ivy")
+        page.fill("input[name=password]", "any")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{SIGNET}/profile")
+        assert page.inner_text("#profile-name") == "ivy"
+        assert "local" in page.inner_text("#identity-list")
+        names = {cookie["name"] for cookie in context.cookies(SIGNET)}
+        assert {"access_token_cookie", "csrf_access_token"} <= names
+        assert "signet_provider_flow" not in names  # spent at the callback
+    finally:
+        context.close()
