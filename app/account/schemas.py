@@ -2,7 +2,7 @@
 
 import enum
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.schemas import EMAIL_RULES, NAME_RULES, FileField, TrimmedString
 from app.users.models import Role
@@ -37,6 +37,19 @@ class RegisterForm(UserCreateForm):
         "description": "JPEG, PNG, GIF or WebP; metadata is removed."})
 
 
+# A browser form's hidden fields, read by Flask-JWT-Extended and app.web.forms.
+FORM_PLUMBING = frozenset({"csrf_token", "next"})
+UNKNOWN_FIELD = "Unknown field: this endpoint changes only name and profile_image."
+# Fields of the account that have an endpoint of their own.
+ELSEWHERE = {
+    "email": "The email address changes through POST /api/v1/auth/email/change (a "
+             "confirmation link goes to the new address).",
+    "password": "The password changes through POST /api/v1/auth/password.",
+    "new_password": "The password changes through POST /api/v1/auth/password.",
+    "role": "Only an admin changes a role, through PATCH /api/v1/users/{id}.",
+}
+
+
 class ProfileUpdateForm(Schema):
     """PATCH /auth/me: the fields a user may change on their own account."""
 
@@ -44,6 +57,15 @@ class ProfileUpdateForm(Schema):
     name = TrimmedString(validate=NAME_RULES, load_default=None, allow_none=False)
     profile_image = FileField(load_default=None, metadata={
         "description": "Replaces the current image; JPEG, PNG, GIF or WebP."})
+
+    @validates_schema(pass_original=True)
+    def refuse_other_fields(self, _data, original, **_kwargs):
+        """Name each field this endpoint cannot change, instead of ignoring it (a 200 no-op)."""
+        known = {field.data_key or name for name, field in self.fields.items()}
+        unknown = sorted(set(original) - known - FORM_PLUMBING)
+        if unknown:
+            raise ValidationError({name: [ELSEWHERE.get(name, UNKNOWN_FIELD)]
+                                   for name in unknown})
 
 
 class PasswordChangeForm(Schema):

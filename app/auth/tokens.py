@@ -120,6 +120,15 @@ def _is_timestamp(value) -> bool:
     return type(value) is int and 0 <= value <= MAX_TIMESTAMP
 
 
+# Flask-JWT-Extended's WrongTokenError reasons, said as what to send instead.
+WRONG_KIND = {
+    "Only non-refresh tokens are allowed": (
+        "This endpoint takes an access token, not a refresh token: send the access_token."),
+    "Only refresh tokens are allowed": (
+        "This endpoint takes a refresh token, not an access token: send the refresh_token."),
+}
+
+
 def _unauthorized(detail: str):
     return problem(401, detail, headers={"WWW-Authenticate": TOKEN_TYPE})
 
@@ -164,7 +173,8 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
 
     @jwt.invalid_token_loader
     def invalid_token(reason: str):
-        return _unauthorized("The token is invalid.")
+        # Flask-JWT-Extended reports a token of the wrong kind (WrongTokenError) here too.
+        return _unauthorized(WRONG_KIND.get(reason, "The token is invalid."))
 
     @jwt.expired_token_loader
     def expired_token(_header: dict, _payload: dict):

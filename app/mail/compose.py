@@ -8,11 +8,12 @@ receive the caller's `context` plus `product` ("Signet") and `base_url`.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -25,6 +26,7 @@ from app.mail.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 PRODUCT_NAME = "Signet"
+SENDER_FALLBACK_HOST = "localhost"
 SUBJECT_MAX = 255
 # A recipient is an address the service already validated (a user's email); this only
 # keeps header injection and oversized values out of the outbox.
@@ -127,3 +129,22 @@ def wake_after_commit(session: Session) -> None:
 def forget_after_rollback(session: Session) -> None:
     """after_rollback: the mail of a rolled-back transaction was never queued."""
     session.info.pop(SESSION_FLAG, None)
+
+
+def mail_from() -> str:
+    """MAIL_FROM, or "Signet <no-reply@host of PUBLIC_BASE_URL>" ("localhost" for an IP)."""
+    configured = current_app.config.get("MAIL_FROM")
+    if configured:
+        return configured
+    host = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or SENDER_FALLBACK_HOST
+    return formataddr((PRODUCT_NAME, f"no-reply@{_mail_domain(host)}"))
+
+
+def _mail_domain(host: str) -> str:
+    # "no-reply@127.0.0.1" is no valid address (an IP needs brackets) and mail filters
+    # distrust one: a development server reached by its address sends as localhost.
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return SENDER_FALLBACK_HOST

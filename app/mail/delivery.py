@@ -37,8 +37,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
-from urllib.parse import urlsplit
+from email.utils import format_datetime
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
@@ -47,7 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db_types import utcnow
 from app.extensions import db
 from app.mail.backends import ConnectionLost, MailBackend, describe, is_permanent
-from app.mail.compose import PRODUCT_NAME
+from app.mail.compose import mail_from
 from app.mail.models import MailStatus, OutboxMessage
 from app.transactions import transaction
 
@@ -156,15 +155,6 @@ def _transfer_encoding(body: str) -> str | None:
     if body.isascii() and all(len(line) <= 998 for line in body.splitlines()):
         return "7bit"
     return None
-
-
-def mail_from() -> str:
-    """MAIL_FROM, or "Signet <no-reply@host of PUBLIC_BASE_URL>"."""
-    configured = current_app.config.get("MAIL_FROM")
-    if configured:
-        return configured
-    host = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
-    return formataddr((PRODUCT_NAME, f"no-reply@{host}"))
 
 
 def _deliver_batch(token: str, batch: list[Claimed], report: DeliveryReport,

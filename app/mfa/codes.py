@@ -11,7 +11,7 @@ import secrets
 import time
 
 import pyotp
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 
 from app.db_types import utcnow
 from app.exceptions import InvalidCode
@@ -107,6 +107,12 @@ def consume_second_factor(*, user_id: int, code: str) -> str:
         return "totp"
     consume_recovery_code(user_id=user_id, code=code)
     return "recovery_code"
+
+
+def unused_recovery_codes(*, user_id: int) -> int:
+    """How many of the user's recovery codes still work."""
+    return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))) or 0
 
 
 def replace_recovery_codes(*, user_id: int) -> list[str]:

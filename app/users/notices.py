@@ -24,6 +24,12 @@ def notify_security_change(user: User, *, change: str) -> None:
                 link=_link("web.ForgotPasswordPage"))
 
 
+def notify_recovery_code_sign_in(user: User, *, remaining: int) -> None:
+    """Tell the account holder a recovery code signed in, and how many are left."""
+    send_notice(user.email, "notice_recovery_code_sign_in", user=user, remaining=remaining,
+                link=_link("web.ForgotPasswordPage"))
+
+
 def send_notice(to: str, template: str, **context) -> None:
     """Enqueue the mail `template` to `to`; a `user` in the context may give its name."""
     enqueue_message(to=to, template=template, context=notice_context(context, to=to))

@@ -68,15 +68,17 @@ def test_refresh_without_a_valid_token_is_401(client, headers):
     assert body["detail"]
 
 
-def test_refresh_refuses_an_access_token(client, user):
+def test_refresh_refuses_an_access_token_and_asks_for_a_refresh_token(client, user):
     tokens = login(client, user.email)
-    assert_problem(client.post(REFRESH, headers=bearer(tokens["access_token"])), 401)
+    body = assert_problem(client.post(REFRESH, headers=bearer(tokens["access_token"])), 401)
+    assert "takes a refresh token, not an access token" in body["detail"]
 
 
-def test_access_endpoints_refuse_a_refresh_token(client, user):
+def test_access_endpoints_refuse_a_refresh_token_and_ask_for_an_access_token(client, user):
     tokens = login(client, user.email)
     assert_problem(client.get(ME, headers=bearer(tokens["refresh_token"])), 401)
-    assert_problem(client.post(LOGOUT, headers=bearer(tokens["refresh_token"])), 401)
+    body = assert_problem(client.post(LOGOUT, headers=bearer(tokens["refresh_token"])), 401)
+    assert "takes an access token, not a refresh token" in body["detail"]
 
 
 def test_refresh_of_a_deactivated_user_is_401(client, db, user):

@@ -119,3 +119,18 @@ def test_a_message_is_renamed_into_place_whole_and_a_failed_write_leaves_nothing
         backend.send(message)
 
     assert list(tmp_path.iterdir()) == [path]  # no half-written file, named or not
+
+
+@pytest.mark.parametrize(("base_url", "sender"), [
+    ("http://127.0.0.1:9410", "Signet <no-reply@localhost>"),
+    ("http://[::1]:8000", "Signet <no-reply@localhost>"),
+    ("https://signet.example.com", "Signet <no-reply@signet.example.com>"),
+])
+def test_the_default_sender_is_a_valid_address_on_the_sites_host(app, db, base_url, sender):
+    app.config["PUBLIC_BASE_URL"] = base_url
+    queue(1)
+
+    deliver_due()
+
+    [path] = list(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))
+    assert message_from_bytes(path.read_bytes(), policy=policy.default)["From"] == sender

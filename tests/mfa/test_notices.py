@@ -8,7 +8,7 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from tests.account.email.mailbox import Mailbox
 from tests.factories import DEFAULT_PASSWORD
-from tests.mfa.helpers import RECOVERY, TOTP, enable_totp
+from tests.mfa.helpers import LOGIN_MFA, RECOVERY, TOTP, enable_totp, mfa_token
 
 
 @pytest.fixture
@@ -71,3 +71,20 @@ def test_a_refused_change_records_and_sends_nothing(client, user, auth_headers, 
     assert mailbox.new() == []
     assert [a for a in actions_about(user.id) if a.startswith("mfa.")] == [
         a for a in before if a.startswith("mfa.")]
+
+
+def test_a_recovery_code_sign_in_is_mailed_as_a_sign_in(client, user, auth_headers, mailbox):
+    _authenticator, codes = enable_totp(client, auth_headers(user))
+    mailbox.new()
+
+    response = client.post(LOGIN_MFA, json={"mfa_token": mfa_token(client, user.email),
+                                            "code": codes[0]})
+
+    assert response.status_code == 200
+    notice = mailbox.one(to=user.email)
+    assert notice.subject == "A recovery code was used to sign in to Signet"
+    assert "settings changed" not in notice.subject
+    assert "9 of your recovery codes are left" in notice.text
+    assert "9 of your recovery codes are left" in notice.html
+    assert codes[0] not in notice.text + notice.html
+    assert "mfa.recovery_code_used" in actions_about(user.id)

@@ -189,3 +189,30 @@ def test_failed_commit_keeps_the_old_image_and_leaves_no_new_bytes(patch_me, use
     assert stored.profile_image_id == old_id and stored.name == "Ada Lovelace"
     assert blobs() == before
     assert row_count("files") == 1
+
+
+@pytest.mark.parametrize(("payload", "field", "says"), [
+    ({"email": "new@example.com"}, "email", "/api/v1/auth/email/change"),
+    ({"nmae": "Typo"}, "nmae", "Unknown field"),
+    ({"name": "Fine", "role": "admin"}, "role", "Only an admin"),
+])
+def test_a_field_this_endpoint_does_not_change_is_422_naming_it(patch_me, db, user, payload,
+                                                                 field, says):
+    before = (user.name, user.email, user.role)
+
+    body = assert_problem(patch_me(user, json=payload), 422)
+
+    assert list(body["errors"]) == [field]
+    assert says in body["errors"][field][0]
+    reloaded = reload(db, user)
+    assert (reloaded.name, reloaded.email, reloaded.role) == before
+
+
+def test_an_unknown_form_field_is_422_too_but_not_the_forms_own(patch_me, db, user):
+    refused = patch_me(user, nmae="Typo", content_type="application/x-www-form-urlencoded")
+    assert assert_problem(refused, 422)["errors"] == {"nmae": [
+        "Unknown field: this endpoint changes only name and profile_image."]}
+    accepted = patch_me(user, name="Kept", next="/profile",
+                        content_type="application/x-www-form-urlencoded")
+    assert accepted.status_code == 200
+    assert reload(db, user).name == "Kept"

@@ -165,7 +165,11 @@ def test_a_password_change_kills_outstanding_reset_links(client, user, mailbox):
     notice = mailbox.one()
     assert notice.to == "ada@example.com"
     assert notice.subject == "Your Signet password was changed"
-    assert "every other sign-in was ended" in notice.text
+    # The caller's own session ended too (the access token above no longer works).
+    assert "every sign-in was ended, including the one that made the change" in notice.text
+    assert "other sign-in" not in notice.text + notice.html
+    assert client.get("/api/v1/auth/me",
+                      headers={"Authorization": f"Bearer {access}"}).status_code == 401
     assert "changed by hand" not in notice.text + notice.html
 
 
