@@ -33,6 +33,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from app import scopes
+from app.exceptions import UnsupportedBodyType
 from app.guards import admin_required
 
 BODY_LOCATION = "body"
@@ -41,11 +42,13 @@ BEARER_SECURITY = [{"bearerAuth": []}]
 # Secrets and tokens are handed out once: no cache may keep a copy.
 NO_STORE = {"Cache-Control": "no-store"}
 UNAUTHORIZED = "Missing or invalid token."
+UNSUPPORTED = http.HTTPStatus.UNSUPPORTED_MEDIA_TYPE
 BODY_CONTENT_TYPES = (
     "multipart/form-data",
     "application/x-www-form-urlencoded",
     "application/json",
 )
+ACCEPTED_BODIES = ", ".join(BODY_CONTENT_TYPES)
 
 
 class BodyParser(FlaskParser):
@@ -60,6 +63,11 @@ class BodyParser(FlaskParser):
         """Return the request's fields, whatever encoding the client chose."""
         if is_json_request(req):
             return self.load_json(req, schema)
+        if req.mimetype and req.mimetype not in BODY_CONTENT_TYPES:
+            # Read as an empty form, it would answer "Missing data" about fields it sent.
+            raise UnsupportedBodyType(
+                f"A body of type {req.mimetype} is not read here: send "
+                f"{ACCEPTED_BODIES}.", headers={"Accept-Post": ACCEPTED_BODIES})
         # A file input left blank in an HTML form arrives as a part with no filename:
         # it means "no file", not an empty file. Some clients (Swagger UI) send a blank
         # file input as an empty text part instead: that means "no file" too.
@@ -147,6 +155,8 @@ class Blueprint(flask_smorest.Blueprint):
             isinstance(p, dict) and p.get("in") == BODY_LOCATION
             for p in operation.get("parameters", [])
         )
+        if takes_body:
+            operation.setdefault("responses", {})[int(UNSUPPORTED)] = UNSUPPORTED.name
         doc = super()._prepare_arguments_doc(doc, doc_info, **kwargs)
         if takes_body:
             content = doc["requestBody"]["content"]

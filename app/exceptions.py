@@ -153,6 +153,13 @@ class UnsupportedFileType(DomainError):
     detail = "This file type is not accepted."
 
 
+class UnsupportedBodyType(DomainError):
+    """A request body in an encoding the endpoint does not read (text/plain, XML...)."""
+
+    status = 415
+    detail = "This body type is not accepted."
+
+
 class ServiceUnavailable(DomainError):
     """The database or the storage cannot answer right now; the client may retry."""
 

@@ -123,3 +123,24 @@ def test_verify_email_is_rate_limited_per_address(verify_limited, client):
 
     assert_problem(refused, 429)
     assert int(refused.headers["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml"])
+def test_a_body_of_another_type_is_415_naming_the_types_read(client, content_type):
+    body = json.dumps({"email": "ada@example.com", "password": DEFAULT_PASSWORD})
+
+    response = client.post(LOGIN, data=body, content_type=content_type)
+
+    problem = assert_problem(response, 415)
+    assert content_type in problem["detail"]
+    assert "application/json" in problem["detail"] and "Missing data" not in str(problem)
+    assert "application/json" in response.headers["Accept-Post"]
+
+
+def test_the_415_is_documented_on_every_operation_with_a_body(client):
+    spec = client.get("/openapi.json").get_json()
+    with_body = [(path, method) for path, item in spec["paths"].items()
+                 for method, operation in item.items()
+                 if isinstance(operation, dict) and "requestBody" in operation]
+    assert with_body
+    assert all("415" in spec["paths"][path][method]["responses"] for path, method in with_body)

@@ -136,7 +136,7 @@ def _impossible_codes(app, spec, method: str, path: str, operation: dict, rule) 
         # A provider's callback is a GET that signs in, and may meet an existing account.
         409: method in {"post", "put", "patch", "delete"} or (method, path) in SIGN_IN_STEPS,
         413: "requestBody" in operation,
-        415: takes_file,
+        415: takes_file or "requestBody" in operation,
         422: "requestBody" in operation or has_params,
         429: _is_rate_limited(app, rule, method),
     }
