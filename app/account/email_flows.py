@@ -180,7 +180,7 @@ def invite_user(*, admin: User, name: str, email: str, role: Role | None = None)
     def send_invitation(user: User) -> None:
         token = issue_token(user=user, purpose=TokenPurpose.INVITATION)
         send_notice(user.email, "invitation", user=user, inviter=admin.name,
-                    link=_link("web.ResetPasswordPage", token),
+                    link=_link("web.WelcomePage", token),
                     expires_days=max(1, int(current_app.config["INVITATION_EXPIRES"]) // 86400))
         record_event("admin.user_invited", actor_id=admin.id, subject_id=user.id)
 

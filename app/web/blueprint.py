@@ -19,6 +19,7 @@ NOTICES = {
     "account_deleted": "Your account and your files were deleted.",
     "email_verified": "Your email address is verified.",
     "password_reset": "Your password was changed. Sign in with the new one.",
+    "welcome": "Your password is set. Sign in with it to start using your account.",
     "email_changed": "Your email address was changed. Sign in with the new one.",
     "reset_sent": ("If an active account uses that address, a link to reset its password "
                    "is on its way."),

@@ -46,13 +46,24 @@ class VerifyEmailPage(MethodView):
 
 @blp.route("/reset-password")
 class ResetPasswordPage(MethodView):
-    """The page a reset or invitation link opens."""
+    """The page a reset link opens."""
 
     @blp.token_scope(OPEN)
     @blp.doc(responses=PAGE_DOC, parameters=[TOKEN_PARAMETER])
     def get(self):
         """A new-password form that posts with the token to POST /api/v1/auth/password/reset."""
         return token_page("web/reset_password.html")
+
+
+@blp.route("/welcome")
+class WelcomePage(MethodView):
+    """The page an invitation link opens: the invitee chooses a first password."""
+
+    @blp.token_scope(OPEN)
+    @blp.doc(responses=PAGE_DOC, parameters=[TOKEN_PARAMETER])
+    def get(self):
+        """A first-password form that posts with the token to POST /api/v1/auth/password/reset."""
+        return token_page("web/welcome.html")
 
 
 @blp.route("/confirm-email")

@@ -13,7 +13,7 @@ from flask import g
 
 # Fields whose value never goes back into the page: secrets, and the hidden plumbing that
 # the template writes itself.
-NEVER_KEPT = ("password", "code", "csrf_token", "credential", "ceremony", "next")
+NEVER_KEPT = ("password", "code", "csrf_token", "credential", "ceremony", "next", "page")
 MAX_KEPT_LENGTH = 1000
 GENERIC_FIELD_SUMMARY = "Please correct the fields marked below."
 

@@ -61,6 +61,10 @@ FORM_PAGES = {
     "web.EndSessionForm": "web.ProfilePage",
     "web.DeleteAccountForm": "web.ProfilePage",
 }
+# A form shown on more than one page names its page in a hidden `page` field: only these
+# pages may be named, so a post can never render an arbitrary view.
+OTHER_FORM_PAGES = {"email.PasswordReset": frozenset({"web.WelcomePage"})}
+PAGE_FIELD = "page"
 # Headers of the API answer that still matter to a browser on the HTML page.
 KEPT_HEADERS = ("Retry-After", "Allow", "Location")
 
@@ -153,6 +157,8 @@ def _form_page_again(feedback: FormFeedback) -> Response | None:
     if request.endpoint == "auth.LoginMfa":
         return code_page_again(feedback)
     page_endpoint = FORM_PAGES.get(request.endpoint or "")
+    if _form_value(PAGE_FIELD) in OTHER_FORM_PAGES.get(request.endpoint or "", ()):
+        page_endpoint = _form_value(PAGE_FIELD)
     if page_endpoint is None:
         return None
     set_form_feedback(feedback)

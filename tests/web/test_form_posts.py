@@ -257,7 +257,8 @@ def test_every_endpoint_the_form_layer_names_exists(app):
     """Renaming a route must fail here, not silently break browser sign-in or sign-out."""
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     named = {*forms.SIGN_IN_ENDPOINTS, *forms.SESSION_END_ENDPOINTS,
-             *forms.FORM_PAGES, *forms.FORM_PAGES.values()}
+             *forms.FORM_PAGES, *forms.FORM_PAGES.values(), *forms.OTHER_FORM_PAGES,
+             *(page for pages in forms.OTHER_FORM_PAGES.values() for page in pages)}
     assert named <= endpoints, f"unknown endpoints in app/web/forms.py: {named - endpoints}"
 
 

@@ -32,7 +32,7 @@ def test_an_invitation_creates_the_account_and_mails_a_link(
     mail = mailbox.one()
     assert mail.to == "kj@example.com"
     assert mail.subject == "Grace Hopper invited you to Signet"
-    assert mail.link.startswith(f"{PUBLIC_BASE_URL}/reset-password?token=")
+    assert mail.link.startswith(f"{PUBLIC_BASE_URL}/welcome?token=")
     assert "7 days" in mail.text and f'href="{mail.link}"' in mail.html
 
 
@@ -90,3 +90,36 @@ def test_a_taken_address_is_409(client, admin, auth_headers, mailbox):
 def test_bad_fields_are_422(client, admin, auth_headers, fields, field):
     assert set(assert_problem(invite(client, auth_headers(admin), **fields), 422)["errors"]) \
         == {field}
+
+
+def test_the_invitee_lands_on_a_first_password_page_and_is_sent_to_sign_in(
+        client, admin, auth_headers, mailbox):
+    invite(client, auth_headers(admin))
+    mail = mailbox.one()
+    html = {"Accept": "text/html"}
+
+    page = client.get(mail.link.removeprefix(PUBLIC_BASE_URL)).get_data(as_text=True)
+    assert "<h1>Welcome to Signet</h1>" in page and "Choose a new password" not in page
+    assert 'name="page" value="web.WelcomePage"' in page
+
+    short = client.post(RESET, headers=html, data={
+        "token": mail.token, "new_password": "short", "page": "web.WelcomePage",
+        "next": "/login?notice=welcome"})
+    assert short.status_code == 422
+    again = short.get_data(as_text=True)
+    assert "<h1>Welcome to Signet</h1>" in again and 'id="new_password-error"' in again
+    assert f'name="token" value="{mail.token}"' in again
+
+    done = client.post(RESET, headers=html, data={
+        "token": mail.token, "new_password": FIRST_PASSWORD, "page": "web.WelcomePage",
+        "next": "/login?notice=welcome"})
+    assert done.status_code == 303 and done.headers["Location"] == "/login?notice=welcome"
+    assert "Your password is set" in client.get("/login?notice=welcome").get_data(as_text=True)
+
+
+def test_a_page_field_naming_another_view_is_ignored(client, admin, auth_headers, mailbox):
+    invite(client, auth_headers(admin))
+    response = client.post(RESET, headers={"Accept": "text/html"}, data={
+        "token": mailbox.one().token, "new_password": "short", "page": "web.ProfilePage"})
+    assert response.status_code == 422
+    assert "Choose a new password" in response.get_data(as_text=True)
