@@ -59,7 +59,8 @@ API_DESCRIPTION = (
     "User accounts (registration with a profile image, sign-in with JWTs, sessions, personal "
     "tokens, two-factor sign-in, admin roles) and file storage. Send `Authorization: Bearer "
     "<access token>` from `POST /api/v1/auth/login`; every error is RFC 9457 problem+json. "
-    "Operations under the `web` tag are the server-rendered browser pages, not JSON.")
+    "The server-rendered browser pages (/login, /profile, /files, /admin...) are HTML for "
+    "people, not part of the API, and are not listed here.")
 
 
 class Signet(Flask):

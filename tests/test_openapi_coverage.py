@@ -14,9 +14,11 @@ import pytest
 
 from app.extensions import limiter
 
-# Static files, Swagger UI's assets and the development inbox (/dev/mail, never mounted in
-# production) are no part of the API.
-UNDOCUMENTED_ENDPOINTS = re.compile(r"^(static|.*\.static|docs_assets\..*|dev_mail\..*)$")
+# Static files, Swagger UI's assets, the development inbox (/dev/mail, never mounted in
+# production) and the browser pages (the `web` blueprint: HTML for people, and the form
+# posts behind them) are no part of the API.
+UNDOCUMENTED_ENDPOINTS = re.compile(
+    r"^(static|.*\.static|docs_assets\..*|dev_mail\..*|web\..*)$")
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 # 502: a sign-in provider answered nonsense (contract, "Signing in with another provider").
 CONTRACT_CODES = {200, 201, 202, 204, 206, 302, 303, 304, 400, 401, 403, 404, 405, 409, 413, 415,

@@ -66,8 +66,11 @@ def show_errors_to_browsers(response: Response) -> Response:
 
 
 def init_web(app: Flask, api: Api) -> None:
-    """Mount the pages (documented in OpenAPI like every route) and the form layer."""
-    api.register_blueprint(pages_blp)
+    """Mount the pages and the form layer; the pages stay out of the API's OpenAPI document."""
+    # Registered with Flask, not with the Api: the document describes the JSON API that
+    # clients program against, and HTML pages for people are no part of it. The pages'
+    # own @blp.doc notes stay as their reference in the code.
+    app.register_blueprint(pages_blp)
     app.context_processor(lambda: {"feedback": form_feedback()})
     app.add_template_filter(device_name, "device_name")
     # after_request hooks run last-registered first: registered before the form layer
