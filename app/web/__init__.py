@@ -11,6 +11,7 @@ from app.web import (
     mfa_forms,  # noqa: F401 - adds the forms that turn TOTP off and remove a passkey
     pages,  # noqa: F401 - adds home, register, sign-in and profile pages
     session_pages,  # noqa: F401 - adds the session form to the blueprint
+    settings_pages,  # noqa: F401 - adds password, email, name/image and token pages
 )
 from app.web.blueprint import blp as pages_blp
 from app.web.dev_mail import blp as dev_mail_blp

@@ -28,6 +28,14 @@ NOTICES = {
     "passkey_removed": "That passkey was removed: it no longer signs you in.",
     "identity_unlinked": "That provider was unlinked: it no longer signs you in.",
     "identity_linked": "The provider is linked: it signs you in to this account too.",
+    "password_changed": "Your password was changed and every sign-in ended. Sign in with "
+                        "the new one.",
+    "email_change_sent": ("A confirmation link is on its way to the new address: the change "
+                          "takes effect when you open it."),
+    "verification_sent": "A new verification link is on its way to your address.",
+    "details_saved": "Your name and image were saved.",
+    "token_revoked": "That token was revoked: it no longer works anywhere.",
+    "file_deleted": "The file was deleted.",
 }
 
 

@@ -60,6 +60,13 @@ FORM_PAGES = {
     "web.UnlinkIdentityForm": "web.ProfilePage",
     "web.EndSessionForm": "web.ProfilePage",
     "web.DeleteAccountForm": "web.ProfilePage",
+    "email.ResendVerification": "web.ProfilePage",
+    "account.Password": "web.PasswordPage",
+    "email.EmailChange": "web.EmailPage",
+    "web.DetailsPage": "web.DetailsPage",
+    "tokens.Tokens": "web.TokensPage",
+    "web.RevokeTokenForm": "web.TokensPage",
+    "web.DeleteFileForm": "web.FilesPage",
 }
 # A form shown on more than one page names its page in a hidden `page` field: only these
 # pages may be named, so a post can never render an arbitrary view.

@@ -1,8 +1,8 @@
-"""HTML answers to the multi-factor form posts whose JSON carries something to show once.
+"""HTML answers to the form posts whose JSON carries something to show once.
 
 The sign-in form continues to a code form when MFA is on; the TOTP set-up shows its QR
-code and asks for a first code; confirming it (or regenerating) shows the recovery codes.
-These pages hold secrets: never cached.
+code and asks for a first code; confirming it (or regenerating) shows the recovery codes;
+a new personal access token shows its secret. These pages hold secrets: never cached.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from app.web.session import page_session
 LOGIN_ENDPOINT = "auth.Login"
 SETUP_ENDPOINT = "mfa.Totp"
 CODES_ENDPOINTS = frozenset({"mfa.TotpConfirm", "mfa.RecoveryCodes"})
+PERSONAL_TOKEN_ENDPOINT = "tokens.Tokens"  # noqa: S105 - an endpoint name
 
 
 def secret_page(endpoint: str | None, body: dict) -> Response | None:
@@ -28,6 +29,8 @@ def secret_page(endpoint: str | None, body: dict) -> Response | None:
     elif endpoint in CODES_ENDPOINTS and "recoveryCodes" in body:
         html = render_template("web/recovery_codes.html", visitor=page_session(),
                                codes=body["recoveryCodes"])
+    elif endpoint == PERSONAL_TOKEN_ENDPOINT and "token" in body:
+        html = render_template("web/token_created.html", visitor=page_session(), token=body)
     else:
         return None
     return _never_cached(html)

@@ -12,6 +12,12 @@ from tests.mfa.test_passkeys import sign_in as passkey_sign_in
 from tests.web.test_form_posts import HTML, sign_in
 
 DISABLE = "/profile/mfa/totp/disable"
+RECOVERY_CODES = "/api/v1/auth/mfa/recovery-codes"
+
+
+def mfa_section(page: str) -> str:
+    """The profile's two-factor card."""
+    return page[page.index('id="mfa"'):].split("</section>")[0]
 
 
 def form_fields(page: str, action: str) -> dict[str, str]:
@@ -30,8 +36,9 @@ def totp(client, user, auth_headers) -> Authenticator:
 def test_the_turn_off_form_turns_totp_off_and_comes_back_to_the_profile(client, user, totp):
     csrf = sign_in_with_code(client, user, totp)
     page = client.get("/profile").get_data(as_text=True)
-    hidden = form_fields(page, DISABLE)
+    hidden = form_fields(page, RECOVERY_CODES)
     assert hidden == {"csrf_token": csrf, "next": "/profile?notice=mfa_off"}
+    assert f'formaction="{DISABLE}"' in page
 
     response = client.post(DISABLE, headers=HTML, data={
         **hidden, "current_password": DEFAULT_PASSWORD, "code": totp.code()})
@@ -119,3 +126,39 @@ def sign_in_with_code(client, user, totp: Authenticator) -> str:
         "mfa_token": token, "code": totp.code(), "next": "/profile"})
     assert done.status_code == 303
     return client.get_cookie("csrf_access_token").value
+
+
+def test_with_totp_on_one_form_asks_for_password_and_code_once(client, user, totp):
+    sign_in_with_code(client, user, totp)
+    section = mfa_section(client.get("/profile").get_data(as_text=True))
+
+    assert section.count("<form") == 1
+    assert section.count('name="current_password"') == 1 and section.count('name="code"') == 1
+    buttons = section.split("<button")[1:]
+    assert len(buttons) == 2
+    main, turn_off = buttons
+    assert "New recovery codes" in main and 'class="' not in main.split(">")[0]
+    assert "Turn off" in turn_off and f'formaction="{DISABLE}"' in turn_off
+    assert 'class="quiet-danger"' in turn_off
+
+
+def test_new_recovery_codes_from_the_one_form_show_the_codes(client, user, totp):
+    csrf = sign_in_with_code(client, user, totp)
+    response = client.post(RECOVERY_CODES, headers=HTML, data={
+        "csrf_token": csrf, "next": "/profile?notice=mfa_off",
+        "current_password": DEFAULT_PASSWORD, "code": totp.code()})
+
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("<li><code>") == 10
+
+
+def test_a_wrong_code_shows_the_one_form_again_with_the_error_beside_the_code(
+        client, user, totp):
+    csrf = sign_in_with_code(client, user, totp)
+    response = client.post(DISABLE, headers=HTML, data={
+        "csrf_token": csrf, "next": "/profile?notice=mfa_off",
+        "current_password": DEFAULT_PASSWORD, "code": "000000"})
+
+    assert response.status_code == 401
+    section = mfa_section(response.get_data(as_text=True))
+    assert 'role="alert"' in section and section.count("<form") == 1
