@@ -5,6 +5,8 @@ from flask_smorest import Api
 
 from app.web import (
     account_pages,  # noqa: F401 - adds the account deletion form to the blueprint
+    admin_forms,  # noqa: F401 - adds the forms of an admin's user page
+    admin_pages,  # noqa: F401 - adds the admin area: users, a user, the audit log
     email_pages,  # noqa: F401 - adds the pages that mailed links open
     file_pages,  # noqa: F401 - adds the /files page to the blueprint
     identity_forms,  # noqa: F401 - adds the form that unlinks a provider identity

@@ -36,6 +36,12 @@ NOTICES = {
     "details_saved": "Your name and image were saved.",
     "token_revoked": "That token was revoked: it no longer works anywhere.",
     "file_deleted": "The file was deleted.",
+    "user_updated": "The user was changed.",
+    "user_deactivated": "The user was deactivated: they cannot sign in, and their sessions "
+                        "and tokens stopped working.",
+    "user_reactivated": "The user was reactivated: they can sign in again.",
+    "sessions_ended": "Every session of the user was ended.",
+    "mfa_reset": "The user's second factors were removed: their password alone signs in.",
 }
 
 

@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 from app.api import PROBLEM_CONTENT_TYPE
 from app.auth.devices import set_device_cookie
 from app.auth.tokens import issued_tokens
-from app.exceptions import Forbidden, InvalidField
+from app.exceptions import DomainError, Forbidden, InvalidField
 from app.next_path import safe_next_path
 from app.web.form_feedback import FormFeedback, kept_values, set_form_feedback
 from app.web.mfa_pages import code_page_again, secret_page
@@ -67,6 +67,9 @@ FORM_PAGES = {
     "tokens.Tokens": "web.TokensPage",
     "web.RevokeTokenForm": "web.TokensPage",
     "web.DeleteFileForm": "web.FilesPage",
+    "web.AdminUpdateUserForm": "web.AdminUserPage",
+    "web.AdminEndSessionsForm": "web.AdminUserPage",
+    "web.AdminResetMfaForm": "web.AdminUserPage",
 }
 # A form shown on more than one page names its page in a hidden `page` field: only these
 # pages may be named, so a post can never render an arbitrary view.
@@ -160,7 +163,8 @@ def _error_page(response: Response) -> Response:
 def _form_page_again(feedback: FormFeedback) -> Response | None:
     # The form's page rendered by its own GET view, so it shows what it always shows;
     # None when the form has no page, or the page would not render (a 303 to /login
-    # when the session cookie itself was refused): the result page says why instead.
+    # when the session cookie itself was refused, a 403 for a non-admin): the result
+    # page says why instead.
     if request.endpoint == "auth.LoginMfa":
         return code_page_again(feedback)
     page_endpoint = FORM_PAGES.get(request.endpoint or "")
@@ -170,10 +174,21 @@ def _form_page_again(feedback: FormFeedback) -> Response | None:
         return None
     set_form_feedback(feedback)
     view_class = current_app.view_functions[page_endpoint].view_class
-    page = current_app.make_response(view_class().get())
+    try:
+        page = current_app.make_response(view_class().get(**_page_arguments(page_endpoint)))
+    except (DomainError, HTTPException):  # not this visitor's page (an admin page: 403)
+        return None
     if page.status_code != 200 or page.mimetype != "text/html":
         return None
     return page
+
+
+def _page_arguments(page_endpoint: str) -> dict:
+    # A form of /admin/users/7 posts to /admin/users/7/update: its page takes the same
+    # user_id. A page without path arguments (/profile) takes none of the form's.
+    [rule] = current_app.url_map.iter_rules(page_endpoint)
+    return {name: value for name, value in (request.view_args or {}).items()
+            if name in rule.arguments}
 
 
 def _form_fields() -> dict[str, str] | None:
