@@ -15,6 +15,7 @@ import pytest
 
 from app.mail.compose import render_message
 from tests.factories import DEFAULT_PASSWORD, image_bytes
+from tests.mfa.helpers import Authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -28,7 +29,11 @@ LONG_FILE_NAME = "quarterly-report-with-a-rather-long-name-that-never-breaks-202
 SIGNED_OUT_PAGES = ("/", "/login", "/register", "/forgot-password",
                     "/verify-email?token=abc", "/reset-password?token=abc",
                     "/confirm-email?token=abc", "/reset-password", "/no-such-page")
-SIGNED_IN_PAGES = ("/profile", "/files", "/register", "/no-such-page")
+SIGNED_IN_PAGES = ("/profile", "/files", "/register", "/no-such-page", "/profile/password",
+                   "/profile/email", "/profile/details", "/profile/tokens")
+# An admin's area; a user opening it gets the 403 page, which is checked too.
+ADMIN_PAGES = ("/admin/users", "/admin/users?q=layout", "/admin/audit",
+               "/admin/audit?action=auth.login", "/admin/users/{id}")
 MAIL_CONTEXT = {"name": "Ada Lovelace", "expires_minutes": 30, "expires_hours": 24,
                 "expires_days": 7, "new_email": "ada.lovelace@example.com",
                 "link": "https://signet.example.com/reset-password?token="
@@ -165,11 +170,14 @@ def test_signed_in_pages(site, screens, users, client, auth_headers, role):
     account = users.create(name=f"Layout {role.title()} With A Fairly Long Name",
                            email=email, role=role)
     give_history(client, email, auth_headers, account)
+    for number in range(3):  # the admin's users list shows a few rows, one deactivated
+        users.create(name=f"Listed Person {number}", email=f"listed{number}-{role}@example.com",
+                     is_active=number != 1)
     page = site()
     sign_in(page, email)
     problems = []
-    for path in SIGNED_IN_PAGES:
-        problems += visit(page, path, f"{role} {path}", screens)
+    for path in SIGNED_IN_PAGES + ADMIN_PAGES:
+        problems += visit(page, path.format(id=account.id), f"{role} {path}", screens)
     assert not problems, "\n".join(problems)
     page.goto("/profile")
     assert "on Android" in page.inner_text("#session-list")  # a device name ...
@@ -184,6 +192,53 @@ def test_signed_in_pages(site, screens, users, client, auth_headers, role):
     page.click("#totp-setup-form button[type=submit]")
     page.wait_for_selector("#totp-qr svg")
     problems += check_page(page, f"{role} totp setup", screens)
+    authenticator = Authenticator(page.inner_text("#totp-secret").strip())
+    page.fill("#code", authenticator.code())
+    page.click("#totp-confirm-form button[type=submit]")
+    page.wait_for_selector("#recovery-codes")
+    problems += check_page(page, f"{role} recovery codes", screens)
+    page.goto("/profile")
+    assert page.locator("#mfa form").count() == 1  # one password+code form, two actions
+    problems += check_page(page, f"{role} profile with totp on", screens)
+    page.fill("#mfa-password", "not my password")
+    page.fill("#mfa-code", authenticator.code())
+    page.click("#totp-disable-button")
+    page.wait_for_selector("#mfa #form-error")
+    problems += check_page(page, f"{role} totp off refused", screens)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", ["user", "admin"])
+def test_self_service_forms(site, screens, users, role):
+    """The settings pages' forms refused and accepted, as a person fills them in."""
+    email = f"{role}-forms@example.com"
+    users.create(name=f"Forms {role.title()}", email=email, role=role)
+    page = site()
+    sign_in(page, email)
+    problems = []
+
+    page.goto("/profile/password")
+    page.fill("#current_password", "not my password")
+    page.fill("#new_password", "a new long password")
+    page.click("#password-form button[type=submit]")
+    page.wait_for_selector("#password-form #form-error")
+    problems += check_page(page, f"{role} password refused", screens)
+
+    page.goto("/profile/details")
+    page.fill("#name", " ")
+    page.click("#details-form button[type=submit]")
+    page.wait_for_selector("#name-error")
+    problems += check_page(page, f"{role} details refused", screens)
+
+    page.goto("/profile/tokens")
+    page.fill("#token-name", "Layout script with a long descriptive name")
+    page.check("input[name=scopes][value='files:read']")
+    page.fill("#token-password", DEFAULT_PASSWORD)
+    page.click("#token-form button[type=submit]")
+    page.wait_for_selector("#token-secret")
+    problems += check_page(page, f"{role} token created", screens)
+    page.goto("/profile/tokens")
+    problems += check_page(page, f"{role} tokens listed", screens)
     assert not problems, "\n".join(problems)
 
 
