@@ -311,6 +311,14 @@ class Config:
     # Seconds a passkey ceremony's challenge stays usable.
     WEBAUTHN_CHALLENGE_EXPIRES = env_int("WEBAUTHN_CHALLENGE_EXPIRES", 300)
 
+    # OpenID Provider (app/oauth_server), in seconds: an authorization code is exchanged
+    # at once; an application's access token is short-lived, its refresh token (only with
+    # offline_access) lives as long as this but never beyond the Signet session it came from.
+    OAUTH_CODE_EXPIRES = env_int("OAUTH_CODE_EXPIRES", 60)
+    OAUTH_ACCESS_TOKEN_EXPIRES = env_int("OAUTH_ACCESS_TOKEN_EXPIRES", 900)
+    OAUTH_REFRESH_TOKEN_EXPIRES = env_int("OAUTH_REFRESH_TOKEN_EXPIRES", 30 * 24 * 3600)
+    OAUTH_ID_TOKEN_EXPIRES = env_int("OAUTH_ID_TOKEN_EXPIRES", 300)
+
     # false: no /docs and no /openapi.json (404), for a production that keeps them private.
     DOCS_ENABLED = env_bool("DOCS_ENABLED", True)
     API_TITLE = "Signet"

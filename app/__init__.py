@@ -37,6 +37,7 @@ from app.mail import init_mail
 from app.mfa.passkey_routes import blp as passkeys_blp
 from app.mfa.routes import blp as mfa_blp
 from app.mfa.tokens import mfa_token_subject
+from app.oauth_server import init_oauth_server
 from app.ratelimit import drop_limiter_middleware, register_mfa_token_subject, trust_proxies
 from app.request import NoSessionInterface, SignetRequest, guard_input
 from app.request_id import init_request_id
@@ -155,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
     init_docs(app, api)
     init_web(app, api)
+    init_oauth_server(app, api)
 
 
 @event.listens_for(Engine, "connect")

@@ -7,11 +7,12 @@ from app.files.models import File
 from app.keys.models import SigningKey
 from app.mail.models import OutboxMessage
 from app.mfa.models import Passkey, RecoveryCode, TotpSecret, WebAuthnCeremony
+from app.oauth_server.models import OAuthClient, OAuthCode, OAuthGrant, OAuthToken
 from app.sessions.models import UserSession
 from app.tokens.models import PersonalAccessToken, RevokedToken
 from app.users.models import Role, User
 
-__all__ = ["AuditEvent", "EmailToken", "File", "Identity", "OutboxMessage", "Passkey",
-           "PersonalAccessToken", "ProviderFlow", "RecoveryCode", "RevokedToken", "Role",
-           "SigningKey",
-           "TotpSecret", "User", "UserSession", "WebAuthnCeremony"]
+__all__ = ["AuditEvent", "EmailToken", "File", "Identity", "OAuthClient", "OAuthCode",
+           "OAuthGrant", "OAuthToken", "OutboxMessage", "Passkey", "PersonalAccessToken",
+           "ProviderFlow", "RecoveryCode", "RevokedToken", "Role", "SigningKey", "TotpSecret",
+           "User", "UserSession", "WebAuthnCeremony"]

@@ -26,6 +26,9 @@ ROOT, CORE = "(root)", "(core)"
 # Higher ranks may import lower ranks; equal ranks may not import each other.
 RANK = {
     ROOT: 100,
+    # The OpenID Provider: protocol endpoints and pages for other applications, on top of
+    # the browser pages (it sends a signed-out browser through their sign-in).
+    "oauth_server": 95,
     "web": 90,  # the browser pages: a presentation of the API below
     "account": 80,  # registration, email flows, invitations, password, deletion, export
     "federation": 75,  # provider sign-in: a sign-in flow over auth's tokens and mfa's step

@@ -175,8 +175,18 @@ def authenticate_personal_token() -> None:
         return
     token, owner = resolve(secret)
     authorize(token, owner, decision)
-    request.environ[RESOLVED] = (token.id, owner)
-    internal = create_access_token(identity=str(owner.id), additional_claims={CLAIM: token.id},
+    admit(token.id, owner)
+
+
+def admit(key: int | str, owner: User) -> None:
+    """Let this request through as `owner`, for a bearer token resolved before the view.
+
+    `key` names what was resolved (a personal token's id; app.oauth_server passes its own
+    keys): the request then carries a short-lived internal access token naming it, so
+    `jwt_required` and `current_user` work as for a sign-in.
+    """
+    request.environ[RESOLVED] = (key, owner)
+    internal = create_access_token(identity=str(owner.id), additional_claims={CLAIM: key},
                                    expires_delta=INTERNAL_TOKEN_LIFETIME)
     request.environ["HTTP_AUTHORIZATION"] = f"Bearer {internal}"
 

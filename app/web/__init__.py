@@ -20,7 +20,7 @@ from app.web.dev_mail import blp as dev_mail_blp
 from app.web.devices import device_name
 from app.web.error_pages import answer_browser_error
 from app.web.form_feedback import form_feedback
-from app.web.forms import init_form_posts, is_html_form_post
+from app.web.forms import continue_path, init_form_posts, is_html_form_post
 
 # The pages' one script is the WebAuthn file in static/ (passkeys need the browser's
 # JavaScript API): same-origin files only, no inline script, and it may call only this
@@ -76,6 +76,7 @@ def init_web(app: Flask, api: Api) -> None:
     app.register_blueprint(pages_blp)
     app.context_processor(lambda: {"feedback": form_feedback()})
     app.add_template_filter(device_name, "device_name")
+    app.add_template_global(continue_path)
     # after_request hooks run last-registered first: registered before the form layer
     # and the error pages, this one also sees the HTML pages those render.
     app.after_request(protect_html_pages)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from urllib.parse import SplitResult, urlsplit
 
-from flask import Flask, Response, current_app, redirect, render_template, request
+from flask import Flask, Response, current_app, redirect, render_template, request, url_for
 from flask_jwt_extended import set_access_cookies, set_refresh_cookies, unset_jwt_cookies
 from werkzeug.exceptions import HTTPException
 
@@ -84,6 +84,13 @@ def is_html_form_post() -> bool:
     if request.method not in WRITE_METHODS or request.mimetype not in FORM_CONTENT_TYPES:
         return False
     return request.accept_mimetypes.best_match(ANSWER_TYPES) == "text/html"
+
+
+def continue_path() -> str:
+    """Where a sign-in form goes when done: the page's safe `next` (query or form), else
+    the profile (template global: the OpenID Provider sends browsers here and back)."""
+    value = request.args.get(NEXT_FIELD) or _form_value(NEXT_FIELD)
+    return safe_next_path(value) or url_for("web.ProfilePage")
 
 
 def _form_value(name: str) -> str | None:

@@ -51,6 +51,10 @@ NEEDS_PROOF = {
     ("GET", "/api/v1/auth/providers/<provider_id>/start"),
     ("GET", "/api/v1/auth/providers/<provider_id>/callback"),
     ("POST", "/api/v1/auth/providers/<provider_id>/id-token"),
+    # The OpenID Provider's protocol endpoints need a client, a code or an app's token.
+    ("GET", "/oauth/authorize"), ("POST", "/oauth/authorize"), ("POST", "/oauth/token"),
+    ("GET", "/oauth/userinfo"), ("POST", "/oauth/userinfo"), ("POST", "/oauth/revoke"),
+    ("POST", "/oauth/introspect"), ("POST", "/profile/applications/<grant_id>/revoke"),
 }
 
 
@@ -105,7 +109,7 @@ def _url(rule: str, world: dict) -> str:
     values = {"user_id": world["other"].id, "file_id": world["file_id"],
               "session_id": world["session_id"], "token_id": world["token_id"],
               "passkey_id": 1, "name": world["message"], "identity_id": 1,
-              "provider_id": "not-configured"}
+              "provider_id": "not-configured", "grant_id": 1, "client_id": "none"}
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule)
 
 
