@@ -16,13 +16,12 @@ from app.oauth_server.pages import blp as pages_blp
 from app.oauth_server.pages import granted_applications
 from app.oauth_server.protocol import blp as protocol_blp
 from app.oauth_server.routes import blp as api_blp
-from app.oauth_server.server import init_server, server
+from app.oauth_server.server import init_server
 
 
 def init_oauth_server(app: Flask, api: Api) -> None:
     """Mount the provider: protocol endpoints, admin API, pages, CLI, app tokens on the API."""
-    init_server(app)
-    server.register_endpoint(EndSession)
+    init_server(app).register_endpoint(EndSession)
     api.register_blueprint(api_blp)
     app.register_blueprint(protocol_blp)
     app.register_blueprint(pages_blp)

@@ -23,7 +23,7 @@ from app.oauth_server.adapters import Client
 from app.oauth_server.grants import covers, find_grant, remember
 from app.oauth_server.models import OAuthClient
 from app.oauth_server.scopes import describe
-from app.oauth_server.server import server
+from app.oauth_server.server import oauth_server
 from app.sessions.models import UserSession
 from app.transactions import transaction
 from app.users.models import User
@@ -56,17 +56,17 @@ def _validated(user: User | None):
     if len(request.query_string) + (request.content_length or 0) > MAX_QUERY_BYTES:
         raise BadRequestPage(f"The request is longer than {MAX_QUERY_BYTES} bytes.")
     try:
-        return server.get_consent_grant(end_user=user)
+        return oauth_server().get_consent_grant(end_user=user)
     except OAuth2Error as error:
         if not error.redirect_uri:
             # Unknown client or unregistered redirect URI: never redirect (RFC 6749 4.1.2.1).
             raise BadRequestPage(error.description or error.error) from None
-        return server.handle_error_response(None, error)
+        return oauth_server().handle_error_response(None, error)
 
 
 def _error(grant, error_cls) -> Response:
     error = error_cls(redirect_uri=grant.redirect_uri, state=grant.request.payload.state)
-    return server.handle_error_response(None, error)
+    return oauth_server().handle_error_response(None, error)
 
 
 def live_session(user: User | None, session_id: int | None) -> UserSession | None:
@@ -137,7 +137,7 @@ def answer_consent(*, user: User | None, session_id: int | None, approved: bool)
     if isinstance(grant, Response):
         return grant
     if not approved:
-        return server.create_authorization_response(grant=grant, grant_user=None)
+        return oauth_server().create_authorization_response(grant=grant, grant_user=None)
     return approve(user=user, session=session, grant=grant)
 
 
@@ -148,4 +148,4 @@ def approve(*, user: User, session: UserSession, grant) -> Response:
         stored = remember(user=user, client=client.row, scope=grant.request.scope)
         grant.request.signet_grant_id = stored.id
         grant.request.signet_session_id = session.id
-        return server.create_authorization_response(grant=grant, grant_user=user)
+        return oauth_server().create_authorization_response(grant=grant, grant_user=user)

@@ -8,7 +8,7 @@ from flask import Response, render_template, request
 
 from app import keys
 from app.oauth_server.authorize import BadRequestPage
-from app.oauth_server.server import server
+from app.oauth_server.server import oauth_server
 from app.sessions.service import end_current_session
 from app.web.session import PageSession
 
@@ -43,7 +43,7 @@ def end_session_response(visitor: PageSession) -> Response:
     """
     request.environ[VISITOR] = visitor
     try:
-        validated = server.validate_endpoint_request("end_session")
+        validated = oauth_server().validate_endpoint_request("end_session")
     except OAuth2Error as error:
         raise BadRequestPage(error.description or error.error) from None
     confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
@@ -51,7 +51,7 @@ def end_session_response(visitor: PageSession) -> Response:
         html = render_template("oauth/logout.html", visitor=visitor,
                                client=validated.client, params=list(request.values.items()))
         return Response(html, mimetype="text/html")
-    answer = server.create_endpoint_response("end_session", validated)
+    answer = oauth_server().create_endpoint_response("end_session", validated)
     if answer is not None:
         return answer
     html = render_template("web/result.html", ok=True, status=200, title="Signed out",

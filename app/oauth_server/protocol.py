@@ -20,7 +20,7 @@ from app.oauth_server import settings, tokens
 from app.oauth_server.authorize import BadRequestPage, answer_consent, decide
 from app.oauth_server.logout import end_session_response
 from app.oauth_server.scopes import SUPPORTED
-from app.oauth_server.server import server, user_info
+from app.oauth_server.server import oauth_server, user_info
 from app.scopes import OPEN, mark
 from app.transactions import transaction
 from app.web.session import page_session
@@ -137,7 +137,7 @@ def authorize():
 def token():
     """The token endpoint: codes and refresh tokens for tokens (RFC 6749 5.2 errors)."""
     with transaction():  # a replayed refresh token's revocation stands, though it fails
-        return server.create_token_response()
+        return oauth_server().create_token_response()
 
 
 @blp.route("/oauth/userinfo", methods=["GET", "POST"])
@@ -153,14 +153,14 @@ def userinfo():
 def revoke():
     """RFC 7009 token revocation."""
     with transaction():
-        return server.create_endpoint_response("revocation")
+        return oauth_server().create_endpoint_response("revocation")
 
 
 @blp.post("/oauth/introspect")
 @_open
 def introspect():
     """RFC 7662 token introspection (confidential clients, their own tokens)."""
-    return server.create_endpoint_response("introspection")
+    return oauth_server().create_endpoint_response("introspection")
 
 
 @blp.route("/oauth/logout", methods=["GET", "POST"])

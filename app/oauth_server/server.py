@@ -6,8 +6,6 @@ encoding); this module only tells it where rows live and which key signs.
 
 from __future__ import annotations
 
-import secrets
-
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
@@ -17,6 +15,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
+from flask import current_app
 from sqlalchemy import delete, select
 
 from app import keys
@@ -223,11 +222,12 @@ def _save_token(token: dict, request) -> None:
         touch(previous.row.grant_id)
 
 
-server = AuthorizationServer()
+EXTENSION = "signet.oauth_server"
 
 
-def init_server(app) -> None:
-    """Bind the server to the app with its grants and endpoints."""
+def init_server(app) -> AuthorizationServer:
+    """Build this app's server with its grants and endpoints (one per app: tests build many)."""
+    server = AuthorizationServer()
     server.init_app(app, query_client=find_client, save_token=_save_token)
     server.register_token_generator("default", _generate_token)
     server.register_grant(AuthorizationCodeGrant, [SignetOpenIDCode(require_nonce=False),
@@ -235,8 +235,10 @@ def init_server(app) -> None:
     server.register_grant(RefreshTokenGrant)
     server.register_endpoint(Revocation)
     server.register_endpoint(Introspection)
+    app.extensions[EXTENSION] = server
+    return server
 
 
-def new_state() -> str:
-    """A random value for forms that must come back unchanged."""
-    return secrets.token_urlsafe(16)
+def oauth_server() -> AuthorizationServer:
+    """The current app's authorization server."""
+    return current_app.extensions[EXTENSION]
