@@ -23,6 +23,13 @@ class EndSession(EndSessionEndpoint):
         """Every published key: an older ID token may name a key no longer signing."""
         return keys.published_jwks()
 
+    def resolve_client_from_id_token_claims(self, id_token_claims: dict):
+        """The one audience of our ID tokens (a list of one, as Authlib writes it)."""
+        aud = id_token_claims.get("aud")
+        if isinstance(aud, list) and len(aud) == 1:
+            aud = aud[0]
+        return self.server.query_client(aud) if isinstance(aud, str) else None
+
     def end_session(self, end_session_request) -> None:
         """End the session: its tokens, and every application token issued under it, die."""
         visitor: PageSession = request.environ[VISITOR]
