@@ -75,3 +75,29 @@ def full_flow(client, app_json: dict, email: str, **extra) -> dict:
     tokens = exchange(client, app_json, code_from(response), verifier)
     assert tokens.status_code == 200, tokens.get_json()
     return tokens.get_json()
+
+
+def publish_next_key() -> str:
+    """Publish a new signing key without signing with it yet; its kid.
+
+    The contract's rotation publishes a key SIGNING_KEY_PUBLISH_SECONDS before it signs, so
+    relying parties that cache the JWKS (openid-client re-reads it at most once a minute)
+    already hold it. Written against the stub of app.keys: adapt these two helpers to
+    `flask keys rotate` when the real package lands.
+    """
+    from app import keys
+
+    with keys._lock:
+        key = keys._new_key()
+        keys._keys.insert(0, key)  # published; the last key of the list signs
+    return key.kid
+
+
+def sign_with(kid: str) -> None:
+    """Make the published key `kid` the one that signs from now on (see publish_next_key)."""
+    from app import keys
+
+    with keys._lock:
+        [key] = [key for key in keys._keys if key.kid == kid]
+        keys._keys.remove(key)
+        keys._keys.append(key)
