@@ -52,9 +52,14 @@ class Decision:
     consent: dict | None = None  # what the consent page shows
 
 
-def _validated(user: User | None):
+def check_size() -> None:
+    """Refuse, before any work, a request longer than any real one (a page, not a redirect)."""
     if len(request.query_string) + (request.content_length or 0) > MAX_QUERY_BYTES:
         raise BadRequestPage(f"The request is longer than {MAX_QUERY_BYTES} bytes.")
+
+
+def _validated(user: User | None):
+    check_size()
     try:
         return oauth_server().get_consent_grant(end_user=user)
     except OAuth2Error as error:

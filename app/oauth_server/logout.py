@@ -7,7 +7,7 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import Response, render_template, request
 
 from app import keys
-from app.oauth_server.authorize import BadRequestPage
+from app.oauth_server.authorize import BadRequestPage, check_size
 from app.oauth_server.server import oauth_server
 from app.sessions.service import end_current_session
 from app.web.session import PageSession
@@ -48,6 +48,7 @@ def end_session_response(visitor: PageSession) -> Response:
     Without a valid id_token_hint nothing happens until the person confirms on our page
     (a POST with the page's csrf_token): a link alone must not sign anyone out.
     """
+    check_size()
     request.environ[VISITOR] = visitor
     try:
         validated = oauth_server().validate_endpoint_request("end_session")

@@ -154,3 +154,23 @@ def test_token_errors_follow_rfc_6749(client, admin, user, auth_headers):
     assert replay.status_code == 400 and replay.get_json()["error"] == "invalid_grant"
     unsupported = client.post("/oauth/token", data={"grant_type": "password"})
     assert unsupported.get_json()["error"] == "unsupported_grant_type"
+
+
+def test_after_signets_own_sign_in_form_the_way_back_is_a_page_not_a_redirect(
+        client, admin, user, auth_headers):
+    # Browsers check a form's redirects against its page's form-action 'self': the last
+    # hop to another site after the sign-in form is a page that moves on by itself.
+    first = make_client(client, auth_headers(admin), firstParty=True)
+    browser_sign_in(client, user.email)
+    query, _ = authorize_query(first)
+    response = client.get(f"/oauth/authorize?{query}", headers={
+        **BROWSER, "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'http-equiv="refresh"' in page and "code=" in page and REDIRECT in page
+
+
+def test_an_overlong_request_is_refused_before_any_work(client):
+    response = client.get("/oauth/authorize?state=" + "x" * 9000, headers=BROWSER)
+    assert response.status_code == 400 and "longer than 8192 bytes" in response.get_data(
+        as_text=True)
