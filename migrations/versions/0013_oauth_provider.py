@@ -1,7 +1,7 @@
 """OpenID Provider: oauth_clients, oauth_grants, oauth_codes, oauth_tokens
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-07
 
 Other applications sign their users in with Signet (OpenID Connect). Clients' secrets,
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
