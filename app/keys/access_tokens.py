@@ -54,7 +54,7 @@ def verification_key(header: dict, payload: dict):
     """
     algorithm = header.get("alg")
     use_keys = settings.access_tokens_use_keys()
-    if algorithm == settings.SYMMETRIC:
+    if algorithm == library_config.algorithm:  # JWT_ALGORITHM, HS256 unless changed
         if (use_keys and payload.get("type", "access") == "access"
                 and jwt.single_use_claims.isdisjoint(payload)):
             raise JWTDecodeError("Access tokens are signed with the published keys.")
@@ -85,6 +85,7 @@ def init_access_tokens(app) -> None:
     """Let the keys sign access tokens when ACCESS_TOKEN_SIGNING asks for them."""
     if app.config["ACCESS_TOKEN_SIGNING"] != settings.SYMMETRIC:
         # Every algorithm a key may have; verification_key matches each token to its key's.
-        app.config["JWT_DECODE_ALGORITHMS"] = [settings.SYMMETRIC, *settings.ASYMMETRIC]
+        app.config["JWT_DECODE_ALGORITHMS"] = [app.config["JWT_ALGORITHM"],
+                                               *settings.ASYMMETRIC]
     jwt.sign_access_tokens_with(access_signing)
     jwt.decode_key_loader(verification_key)
