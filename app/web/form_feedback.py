@@ -15,6 +15,7 @@ from flask import g
 # the template writes itself.
 NEVER_KEPT = ("password", "code", "csrf_token", "credential", "ceremony", "next", "page")
 MAX_KEPT_LENGTH = 1000
+MAX_CHOICES = 50  # more boxes than any form of ours has
 GENERIC_FIELD_SUMMARY = "Please correct the fields marked below."
 
 
@@ -26,6 +27,8 @@ class FormFeedback:
     detail: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
+    # Every value of each field, for a group of tick boxes sharing one name (scopes).
+    choices: dict[str, list[str]] = field(default_factory=dict)
 
     def refused(self, endpoint: str) -> bool:
         """True when the form posting to `endpoint` is the one that was refused."""
@@ -38,6 +41,10 @@ class FormFeedback:
     def value(self, endpoint: str, name: str) -> str:
         """What the visitor typed in that field (never a secret), or ''."""
         return self.values.get(name, "") if self.refused(endpoint) else ""
+
+    def chosen(self, endpoint: str, name: str, value: str) -> bool:
+        """True when the visitor ticked `value` among the boxes named `name` of that form."""
+        return self.refused(endpoint) and value in self.choices.get(name, [])
 
     def summary(self, endpoint: str, shown: tuple[str, ...] = ()) -> list[str]:
         """Sentences above the form: the problem, and errors of fields the form lacks."""
@@ -60,6 +67,12 @@ def kept_values(form: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in form.items()
             if not any(secret in name for secret in NEVER_KEPT)
             and isinstance(value, str) and len(value) <= MAX_KEPT_LENGTH}
+
+
+def kept_choices(form: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Every posted value of each field worth refilling, for tick boxes sharing a name."""
+    return {name: [value for value in values if len(value) <= MAX_KEPT_LENGTH][:MAX_CHOICES]
+            for name, values in form.items() if not any(secret in name for secret in NEVER_KEPT)}
 
 
 def set_form_feedback(feedback: FormFeedback) -> None:

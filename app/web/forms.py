@@ -29,7 +29,7 @@ from app.auth.devices import set_device_cookie
 from app.auth.tokens import issued_tokens
 from app.exceptions import DomainError, Forbidden, InvalidField
 from app.next_path import safe_next_path
-from app.web.form_feedback import FormFeedback, kept_values, set_form_feedback
+from app.web.form_feedback import FormFeedback, kept_choices, kept_values, set_form_feedback
 from app.web.mfa_pages import code_page_again, secret_page
 from app.web.session import page_session
 
@@ -155,7 +155,8 @@ def _error_page(response: Response) -> Response:
     errors = problem.get("errors") or {}
     fields = _form_fields()
     page = None if fields is None else _form_page_again(FormFeedback(
-        endpoint=request.endpoint, detail=detail, errors=errors, values=kept_values(fields)))
+        endpoint=request.endpoint, detail=detail, errors=errors, values=kept_values(fields),
+        choices=kept_choices(request.form.to_dict(flat=False))))
     if page is None:
         page = Response(render_template(
             "web/result.html", ok=False, status=response.status_code,

@@ -211,6 +211,17 @@ def test_a_refused_token_form_keeps_the_name_and_names_the_field(client, user):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PersonalAccessToken)) == 0
 
 
+def test_a_refused_token_form_keeps_every_ticked_scope(client, user):
+    csrf = sign_in(client)
+    response = client.post("/api/v1/auth/tokens", headers=HTML, data=token_form(
+        csrf, scopes=["files:read", "profile:write"], current_password="wrong"))
+
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert 'value="files:read" checked' in page and 'value="profile:write" checked' in page
+    assert 'value="profile:read" checked' not in page
+
+
 def test_revoking_a_token_removes_it_and_another_users_is_404(client, user, users):
     csrf = sign_in(client)
     client.post("/api/v1/auth/tokens", headers=HTML, data=token_form(csrf))
