@@ -283,4 +283,4 @@ def test_the_admin_files_list_names_each_owner(app, client, admin, user, upload_
 
     assert "<h1>All files</h1>" in page and "<th>Owner</th>" in page
     row = page.split("ada.txt")[1].split("</tr>")[0]
-    assert "Ada Lovelace" in row and "ada@example.com" in row
+    assert f'href="/admin/users/{user.id}">Ada Lovelace</a>' in row and "ada@example.com" in row
