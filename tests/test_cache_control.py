@@ -91,7 +91,11 @@ def world(client, admin, users, auth_headers):
     headers = auth_headers(admin)
     file_id = client.post("/api/v1/files", headers=headers, content_type="multipart/form-data",
                           data={"file": (io.BytesIO(b"bytes"), "a.txt")}).get_json()["id"]
-    return {"headers": headers, "file_id": file_id, "user_id": users.create().id}
+    client_id = client.post("/api/v1/oauth/clients", headers=headers, json={
+        "name": "App", "type": "public", "redirectUris": ["https://app.example/cb"],
+        "scopes": ["openid"]}).get_json()["clientId"]
+    return {"headers": headers, "file_id": file_id, "user_id": users.create().id,
+            "client_id": client_id}
 
 
 @pytest.mark.parametrize(("endpoint", "rule"), GET_ROUTES, ids=[r for _, r in GET_ROUTES])
