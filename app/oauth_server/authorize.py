@@ -28,8 +28,8 @@ from app.sessions.models import UserSession
 from app.transactions import transaction
 from app.users.models import User
 
-# A sign-in this recent satisfies prompt=login and max_age=0 on the way back from the
-# sign-in pages (the user just typed their password; the clock moved on a little).
+# A sign-in this recent satisfies max_age (and prompt=login, which the way back turns into
+# max_age=0) on the return from the sign-in pages: the user just typed their password.
 FRESH_SIGN_IN = timedelta(seconds=120)
 # Authorization requests are links: longer than this is no request we would answer.
 MAX_QUERY_BYTES = 8192
@@ -88,9 +88,9 @@ def live_session(user: User | None, session_id: int | None) -> UserSession | Non
 def _needs_sign_in(session: UserSession | None, params) -> bool:
     if session is None:
         return True
-    age = utcnow() - session.created_at
     if "login" in params.get("prompt", "").split():
-        return age > FRESH_SIGN_IN
+        return True  # the way back asks max_age=0 instead (see _sign_in_path)
+    age = utcnow() - session.created_at
     max_age = params.get("max_age", "")
     if max_age.isdigit() and len(max_age) < 10:
         return age > max(timedelta(seconds=int(max_age)), FRESH_SIGN_IN)
@@ -98,11 +98,14 @@ def _needs_sign_in(session: UserSession | None, params) -> bool:
 
 
 def _sign_in_path(params) -> str:
-    # Back to this request without prompt=login (satisfied by the sign-in about to happen).
+    # Back to this request with prompt=login turned into max_age=0: the sign-in about to
+    # happen satisfies it, an older one would not.
     again = [(k, v) for k, v in params.items(multi=True) if k != "prompt"]
-    prompts = [p for p in params.get("prompt", "").split() if p != "login"]
-    if prompts:
-        again.append(("prompt", " ".join(prompts)))
+    prompts = params.get("prompt", "").split()
+    if "login" in prompts:
+        again = [(k, v) for k, v in again if k != "max_age"] + [("max_age", "0")]
+    if rest := [p for p in prompts if p != "login"]:
+        again.append(("prompt", " ".join(rest)))
     query = {"next": f"{url_for('oauth.authorize')}?{urlencode(again)}"}
     if params.get("login_hint"):
         query["login_hint"] = params["login_hint"][:254]

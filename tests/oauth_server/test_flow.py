@@ -174,3 +174,36 @@ def test_an_overlong_request_is_refused_before_any_work(client):
     response = client.get("/oauth/authorize?state=" + "x" * 9000, headers=BROWSER)
     assert response.status_code == 400 and "longer than 8192 bytes" in response.get_data(
         as_text=True)
+
+
+def test_consent_without_the_pages_csrf_token_is_refused(client, admin, user, auth_headers):
+    app_json = make_client(client, auth_headers(admin))
+    browser_sign_in(client, user.email)
+    query, _ = authorize_query(app_json)
+    response = consent(client, query, csrf="forged")
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert client.get("/api/v1/auth/grants", headers=auth_headers(user)).get_json() == {
+        "items": []}
+
+
+def test_prompt_login_and_an_old_sign_in_with_max_age_go_through_sign_in_again(
+        client, db, admin, user, auth_headers):
+    from datetime import timedelta
+
+    from app.sessions.models import UserSession
+
+    app_json = make_client(client, auth_headers(admin))
+    full_flow(client, app_json, user.email)
+    query, _ = authorize_query(app_json, prompt="login", nonce="again")
+    response = client.get(f"/oauth/authorize?{query}", headers=BROWSER)
+    assert response.status_code == 303 and response.headers["Location"].startswith("/login?")
+    back = parse_qs(urlsplit(response.headers["Location"]).query)["next"][0]
+    assert "prompt" not in back and "max_age=0" in back
+
+    for session in db.session.scalars(db.select(UserSession)):
+        session.created_at -= timedelta(hours=1)
+    db.session.commit()
+    query, _ = authorize_query(app_json, max_age="600", nonce="older")
+    assert client.get(f"/oauth/authorize?{query}", headers=BROWSER).status_code == 303
+    query, _ = authorize_query(app_json, max_age="7200", nonce="recent-enough")
+    assert client.get(f"/oauth/authorize?{query}", headers=BROWSER).status_code == 302
