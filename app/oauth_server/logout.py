@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oidc.rpinitiated import EndSessionEndpoint
-from flask import Response, render_template, request
+from flask import Response, redirect, render_template, request, url_for
 
 from app import keys
 from app.oauth_server.authorize import BadRequestPage, check_size
@@ -14,6 +14,8 @@ from app.web.session import PageSession
 
 # The browser's page session, for the endpoint's end_session (Authlib builds its own request).
 VISITOR = "signet.oauth_visitor"
+# Set once the session is ended: the response then drops the browser's cookies too.
+ENDED = "signet.oauth_session_ended"
 
 
 class EndSession(EndSessionEndpoint):
@@ -33,6 +35,7 @@ class EndSession(EndSessionEndpoint):
     def end_session(self, end_session_request) -> None:
         """End the session: its tokens, and every application token issued under it, die."""
         visitor: PageSession = request.environ[VISITOR]
+        request.environ[ENDED] = True
         claims = end_session_request.id_token_claims or {}
         sid = claims.get("sid")
         if sid is not None and str(sid).isdigit():
@@ -40,6 +43,11 @@ class EndSession(EndSessionEndpoint):
         if visitor.signed_in and visitor.session_id is not None and (
                 not claims or claims.get("sub") == str(visitor.user.id)):
             end_current_session(user_id=visitor.user.id, session_id=visitor.session_id)
+
+
+def session_ended() -> bool:
+    """True once this request ended a Signet session."""
+    return bool(request.environ.get(ENDED))
 
 
 def end_session_response(visitor: PageSession) -> Response:
@@ -62,7 +70,5 @@ def end_session_response(visitor: PageSession) -> Response:
     answer = oauth_server().create_endpoint_response("end_session", validated)
     if answer is not None:
         return answer
-    html = render_template("web/result.html", ok=True, status=200, title="Signed out",
-                           detail="You are signed out of Signet.", errors={}, back=None,
-                           visitor=None)
-    return Response(html, mimetype="text/html")
+    # A page of ours says so (a 303: the form layer would replace a 200 answer to a form).
+    return redirect(url_for("web.LoginPage", notice="signed_out"), code=303)

@@ -18,7 +18,7 @@ from flask_jwt_extended import unset_jwt_cookies
 from app import keys
 from app.oauth_server import settings, tokens
 from app.oauth_server.authorize import BadRequestPage, answer_consent, decide
-from app.oauth_server.logout import end_session_response
+from app.oauth_server.logout import end_session_response, session_ended
 from app.oauth_server.scopes import SUPPORTED
 from app.oauth_server.server import oauth_server, user_info
 from app.scopes import OPEN, mark
@@ -171,6 +171,6 @@ def logout():
         response = end_session_response(page_session())
     except BadRequestPage as error:
         return _error_page(error.detail)
-    if response.status_code == 302 or request.method == "POST":
+    if session_ended():
         unset_jwt_cookies(response)
     return response

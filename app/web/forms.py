@@ -130,6 +130,8 @@ def answer_html_form(response: Response) -> Response:
     """Turn the API's answer to a browser form post into a redirect or an HTML page."""
     if not is_html_form_post() or 300 <= response.status_code < 400:
         return response
+    if response.mimetype == "text/html":  # a page that answers its own form (OpenID consent)
+        return response
     if response.status_code >= 400:
         return _error_page(response)
     page = secret_page(request.endpoint, _json_body(response))

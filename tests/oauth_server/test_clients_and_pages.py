@@ -106,3 +106,17 @@ def test_logout_without_an_id_token_asks_first_and_never_redirects_elsewhere(
         "post_logout_redirect_uri": "https://evil.example/"}, headers=BROWSER)
     assert page.status_code == 200 and "Sign out of Signet?" in page.get_data(as_text=True)
     assert client.get("/profile", headers=BROWSER).status_code == 200  # still signed in
+
+
+def test_logout_confirmed_on_the_page_signs_out(client, admin, user, auth_headers):
+    csrf = browser_sign_in(client, user.email)
+    unconfirmed = client.post("/oauth/logout", headers=BROWSER, data={"csrf_token": csrf})
+    assert unconfirmed.status_code == 200
+    assert "Sign out of Signet?" in unconfirmed.get_data(as_text=True)
+    assert client.get("/profile", headers=BROWSER).status_code == 200  # nothing ended yet
+    done = client.post("/oauth/logout", headers=BROWSER,
+                       data={"csrf_token": csrf, "confirm": "yes"})
+    assert done.status_code == 303 and done.headers["Location"] == "/login?notice=signed_out"
+    assert client.get("/profile", headers=BROWSER).status_code == 303
+    sessions = client.get("/api/v1/auth/sessions", headers=auth_headers(user)).get_json()
+    assert len(sessions["items"]) == 1  # only the one auth_headers just started

@@ -182,6 +182,7 @@ def test_consent_without_the_pages_csrf_token_is_refused(client, admin, user, au
     query, _ = authorize_query(app_json)
     response = consent(client, query, csrf="forged")
     assert response.status_code == 400 and "Location" not in response.headers
+    assert "Your Signet session ended" in response.get_data(as_text=True)
     assert client.get("/api/v1/auth/grants", headers=auth_headers(user)).get_json() == {
         "items": []}
 
