@@ -116,12 +116,3 @@ def _signed_in_user() -> User | None:
     except (JWTExtendedException, PyJWTError):
         return None
     return get_current_user()
-
-
-def sign_in_with_id_token(provider_id: str, *, id_token: str, nonce: str | None = None) -> dict:
-    """An app's own provider sign-in: verify its ID token, answer like /auth/login."""
-    provider = get_provider(provider_id)
-    if provider.is_github:
-        raise InvalidField("id_token", "GitHub issues no ID tokens: use the browser flow.")
-    person = verify_id_token(provider, id_token, nonce=nonce)
-    return sign_in_with_provider(provider=provider, person=person)

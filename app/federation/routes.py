@@ -20,7 +20,7 @@ from app.federation.schemas import (
     ProviderList,
     UnlinkForm,
 )
-from app.federation.service import list_identities, unlink_identity
+from app.federation.service import list_identities, sign_in_with_id_token, unlink_identity
 from app.federation.settings import configured_providers, get_provider
 from app.ratelimit import login_per_ip, password_checks_per_account
 from app.schemas import ProblemSchema
@@ -122,7 +122,7 @@ class ProviderIdToken(MethodView):
                       "fetched.")
     def post(self, form, provider_id: str):
         """Verify the ID token (JWKS, iss, aud, exp, iat, nonce) and sign in."""
-        return browser.sign_in_with_id_token(provider_id, **form)
+        return sign_in_with_id_token(provider=get_provider(provider_id), **form)
 
 
 @blp.route(f"/providers/{PROVIDER}/link")

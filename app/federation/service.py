@@ -23,12 +23,13 @@ from app.exceptions import (
     EmailNotVerified,
     Forbidden,
     IdentityTaken,
+    InvalidField,
     LastSignInMethod,
     NotFound,
     ProviderEmailUnverified,
 )
 from app.extensions import db
-from app.federation.client import ProviderUser
+from app.federation.client import ProviderUser, verify_id_token
 from app.federation.models import Identity
 from app.federation.settings import Provider
 from app.mfa.models import Passkey
@@ -118,6 +119,15 @@ def _link(user: User, provider: Provider, person: ProviderUser) -> Identity:
     record_event("identity.linked", actor_id=user.id, subject_id=user.id,
                  details={"provider": provider.id, "identity": identity.id})
     return identity
+
+
+def sign_in_with_id_token(*, provider: Provider, id_token: str,
+                          nonce: str | None = None) -> dict:
+    """An app's own provider sign-in: verify its ID token, answer like /auth/login."""
+    if provider.is_github:
+        raise InvalidField("id_token", "GitHub issues no ID tokens: use the browser flow.")
+    person = verify_id_token(provider, id_token, nonce=nonce)
+    return sign_in_with_provider(provider=provider, person=person)
 
 
 @retried

@@ -49,7 +49,7 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_index(op.f("ix_provider_flows_expiresAt"), table_name="provider_flows")
+    # Their indexes go with the tables (MySQL refuses to drop the userId index first: the
+    # foreign key needs it).
     op.drop_table("provider_flows")
-    op.drop_index(op.f("ix_identities_userId"), table_name="identities")
     op.drop_table("identities")

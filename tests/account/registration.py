@@ -10,6 +10,7 @@ from tests.helpers import row_count, stored_blobs
 URL = "/api/v1/auth/register"
 USER_KEYS = {"id", "name", "email", "isActive", "role", "profileImageId", "profileImageUrl",
              "createdBy", "updatedBy", "createdAt", "updatedAt", "emailVerified", "mfaEnabled",
+             "hasPassword",
              "storageUsed", "storageQuota"}
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|gif|webp)$")
 

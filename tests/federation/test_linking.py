@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from flask_jwt_extended import create_access_token, verify_jwt_in_request
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from app.account.export import SECTIONS
+from app.account.recovery import clear_planted_sign_ins
 from app.audit.models import AuditEvent
 from app.exceptions import (
     AccountExists,
@@ -102,3 +104,24 @@ def test_the_last_way_to_sign_in_cannot_be_unlinked(app, provider, db):
         with pytest.raises(LastSignInMethod):
             unlink_identity(user=user, identity_id=identity.id, current_password=None)
     assert db.session.scalar(select(Identity)) is not None
+
+
+def test_export_recovery_and_deletion_know_identities(provider, users, db):
+    owner = users.create(email="kim@example.com")
+    db.session.add(Identity(user_id=owner.id, provider="acme", issuer=ISSUER, sub="k",
+                            email="kim@id.example.test"))
+    db.session.commit()
+    exported = SECTIONS["identities"](owner, [])
+    assert [(i["provider"], i["email"]) for i in exported] == [("acme", "kim@id.example.test")]
+    assert set(exported[0]) == {"id", "provider", "email", "createdAt", "lastUsedAt"}
+
+    assert clear_planted_sign_ins(owner)["identities"] == 1  # a proven mailbox: all gone
+    db.session.commit()
+    assert db.session.scalar(select(Identity)) is None
+
+    db.session.add(Identity(user_id=owner.id, provider="acme", issuer=ISSUER, sub="k"))
+    db.session.commit()
+    db.session.execute(delete(User).where(User.id == owner.id)  # as delete_account does
+                       .execution_options(changed_user_ids={owner.id}))
+    db.session.commit()
+    assert db.session.scalar(select(Identity)) is None

@@ -8,6 +8,7 @@ from tests.helpers import assert_problem
 
 USER_KEYS = {"id", "name", "email", "isActive", "role", "profileImageId", "profileImageUrl",
              "createdBy", "updatedBy", "createdAt", "updatedAt", "emailVerified", "mfaEnabled",
+             "hasPassword",
              "storageUsed", "storageQuota"}
 
 
