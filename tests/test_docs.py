@@ -33,8 +33,10 @@ def test_the_document_lists_the_api_and_not_the_browser_pages(app, client):
     assert {"/login", "/profile", "/profile/delete"} <= page_rules
     assert not [path for path in spec["paths"] if path.startswith("/profile")
                 or path in {"/", "/login", "/register", "/files"}]
+    # /.well-known/jwks.json is API (other services fetch it); the OpenID Provider's
+    # protocol endpoints are described by its discovery document instead.
     assert {path.split("/")[1] for path in spec["paths"]} == {
-        "api", "docs", "openapi.json", "healthz", "readyz"}
+        "api", "docs", "openapi.json", "healthz", "readyz", ".well-known"}
     assert "web" not in {tag["name"] for tag in spec["tags"]}
 
 
