@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -40,6 +41,29 @@ from tests.live_server import free_port
 MYSQL_SERVER_URL = os.environ.get("MYSQL_TEST_URL", "mysql+pymysql://root@127.0.0.1:3306")
 STORAGE_BACKENDS = ("local", "s3")
 MOTO_SERVER = Path(sys.executable).with_name("moto_server")
+# tmpfs on Linux (a container's default 64 MB is too small); mkdtemp makes a private folder.
+MEMORY_TMP = Path("/dev/shm")  # noqa: S108
+MEMORY_TMP_MIN_FREE = 4 * 1024**3
+MEMORY_BASETEMP = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    # Each commit of the SQLite file and each mail file is an fsync: on a disk that is most
+    # of the suite's time. The run's temporary folder (database, uploads, mail, server logs,
+    # Galera's data) goes to memory when the machine has room there; `--basetemp` wins.
+    if config.option.basetemp or hasattr(config, "workerinput"):
+        return  # xdist workers get a folder inside the main process's
+    if (MEMORY_TMP.is_dir() and os.access(MEMORY_TMP, os.W_OK)
+            and shutil.disk_usage(MEMORY_TMP).free >= MEMORY_TMP_MIN_FREE):
+        config.option.basetemp = tempfile.mkdtemp(prefix="signet-tests-", dir=MEMORY_TMP)
+        config.stash[MEMORY_BASETEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config):
+    # Memory is not a disk to leave old runs on (pytest keeps three of those).
+    if path := config.stash.get(MEMORY_BASETEMP, None):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.hookimpl(tryfirst=True)
