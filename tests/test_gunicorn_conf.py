@@ -122,3 +122,30 @@ def test_start_up_names_the_address_and_warns_when_links_miss_it(monkeypatch, en
     assert server.lines[0][1].startswith("Signet is at http")
     if warned:
         assert "listens at http://localhost:9410" in server.lines[-1][1]
+
+
+# A worker leaving through sys.exit(code), as gunicorn's spawn_worker does, with the hook
+# in the `finally` gunicorn runs it from. The exit handler stands for the mail thread's.
+LEAVING_WORKER = """
+import atexit, os, runpy, sys, threading, time
+conf = runpy.run_path(sys.argv[1])
+class Worker:
+    pid = os.getpid()
+    wsgi = None
+atexit.register(lambda: print("exit handlers ran", flush=True))
+threading.Thread(target=lambda: (time.sleep(0.2), print("thread finished", flush=True))).start()
+print("still buffered", end="")
+try:
+    sys.exit(int(sys.argv[2]))
+finally:
+    conf["worker_exit"](None, Worker())
+    print("not reached")
+"""
+
+
+@pytest.mark.parametrize("code", [0, 3])
+def test_a_leaving_worker_keeps_its_exit_status_threads_exit_handlers_and_output(code):
+    result = subprocess.run([sys.executable, "-c", LEAVING_WORKER, str(CONF), str(code)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == code
+    assert result.stdout == "still buffered" "thread finished\n" "exit handlers ran\n"
