@@ -16,11 +16,14 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4096 + b"\n%%EOF\n"  # 1 MiB
 
 @pytest.fixture
 def server(live_server, app_config):
-    """One gunicorn worker with this test's storage backend."""
+    """One gunicorn worker with this test's storage backend, shared by the module's tests."""
     keys = ("STORAGE_BACKEND", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION",
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
     env = {key: str(app_config[key]) for key in keys if app_config.get(key)}
-    return live_server(workers=1, env={**env, "MAX_CONTENT_LENGTH": str(2 * 1024 * 1024)})
+    # Nothing stays behind in the worker (no limits, no output to read), and the bucket of
+    # this pytest process is the same for every s3 test: one server per backend.
+    return live_server(workers=1, shared=True,
+                       env={**env, "MAX_CONTENT_LENGTH": str(2 * 1024 * 1024)})
 
 
 def test_upload_download_range_304_and_inline_over_real_http(server, user, auth_headers):
