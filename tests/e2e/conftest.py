@@ -55,13 +55,26 @@ def chromium():
         browser.close()
 
 
+@pytest.fixture(scope="package")
+def module_servers():
+    """The shared gunicorns of the browser tests: one for the whole package, not a module.
+
+    The pages' tests leave nothing behind in the server's processes, so the six modules
+    of this package can share a server (each start costs seconds of CPU).
+    """
+    servers: dict = {}
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
 @pytest.fixture
 def browser_page(chromium, live_server, app):
     """A fresh browser tab on a live gunicorn; fails the test on any off-site request.
 
     Depends on `app` so the rows the browser created are removed after the test.
     """
-    server = live_server(workers=2, shared=True)  # the module's pages share one gunicorn
+    server = live_server(workers=2, shared=True)  # the package's pages share one gunicorn
     context = chromium.new_context(base_url=server.url, viewport={"width": 1100, "height": 800})
     context.set_default_timeout(10_000)
     foreign: list[str] = []

@@ -47,7 +47,7 @@ def site(chromium, live_server, app):
     """The live server and a way to open a tab with axe-core ready in every document."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `npm ci` (axe-core is in package.json)")
-    server = live_server(workers=2)
+    server = live_server(workers=2, shared=True)  # the package's one gunicorn (conftest)
     contexts = []
 
     def open_tab():
