@@ -34,6 +34,7 @@ from app.keys.keyring import EXTENSION_KEY as KEYRING
 from app.keys.keyring import Keyring
 from app.storage import current_storage
 from tests import live_server as live_server_module
+from tests.browser import artifacts_dir, chromium  # noqa: F401 - fixtures for every package
 from tests.factories import UserFactory
 from tests.helpers import S3_SETTINGS
 from tests.live_server import free_port

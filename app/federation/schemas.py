@@ -8,7 +8,12 @@ from app.users.schemas import recent_sign_in_password
 
 # An ID token is a few KiB at most; 16 KiB leaves room and bounds the work before parsing.
 MAX_ID_TOKEN = 16 * 1024
-QUERY_VALUE = validate.Length(max=2048)
+# Query values are capped so that a whole request line fits gunicorn's limit_request_line
+# (8190) even with every character percent-encoded: past it gunicorn answers 414 itself,
+# outside the API. `next` may hold any text (up to 12 encoded bytes per character); the
+# callback's values are printable ASCII (RFC 6749 Appendix A: VSCHAR, NQSCHAR), 3 bytes each.
+NEXT_VALUE = validate.Length(max=512)
+PRINTABLE_ASCII = validate.Regexp(r"^[\x20-\x7e]*$", error="Must be printable ASCII.")
 
 
 class ProviderOut(Schema):
@@ -53,16 +58,16 @@ class IdTokenForm(Schema):
 class NextQuery(Schema):
     """Where to go afterwards: a path on this site."""
 
-    next = fields.String(validate=QUERY_VALUE, metadata={"example": "/profile"})
+    next = fields.String(validate=NEXT_VALUE, metadata={"example": "/profile"})
 
 
 class CallbackQuery(Schema):
     """What the provider appends to the redirect URI."""
 
-    code = fields.String(validate=QUERY_VALUE)
-    state = fields.String(validate=QUERY_VALUE)
-    error = fields.String(validate=validate.Length(max=256))
-    error_description = fields.String(validate=QUERY_VALUE)
+    code = fields.String(validate=[validate.Length(max=2048), PRINTABLE_ASCII])
+    state = fields.String(validate=[validate.Length(max=128), PRINTABLE_ASCII])  # ours: 43
+    error = fields.String(validate=[validate.Length(max=64), PRINTABLE_ASCII])
+    error_description = fields.String(validate=[validate.Length(max=256), PRINTABLE_ASCII])
 
 
 class UnlinkForm(Schema):

@@ -1,58 +1,15 @@
 """Real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright.
 
-Without the browser these tests are skipped with the reason printed, except in CI
-(CI=true), where a missing browser is a failure: the browser tests must run there.
+The browser itself, and the rule that CI must run these tests, are in tests/browser.py.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-# Every browser screenshot goes to one folder (artifacts/ is gitignored; CI lists it).
-SCREENS = Path(__file__).resolve().parents[2] / "artifacts" / "screens"
-# Headless and quiet: no GPU, no sandbox (CI runs as root), nothing phoned home. Host names
-# other than 127.0.0.1 do not resolve, so the pages must work with no internet at all.
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENS, require_browser
 
-
-def _browser_missing_reason() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is not installed (apt-get install -y chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright for Python is not installed (pip install -r requirements-dev.txt)"
-    return None
-
-
-def require_browser() -> None:
-    """Skip when the browser is missing, but fail under CI=true: CI must run these tests."""
-    reason = _browser_missing_reason()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the browser tests, but {reason}.")
-        pytest.skip(f"browser test skipped: {reason}")
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """A headless Chromium browser, shared by the session's browser tests."""
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "SCREENS", "require_browser"]
 
 
 @pytest.fixture(scope="package")
@@ -90,10 +47,3 @@ def browser_page(chromium, live_server, app):
     yield page
     context.close()
     assert not foreign, f"the page tried to reach other hosts: {foreign}"
-
-
-@pytest.fixture
-def artifacts_dir() -> Path:
-    """Where browser tests save screenshots: artifacts/screens/ (CI lists it)."""
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    return SCREENS

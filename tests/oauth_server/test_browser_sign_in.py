@@ -15,7 +15,6 @@ from PIL import Image, ImageStat
 from werkzeug.serving import make_server
 
 from app import keys
-from tests.e2e.conftest import artifacts_dir, chromium  # noqa: F401 - fixtures
 from tests.mfa.helpers import enable_totp
 from tests.oauth_server.helpers import PASSWORD, make_client
 
@@ -55,7 +54,7 @@ def relying_party(provider: str, app_json: dict) -> tuple[Flask, dict]:
 
 
 def test_sign_in_with_signet_from_another_application(
-        provider, client, admin, user, auth_headers, chromium, artifacts_dir):  # noqa: F811
+        provider, client, admin, user, auth_headers, chromium, artifacts_dir):
     authenticator, _codes = enable_totp(client, auth_headers(user))
     rp_server = make_server("127.0.0.1", 0, Flask("placeholder"))
     rp_url = f"http://127.0.0.1:{rp_server.server_port}"
