@@ -9,6 +9,7 @@ documented status code must be possible for its route, judged from what the rout
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -16,9 +17,12 @@ from app.extensions import limiter
 
 # Static files, Swagger UI's assets, the development inbox (/dev/mail, never mounted in
 # production) and the browser pages (the `web` blueprint: HTML for people, and the form
-# posts behind them) are no part of the API.
+# posts behind them; `oauth_pages`: the profile page's form revoking an application) are no
+# part of the API. Nor is the OpenID Provider's protocol (`oauth`): OAuth 2 / OpenID
+# Connect, described by its own discovery document (checked below), not problem+json.
 UNDOCUMENTED_ENDPOINTS = re.compile(
-    r"^(static|.*\.static|docs_assets\..*|dev_mail\..*|web\..*)$")
+    r"^(static|.*\.static|docs_assets\..*|dev_mail\..*|web\..*|oauth_pages\..*|oauth\..*)$")
+DISCOVERY = "/.well-known/openid-configuration"
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 # 502: a sign-in provider answered nonsense (contract, "Signing in with another provider").
 CONTRACT_CODES = {200, 201, 202, 204, 206, 302, 303, 304, 400, 401, 403, 404, 405, 409, 413, 415,
@@ -81,6 +85,17 @@ def codes(operation: dict) -> set[int]:
 def test_every_route_is_documented(app, spec):
     missing = sorted(set(routed_operations(app)) - set(documented_operations(spec)))
     assert not missing, f"routes missing from /openapi.json: {missing}"
+
+
+def test_every_protocol_route_is_in_the_discovery_document(app, client):
+    """The routes left out of OpenAPI as the OpenID Provider's are the ones it announces."""
+    metadata = client.get(DISCOVERY).get_json()
+    announced = {DISCOVERY} | {urlsplit(value).path for name, value in metadata.items()
+                               if name.endswith("_endpoint")}
+    protocol = {rule.rule for rule in app.url_map.iter_rules()
+                if rule.endpoint.startswith("oauth.")}
+    assert {"/oauth/authorize", "/oauth/token", "/oauth/logout"} <= protocol
+    assert protocol == announced
 
 
 def test_every_documented_operation_is_a_route(app, spec):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,9 +36,11 @@ def make_first_key() -> None:
     Runs on a connection of its own, committed at once: the key must not wait for (or be
     rolled back with) the request that needed it. The unique `sequence` settles a race:
     of two workers inserting the same next number, one insert fails and that worker
-    uses the winner's key. (On SQLite, call it outside a write transaction: it waits for
-    the database's one write lock.)
+    uses the winner's key. On SQLite call it before the request's first write: the
+    database has one write lock, and the request would hold it (refused at once, not a
+    deadlock until the busy timeout).
     """
+    _refuse_waiting_for_own_lock()
     new = crypto.generate(settings.new_key_algorithm())
     now = utcnow()
     table = SigningKey.__table__
@@ -56,6 +59,17 @@ def make_first_key() -> None:
         # Galera reports the same lost race as a certification failure (deadlock).
         if error_code(error) not in ROLLED_BACK:
             raise
+
+
+def _refuse_waiting_for_own_lock() -> None:
+    """Raise when the request's own SQLite transaction holds the lock the insert needs."""
+    session = db.session()
+    if session.get_transaction() is None:
+        return
+    driver = session.connection().connection.dbapi_connection
+    if isinstance(driver, sqlite3.Connection) and driver.in_transaction:
+        raise RuntimeError("The first signing key is needed after this request wrote: on "
+                           "SQLite ask for signing_key() before the first write.")
 
 
 def _last_sequence_unless_one_signs(connection) -> int | None:

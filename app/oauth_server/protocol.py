@@ -20,7 +20,7 @@ from app.oauth_server import settings, tokens
 from app.oauth_server.authorize import BadRequestPage, answer_consent, decide
 from app.oauth_server.logout import end_session_response, session_ended
 from app.oauth_server.scopes import SUPPORTED
-from app.oauth_server.server import oauth_server, user_info
+from app.oauth_server.server import hold_signing_key, oauth_server, user_info
 from app.scopes import OPEN, mark
 from app.transactions import transaction
 from app.web.session import page_session
@@ -136,6 +136,7 @@ def authorize():
 @_open
 def token():
     """The token endpoint: codes and refresh tokens for tokens (RFC 6749 5.2 errors)."""
+    hold_signing_key()  # before the transaction writes (the used code's deletion)
     with transaction():  # a replayed refresh token's revocation stands, though it fails
         return oauth_server().create_token_response()
 

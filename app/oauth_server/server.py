@@ -15,7 +15,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import delete, select
 
 from app import keys
@@ -32,6 +32,22 @@ from app.users.models import User
 from app.users.schemas import profile_image_url
 
 TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+# The key that signs this request's ID token, chosen once (hold_signing_key).
+SIGNING_KEY = "signet.oauth_signing_key"
+
+
+def hold_signing_key() -> keys.ActiveKey:
+    """Choose the key that signs this request's ID token; call it before the first write.
+
+    The first key ever is made on a connection of its own (app.keys: it must not be rolled
+    back with the request); on SQLite that connection would wait for the write lock this
+    request's transaction holds once it has written. Chosen once, the ID token's `kid`,
+    `alg` and signature also all come from one key, even across a rotation's moment.
+    """
+    key = request.environ.get(SIGNING_KEY)
+    if key is None:
+        key = request.environ[SIGNING_KEY] = keys.signing_key()
+    return key
 
 
 def user_info(user: User, scope: str) -> UserInfo:
@@ -58,15 +74,15 @@ class SignetOpenIDCode(OpenIDCode):
 
     def resolve_client_private_key(self, client: Client) -> dict:
         """The private JWK that signs now."""
-        return keys.signing_key().private_jwk
+        return hold_signing_key().private_jwk
 
     def get_client_algorithm(self, client: Client) -> str:
         """The signing key's algorithm."""
-        return keys.signing_key().alg
+        return hold_signing_key().alg
 
     def get_encode_header(self, client: Client) -> dict:
         """`kid` names the key, so relying parties pick it from the JWKS."""
-        key = keys.signing_key()
+        key = hold_signing_key()
         return {"alg": key.alg, "kid": key.kid, "typ": "JWT"}
 
     def get_client_claims(self, client: Client) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,6 +12,7 @@ from app import create_app
 from app.extensions import db
 from app.keys import published_jwks, signing_key
 from app.keys import service as key_service
+from app.users.models import User
 from tests.keys.helpers import rows
 
 WORKERS = 4
@@ -66,3 +68,22 @@ def test_two_workers_that_both_saw_no_key_insert_one(workers, app, monkeypatch):
 
     assert kids[0] == kids[1]
     assert [(row.sequence, row.kid) for row in rows()] == [(1, kids[0])]
+
+
+def test_a_first_key_asked_for_after_a_write(app, user):
+    # The first key is inserted on a connection of its own. On SQLite the request's write
+    # holds the database's one write lock, so that insert could only wait for the busy
+    # timeout: refused at once instead. MariaDB locks rows, and the key is made.
+    db.session.get(User, user.id).name = "Ada L."
+    db.session.flush()
+    started = time.monotonic()
+    if db.engine.dialect.name == "sqlite":
+        with pytest.raises(RuntimeError, match="before the first write"):
+            signing_key()
+        assert time.monotonic() - started < 5
+        db.session.rollback()
+        assert rows() == []
+    else:
+        kid = signing_key().kid
+        db.session.rollback()
+        assert [row.kid for row in rows()] == [kid]

@@ -1,7 +1,7 @@
 """A real HTTP provider for the relying-party tests: the test app on a threaded server.
 
-In-process (werkzeug's threaded server on a free port), so a test can rotate the stub
-signing key of app.keys between two requests. PUBLIC_BASE_URL is the server's own URL,
+In-process (werkzeug's threaded server on a free port), so a test can rotate the signing
+keys of app.keys between two requests. PUBLIC_BASE_URL is the server's own URL,
 so the issuer relying parties expect is the one they talk to.
 """
 
@@ -16,6 +16,13 @@ import requests
 from werkzeug.serving import make_server
 
 from tests import live_server
+
+
+@pytest.fixture
+def app_config(app_config):
+    """Keys re-read on every use, so a rotation a test makes counts at once (production:
+    within SIGNING_KEY_REFRESH_SECONDS; tests/keys cover that)."""
+    return {**app_config, "SIGNING_KEY_REFRESH_SECONDS": 0}
 
 
 @pytest.fixture

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+from app.keys.service import rotate_key
+from tests.keys.helpers import move, now
+from tests.keys.helpers import rows as key_rows
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 PASSWORD = "correct horse battery"
@@ -78,26 +83,16 @@ def full_flow(client, app_json: dict, email: str, **extra) -> dict:
 
 
 def publish_next_key() -> str:
-    """Publish a new signing key without signing with it yet; its kid.
+    """Rotate as `flask keys rotate` does: a new key published now, signing later; its kid.
 
-    The contract's rotation publishes a key SIGNING_KEY_PUBLISH_SECONDS before it signs, so
-    relying parties that cache the JWKS (openid-client re-reads it at most once a minute)
-    already hold it. Written against the stub of app.keys: adapt these two helpers to
-    `flask keys rotate` when the real package lands.
+    The rotation publishes a key SIGNING_KEY_PUBLISH_SECONDS before it signs, so relying
+    parties that cache the JWKS (openid-client re-reads it at most once a minute) already
+    hold it when it starts signing (sign_with).
     """
-    from app import keys
-
-    with keys._lock:
-        key = keys._new_key()
-        keys._keys.insert(0, key)  # published; the last key of the list signs
-    return key.kid
+    return rotate_key().kid
 
 
 def sign_with(kid: str) -> None:
-    """Make the published key `kid` the one that signs from now on (see publish_next_key)."""
-    from app import keys
-
-    with keys._lock:
-        [key] = [key for key in keys._keys if key.kid == kid]
-        keys._keys.remove(key)
-        keys._keys.append(key)
+    """Let the publication delay of the published key `kid` pass: it signs from now on."""
+    [row] = [row for row in key_rows() if row.kid == kid]
+    move(kid, signs_from=now() - timedelta(seconds=1) - row.signs_from)

@@ -11,7 +11,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from app import keys
+from app.keys.service import rotate_key
 from tests.oauth_server.browser import Browser
 from tests.oauth_server.helpers import REDIRECT, make_client
 
@@ -67,7 +67,7 @@ def test_code_flow_refresh_userinfo_rotation_and_logout(relying_party, user):
 
     # Rotation while tokens live: the new key signs, the old one stays published.
     old_kid = claims["kid"]
-    new_kid = keys._rotate_for_tests().kid
+    new_kid = rotate_key(sign_now=True).kid  # `flask keys rotate --now`
     assert session.get(meta["userinfo_endpoint"]).status_code == 200
     assert verified_claims(meta, token["id_token"], app_json["clientId"], nonce)["kid"] == (
         old_kid)
