@@ -57,6 +57,23 @@ ACTIONS: dict[str, str] = {
         "`details.changes` is `{field: [old, new]}`."),
     "admin.sessions_revoked": "An admin ended every session of a user (`details.sessions`).",
     "admin.mfa_reset": "An admin removed a user's TOTP, recovery codes and passkeys.",
+    "oauth.client_created": (
+        "An admin registered an application with the OpenID Provider (`details.client`, "
+        "`details.type`); never its secret."),
+    "oauth.client_updated": (
+        "An admin changed an application (`details.client`, `details.fields`: the names "
+        "of the changed fields)."),
+    "oauth.client_deleted": (
+        "An admin removed an application, with every grant and token it held "
+        "(`details.client`)."),
+    "oauth.client_secret_rotated": (
+        "An admin gave a confidential application a new secret; the old one stopped "
+        "(`details.client`)."),
+    "oauth.grant_created": (
+        "The user first let an application in on the consent page (`details.client`, "
+        "`details.scopes`)."),
+    "oauth.grant_revoked": (
+        "The user withdrew an application's grant, ending its tokens (`details.grant`)."),
     "account.deleted": (
         "The user deleted their own account (`details.files`: how many files went with "
         "it); the event keeps the numeric id."),
