@@ -24,7 +24,10 @@ class UserSession(db.Model):
 
     __tablename__ = "sessions"
     # A user's sessions, newest first.
-    __table_args__ = (Index("ix_sessions_userId_id", "userId", "id"),)
+    # AUTOINCREMENT on SQLite: a revoked session's `sid:<id>` outlives its row, so an id
+    # must never be handed out again (migration 0014).
+    __table_args__ = (Index("ix_sessions_userId_id", "userId", "id"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(

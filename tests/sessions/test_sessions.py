@@ -16,6 +16,7 @@ from app.sessions import service as sessions_module
 from app.sessions.models import UserSession
 from app.tokens.models import RevokedToken
 from app.tokens.personal_tokens import create_token
+from app.users.models import User
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem, row_count
 
@@ -374,3 +375,18 @@ def test_purge_deletes_expired_sessions_only(app, client, db, user):
     assert result.exit_code == 0, result.output
     db.session.rollback()
     assert db.session.scalars(select(UserSession.id)).all() == [sid(live)]
+
+
+def test_a_revoked_session_of_a_deleted_account_never_lends_its_id(client, db, user, users):
+    # Its revocation (`sid:<id>`) outlives the row: a sign-in given that id again
+    # (SQLite's rowid reuse) would be refused as revoked from its first request.
+    leaving = users.create(name="Leaving", email="leaving@example.com")
+    tokens = login(client, leaving.email)
+    assert client.post(LOGOUT, headers=bearer(tokens["access_token"])).status_code == 204
+    db.session.delete(db.session.get(User, leaving.id))
+    db.session.commit()
+
+    fresh = login(client, user.email)
+
+    assert sid(fresh) > sid(tokens)
+    assert client.get(ME, headers=bearer(fresh["access_token"])).status_code == 200
