@@ -54,6 +54,8 @@ export DATABASE_URL="$MYSQL_SERVER_URL/$DB_NAME?charset=utf8mb4"
 export UPLOAD_FOLDER="$UPLOADS"
 export SECRET_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(48))')"
 export JWT_SECRET_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(48))')"
+# Production refuses to keep the private signing keys (app/keys) unencrypted.
+export SIGNING_KEY_ENCRYPTION_KEY="$("$PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
 export JWT_COOKIE_SECURE=false  # plain http on 127.0.0.1
 export BCRYPT_LOG_ROUNDS="${BCRYPT_LOG_ROUNDS:-10}"
 export PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
