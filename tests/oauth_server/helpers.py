@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -94,5 +93,10 @@ def publish_next_key() -> str:
 
 def sign_with(kid: str) -> None:
     """Let the publication delay of the published key `kid` pass: it signs from now on."""
-    [row] = [row for row in key_rows() if row.kid == kid]
-    move(kid, signs_from=now() - timedelta(seconds=1) - row.signs_from)
+    rows = key_rows()
+    [row] = [row for row in rows if row.kid == kid]
+    # The newest key whose delay has passed signs (a tie goes to the later key): not
+    # before the key that signs now, which may have been made within this very second.
+    since = max([now(), *(other.signs_from for other in rows
+                          if other.kid != kid and other.signs_from <= now())])
+    move(kid, signs_from=since - row.signs_from)
