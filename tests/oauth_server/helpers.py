@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -98,5 +99,5 @@ def sign_with(kid: str) -> None:
     # The newest key whose delay has passed signs (a tie goes to the later key): not
     # before the key that signs now, which may have been made within this very second.
     since = max([now(), *(other.signs_from for other in rows
-                          if other.kid != kid and other.signs_from <= now())])
+                          if other.kid != kid and other.signs_from <= datetime.now(UTC))])
     move(kid, signs_from=since - row.signs_from)
