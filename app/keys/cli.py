@@ -24,7 +24,9 @@ def rotate(alg: str | None, sign_now: bool) -> None:
                f"{key.signs_from.isoformat()}.")
 
 
-@keys_cli.command("retire")
+# A kid is a base64url thumbprint: one in 64 starts with "-", which click would otherwise
+# read as an option ("No such option"). Unknown options are taken as the KID instead.
+@keys_cli.command("retire", context_settings={"ignore_unknown_options": True})
 @click.argument("kid")
 @click.option("--compromised", is_flag=True,
               help="Unpublish it at once: every token it signed stops verifying.")

@@ -72,11 +72,13 @@ def test_rotate_with_another_algorithm_now_and_retire_a_leaked_key(keys, client)
     assert published_kids(client) == [signing_key().kid]
 
 
-def test_retire_names_an_unknown_kid(keys):
-    result = keys("retire", "nope")
+@pytest.mark.parametrize("kid", ["nope", "-nope", "--nope"])
+def test_retire_names_an_unknown_kid(keys, kid):
+    # Thumbprints may start with "-": the kid is never mistaken for an option.
+    result = keys("retire", kid)
 
-    assert result.exit_code == 1
-    assert "No signing key has the kid 'nope'" in result.output
+    assert result.exit_code == 1, result.output
+    assert f"No signing key has the kid '{kid}'" in result.output
 
 
 def test_an_unknown_algorithm_is_refused(keys):
