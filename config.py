@@ -25,8 +25,7 @@ DEFAULT_ALLOWED_FILE_TYPES = (
 load_dotenv(BASE_DIR / ".env")
 
 
-class ConfigError(RuntimeError):
-    """Raised when the configuration cannot run the service safely."""
+from app.settings.base import ConfigError  # noqa: E402 - one error class while both exist
 
 
 def env_str(name: str, default: str | None = None) -> str | None:

@@ -44,6 +44,7 @@ from app.request_id import init_request_id
 from app.session_events import register_session_listeners
 from app.sessions.routes import blp as sessions_blp
 from app.sessions.service import started_at as session_started_at
+from app.settings import init_settings
 from app.storage import init_storage
 from app.tokens.personal_tokens import init_personal_tokens
 from app.tokens.revocation import init_revocation_store
@@ -101,6 +102,7 @@ def configure(app: Flask, overrides: dict) -> None:
     """Load the APP_ENV settings, then explicit overrides (used by tests)."""
     app.request_class = SignetRequest  # form limits that cover urlencoded bodies too
     app.session_interface = NoSessionInterface()
+    init_settings(app, overrides)
     app.config.from_mapping(load_config(overrides.get("APP_ENV")))
     app.config.update(overrides)
     with app.app_context():

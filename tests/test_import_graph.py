@@ -43,6 +43,7 @@ RANK = {
     "audit": 30,
     "storage": 20,
     CORE: 10,
+    "settings": 5,  # the typed settings: every package reads them, they import no app code
 }
 
 

@@ -81,9 +81,10 @@ def development_settings(**env) -> dict:
     # A fresh interpreter: the classes read the environment when config.py is imported.
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("MAIL_", "SMTP_", "PUBLIC_BASE_URL", "HOST", "PORT"))}
-    code = ("import json, config; s = config.load_config('development'); print(json.dumps("
-            "{k: s[k] for k in ('MAIL_BACKEND', 'MAIL_FILE_DIR', 'PUBLIC_BASE_URL', "
-            "'SMTP_PORT')}))")
+    code = ("import json; from app.settings import build_settings; "
+            "s = build_settings({'APP_ENV': 'development'}); print(json.dumps({"
+            "'MAIL_BACKEND': s.mail.backend, 'MAIL_FILE_DIR': s.mail.file_dir, "
+            "'PUBLIC_BASE_URL': s.web.public_base_url, 'SMTP_PORT': s.mail.smtp_port}))")
     output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, **env},
                             check=True, capture_output=True, text=True).stdout
     if (ROOT / ".env").exists():

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from app.settings import ConfigError
 from app.storage import StorageConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,11 +55,11 @@ def test_unwritable_upload_folder_is_refused(app_config, tmp_path):
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
-    ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND must be one of local, s3, got 'ftp'"),
+    ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND='ftp' is refused: input should be 'local'"),
     ({"STORAGE_BACKEND": "s3", "S3_BUCKET": None}, "STORAGE_BACKEND=s3 needs S3_BUCKET"),
 ])
 def test_unknown_backend_or_missing_bucket_is_refused(app_config, overrides, message):
-    with pytest.raises(StorageConfigError, match=message):
+    with pytest.raises(ConfigError, match=message):
         build(app_config, **overrides)
 
 
