@@ -26,7 +26,6 @@ from app.docs import init_docs
 from app.errors import register_error_handlers
 from app.extensions import api, bcrypt, db, jwt, limiter, migrate
 from app.federation.routes import blp as federation_blp
-from app.federation.settings import check_provider_settings
 from app.files.quota import register_storage_account
 from app.files.routes import blp as files_blp
 from app.files.service import register_sharing_rule
@@ -44,7 +43,8 @@ from app.request_id import init_request_id
 from app.session_events import register_session_listeners
 from app.sessions.routes import blp as sessions_blp
 from app.sessions.service import started_at as session_started_at
-from app.settings import init_settings
+from app.settings import init_settings, settings_of
+from app.settings.base import INSTANCE_DIR
 from app.storage import init_storage
 from app.tokens.personal_tokens import init_personal_tokens
 from app.tokens.revocation import init_revocation_store
@@ -54,7 +54,6 @@ from app.users.quota import STORAGE_ACCOUNT
 from app.users.reauth import register_session_start
 from app.users.routes import blp as users_blp
 from app.web import init_web
-from config import INSTANCE_DIR, load_config
 
 PLAIN_CALLABLES = (types.FunctionType, types.MethodType)
 API_DESCRIPTION = (
@@ -99,21 +98,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def configure(app: Flask, overrides: dict) -> None:
-    """Load the APP_ENV settings, then explicit overrides (used by tests)."""
+    """Build and check the settings once (overrides: env-style names, used by tests)."""
     app.request_class = SignetRequest  # form limits that cover urlencoded bodies too
     app.session_interface = NoSessionInterface()
-    init_settings(app, overrides)
-    app.config.from_mapping(load_config(overrides.get("APP_ENV")))
-    app.config.update(overrides)
-    with app.app_context():
-        check_provider_settings()  # a provider configured half-way stops start-up
-    if not app.config["DOCS_ENABLED"]:
-        app.config["OPENAPI_URL_PREFIX"] = None  # flask-smorest then serves neither page
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if uri.startswith("sqlite"):
-        # Wait for a writer instead of failing at once when two workers write.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30},
-                                                   "hide_parameters": True}
+    init_settings(app, overrides)  # also copies the extensions' keys into app.config
     app.config["API_SPEC_OPTIONS"] = {
         "info": {"description": API_DESCRIPTION},
         "components": {"securitySchemes": {
@@ -126,7 +114,7 @@ def init_extensions(app: Flask) -> None:
     db.init_app(app)
     register_session_listeners()
     with app.app_context():
-        install_db_driver(db.engine, ping_after_idle=app.config["DB_PING_AFTER_IDLE"])
+        install_db_driver(db.engine, ping_after_idle=settings_of(app).db.ping_after_idle)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     bcrypt.init_app(app)
     jwt.init_app(app)

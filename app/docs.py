@@ -13,6 +13,8 @@ from flask import Blueprint, Flask, abort, send_from_directory
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 
+from app.settings import settings_of
+
 # Only the files the page loads: source maps and the package's demo index stay private.
 SWAGGER_UI_ASSETS = frozenset({
     "swagger-ui.css",
@@ -36,7 +38,7 @@ def swagger_ui_asset(filename: str):
 
 def init_docs(app: Flask, api: Api) -> None:
     """Serve the Swagger UI assets and describe /openapi.json and /docs in the document."""
-    if not app.config["DOCS_ENABLED"]:
+    if not settings_of(app).web.docs_enabled:
         return
     app.register_blueprint(assets_blp)
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}

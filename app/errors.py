@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, current_app, json
+from flask import Flask, Response, json
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -14,6 +14,7 @@ from app.api import PROBLEM_CONTENT_TYPE
 from app.exceptions import RETRY_AFTER_SECONDS, DomainError
 from app.extensions import db
 from app.ratelimit import retry_after_seconds
+from app.settings import settings
 from app.transactions import is_transient
 
 log = logging.getLogger(__name__)
@@ -77,11 +78,11 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def _too_large_detail() -> str:
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    web = settings().web
     return (
-        f"The request is larger than this service accepts (body limit {limit} bytes; "
-        f"at most {current_app.config['MAX_FORM_PARTS']} form parts and "
-        f"{current_app.config['MAX_FORM_MEMORY_SIZE']} bytes per text field)."
+        f"The request is larger than this service accepts (body limit "
+        f"{web.max_content_length} bytes; at most {web.max_form_parts} form parts and "
+        f"{web.max_form_memory_size} bytes per text field)."
     )
 
 

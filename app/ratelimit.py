@@ -22,7 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import ratelimit_store  # noqa: F401 - registers the signet-sqlite:// store
 from app.exceptions import DomainError
 from app.extensions import limiter
-from config import ConfigError
+from app.settings import settings, settings_of
 
 DEFAULT_RETRY_AFTER_SECONDS = 60
 IPV6_PREFIX = 64
@@ -34,7 +34,7 @@ MFA_SUBJECT_OF = "signet.ratelimit.mfa_subject_of"
 
 def trust_proxies(app: Flask) -> None:
     """Take the client address from X-Forwarded-For only behind TRUSTED_PROXY_COUNT proxies."""
-    hops = int(app.config["TRUSTED_PROXY_COUNT"])
+    hops = settings_of(app).web.trusted_proxy_count
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
@@ -46,11 +46,9 @@ def drop_limiter_middleware(app: Flask) -> None:
     limits in its own wrapper; the before-request hook only evaluates default,
     application-wide and blueprint limits, which Signet never sets. A profile of
     GET /auth/me showed that hook resolving an empty set of limits on every request
-    (about 6% of the request). Setting such limits would need the hook back: refuse them.
+    (about 6% of the request). Such limits would need the hook back: the settings have
+    none (RATELIMIT_DEFAULT is not a Signet setting, so start-up refuses it).
     """
-    for setting in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"):
-        if app.config.get(setting):
-            raise ConfigError(f"{setting} is not supported: limits decorate their routes.")
     hooks = app.before_request_funcs.get(None, [])
     if limiter._check_request_limit in hooks:  # absent when RATELIMIT_ENABLED is false
         hooks.remove(limiter._check_request_limit)
@@ -156,8 +154,9 @@ def _failed_login(response: Response) -> bool:
     return response.status_code == 401
 
 
-def _config_value(name: str):
-    return lambda: current_app.config[name]
+def _limit(name: str):
+    """The limit RateLimitSettings.<name> holds, read at each request (checked at start-up)."""
+    return lambda: getattr(settings().ratelimit, name)
 
 
 def retry_after_seconds() -> int:
@@ -169,7 +168,7 @@ def retry_after_seconds() -> int:
 
 
 login_per_ip = limiter.limit(
-    _config_value("LOGIN_RATE_LIMIT"), key_func=client_ip,
+    _limit("login"), key_func=client_ip,
     error_message="Too many login attempts from this address; retry later.",
 )
 # Tested before the view, counted only when the login fails: a correct password never
@@ -179,7 +178,7 @@ login_per_ip = limiter.limit(
 # A browser or client that signed in to the account before (a device cookie, OWASP) is
 # exempt from both: strangers fill these buckets, and must not lock the owner out.
 failed_logins_per_account_and_ip = limiter.limit(
-    _config_value("LOGIN_FAILURE_RATE_LIMIT"), key_func=login_account_and_ip_key,
+    _limit("login_failure"), key_func=login_account_and_ip_key,
     deduct_when=_failed_login, exempt_when=from_known_device,
     error_message="Too many failed logins for this account from this address; retry later.",
 )
@@ -187,25 +186,25 @@ failed_logins_per_account_and_ip = limiter.limit(
 # addresses; reaching it takes a botnet, and it holds back every unknown device for one
 # window.
 failed_logins_per_account = limiter.limit(
-    _config_value("LOGIN_ACCOUNT_FAILURE_CEILING"), key_func=login_account_key,
+    _limit("login_account_failure_ceiling"), key_func=login_account_key,
     deduct_when=_failed_login, exempt_when=from_known_device,
     error_message="Too many failed logins for this account; retry later.",
 )
 # A known device's own failures: a stolen device cookie buys no more guesses than an
 # address does.
 failed_logins_per_account_and_device = limiter.limit(
-    _config_value("LOGIN_FAILURE_RATE_LIMIT"), key_func=login_account_and_device_key,
+    _limit("login_failure"), key_func=login_account_and_device_key,
     deduct_when=_failed_login, exempt_when=lambda: not from_known_device(),
     error_message="Too many failed logins for this account from this device; retry later.",
 )
 registrations_per_ip = limiter.limit(
-    _config_value("REGISTRATION_RATE_LIMIT"), key_func=client_ip,
+    _limit("registration"), key_func=client_ip,
     error_message="Too many registrations from this address; retry later.",
 )
 # Someone holding a stolen access token must not be able to guess the current password
 # without limit: wrong current passwords count against the account like failed logins.
 failed_password_checks_per_account = limiter.limit(
-    _config_value("LOGIN_FAILURE_RATE_LIMIT"), key_func=signed_in_account_key,
+    _limit("login_failure"), key_func=signed_in_account_key,
     deduct_when=_failed_login,
     error_message="Too many wrong current passwords for this account; retry later.",
 )
@@ -213,38 +212,38 @@ failed_password_checks_per_account = limiter.limit(
 # or send mail, right password or not: one bucket per account across all such routes, so
 # a thief (or a script) cannot spin TOTP secrets, ceremonies, tokens or mail without end.
 password_checks_per_account = limiter.shared_limit(
-    _config_value("PASSWORD_CHECK_RATE_LIMIT"), scope="password-checks",
+    _limit("password_check"), scope="password-checks",
     key_func=signed_in_account_key,
     error_message="Too many password-checked changes for this account; retry later.",
 )
 # Routes that send mail and that no other limit bounds: token holders (reset, confirm of
 # a new address) per client address, invitations per admin. One bucket each across them.
 mail_requests_per_ip = limiter.shared_limit(
-    _config_value("MAIL_REQUEST_RATE_LIMIT"), scope="mail-requests", key_func=client_ip,
+    _limit("mail_request"), scope="mail-requests", key_func=client_ip,
     error_message="Too many requests that send mail from this address; retry later.",
 )
 mail_requests_per_account = limiter.shared_limit(
-    _config_value("MAIL_REQUEST_RATE_LIMIT"), scope="mail-requests-account",
+    _limit("mail_request"), scope="mail-requests-account",
     key_func=signed_in_account_key,
     error_message="Too many requests that send mail from this account; retry later.",
 )
 # "Forgot password" sends mail to whatever address is typed: limited per client address
 # and per target address, so neither a single client nor many can flood one inbox.
 password_forgot_per_ip = limiter.limit(
-    _config_value("PASSWORD_FORGOT_RATE_LIMIT"), key_func=client_ip,
+    _limit("password_forgot"), key_func=client_ip,
     error_message="Too many password reset requests from this address; retry later.",
 )
 password_forgot_per_address = limiter.limit(
-    _config_value("PASSWORD_FORGOT_ADDRESS_RATE_LIMIT"), key_func=login_account_key,
+    _limit("password_forgot_address"), key_func=login_account_key,
     error_message="Too many password reset requests for this email; retry later.",
 )
 # Verifying needs no sign-in: bounded per client address like the other anonymous calls.
 verifications_per_ip = limiter.limit(
-    _config_value("VERIFY_EMAIL_RATE_LIMIT"), key_func=client_ip,
+    _limit("verify_email"), key_func=client_ip,
     error_message="Too many verification attempts from this address; retry later.",
 )
 verification_resends_per_account = limiter.limit(
-    _config_value("VERIFY_EMAIL_RESEND_RATE_LIMIT"), key_func=signed_in_account_key,
+    _limit("verify_email_resend"), key_func=signed_in_account_key,
     error_message="Too many verification messages asked for; retry later.",
 )
 # PATCH /auth/me with an image: decoding one costs up to PROFILE_IMAGE_DECODE_SECONDS of a
@@ -252,23 +251,23 @@ verification_resends_per_account = limiter.limit(
 # A change of name alone is not counted. Keys of their own: DELETE /auth/me, the same
 # endpoint, counts wrong passwords per account.
 profile_images_per_account = limiter.limit(
-    _config_value("PROFILE_IMAGE_RATE_LIMIT"),
+    _limit("profile_image"),
     key_func=lambda: f"profile-image:{signed_in_account_key()}",
     exempt_when=_sends_no_profile_image,
     error_message="Too many profile images from this account; retry later.",
 )
 profile_images_per_ip = limiter.limit(
-    _config_value("PROFILE_IMAGE_RATE_LIMIT"), key_func=lambda: f"profile-image:{client_ip()}",
+    _limit("profile_image"), key_func=lambda: f"profile-image:{client_ip()}",
     exempt_when=_sends_no_profile_image,
     error_message="Too many profile images from this address; retry later.",
 )
 uploads_per_user = limiter.limit(
-    _config_value("UPLOAD_RATE_LIMIT"), key_func=signed_in_account_key,
+    _limit("upload"), key_func=signed_in_account_key,
     error_message="Too many uploads from this account; retry later.",
 )
 # An export reads (and sends) every byte the account stores: a few an hour is plenty.
 exports_per_user = limiter.limit(
-    _config_value("EXPORT_RATE_LIMIT"), key_func=signed_in_account_key,
+    _limit("export"), key_func=signed_in_account_key,
     error_message="Too many exports of this account; retry later.",
 )
 # Wrong second-factor codes (and wrong passwords beside them): one bucket per account,
@@ -276,12 +275,12 @@ exports_per_user = limiter.limit(
 # between them does not give a guesser more tries. Counted only on a 401, like failed
 # logins: a right code never uses up the allowance.
 failed_codes_signed_in = limiter.shared_limit(
-    _config_value("LOGIN_FAILURE_RATE_LIMIT"), scope="mfa-codes",
+    _limit("login_failure"), scope="mfa-codes",
     key_func=signed_in_code_key, deduct_when=_failed_login,
     error_message="Too many wrong codes or passwords for this account; retry later.",
 )
 failed_codes_at_login = limiter.shared_limit(
-    _config_value("LOGIN_FAILURE_RATE_LIMIT"), scope="mfa-codes",
+    _limit("login_failure"), scope="mfa-codes",
     key_func=mfa_token_code_key, deduct_when=_failed_login,
     error_message="Too many wrong codes for this account; retry later.",
 )

@@ -16,12 +16,13 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Flask, Request, current_app
+from flask import Flask, Request
 from flask.sessions import SessionInterface
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
 from app.exceptions import BodyTooLarge
+from app.settings import settings
 
 try:  # gunicorn reports a malformed chunked body with its own exception class
     from gunicorn.http.errors import ParseException as ServerBodyError
@@ -91,7 +92,7 @@ class SignetRequest(Request):
 
     def _bounded_body(self) -> bytes:
         """The body, read only while it stays within MAX_JSON_BYTES."""
-        limit = int(current_app.config["MAX_JSON_BYTES"])
+        limit = settings().web.max_json_bytes
         too_large = BodyTooLarge(
             f"A JSON body may be at most {limit} bytes (MAX_JSON_BYTES).")
         if self.content_length is not None and self.content_length > limit:

@@ -20,7 +20,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
-from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
+from app.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def retried(function: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if _unit.get() is not None:
             return function(*args, **kwargs)
-        attempts = max(1, int(current_app.config.get("DB_RETRY_ATTEMPTS", DEFAULT_ATTEMPTS)))
+        attempts = settings().db.retry_attempts
         for attempt in range(1, attempts + 1):
             unit = _Unit()
             token = _unit.set(unit)

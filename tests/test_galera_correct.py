@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.settings import replace_settings
 from app.users.models import User
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem
@@ -98,7 +99,7 @@ def test_a_conflict_is_retried_into_one_sign_in(app, client, db, user, conflicts
 
 def test_conflicts_beyond_the_budget_are_a_503_with_retry_after(app, client, db, user,
                                                                  conflicts):
-    app.config["DB_RETRY_ATTEMPTS"] = 2
+    replace_settings(app, DB_RETRY_ATTEMPTS=2)
     conflicts(5)
 
     response = client.post(LOGIN_URL, json={"email": user.email, "password": DEFAULT_PASSWORD})
@@ -110,7 +111,7 @@ def test_conflicts_beyond_the_budget_are_a_503_with_retry_after(app, client, db,
 
 
 def test_a_retried_registration_creates_one_account(app, client, db, conflicts):
-    app.config["EMAIL_VERIFICATION"] = "off"
+    replace_settings(app, EMAIL_VERIFICATION="off")
     conflicts(1)
     body = {"name": "Retried", "email": "retried@example.com", "password": DEFAULT_PASSWORD}
     response = client.post("/api/v1/auth/register", json=body)

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from app.settings import settings_of
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem
 
@@ -35,7 +36,7 @@ def parses(monkeypatch):
 
 
 def test_the_default_limit_is_64_kib(app):
-    assert app.config["MAX_JSON_BYTES"] == LIMIT
+    assert settings_of(app).web.max_json_bytes == LIMIT
 
 
 @pytest.mark.parametrize("path", [LOGIN, "/api/v1/auth/verify-email",

@@ -12,6 +12,7 @@ import pytest
 
 from app import create_app
 from app.jwt_manager import VerifiedTokens
+from app.settings import replace_settings
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import sleep_past_expiry
 
@@ -43,7 +44,7 @@ def test_a_token_is_verified_once_then_remembered(client, user, auth_headers,
 
 
 def test_a_remembered_token_is_refused_once_it_expires(app, client, user, auth_headers):
-    app.config["JWT_ACCESS_TOKEN_EXPIRES"] = 1  # seconds, as config.py sets it
+    replace_settings(app, JWT_ACCESS_TOKEN_EXPIRES=1)  # seconds
     headers = auth_headers(user)
     assert client.get(ME, headers=headers).status_code == 200
 

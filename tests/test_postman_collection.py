@@ -13,6 +13,8 @@ from pathlib import Path
 
 from limits import parse
 
+from app.settings import settings_of
+
 POSTMAN = Path(__file__).resolve().parent.parent / "postman"
 COLLECTION = POSTMAN / "signet.postman_collection.json"
 
@@ -90,7 +92,7 @@ def test_the_sign_in_budget_is_the_default_login_rate_limit(app):
     # against `make run` never meets LOGIN_RATE_LIMIT's 429, however many folders sign in.
     collection = json.loads(COLLECTION.read_text())
     variables = {v["key"]: v["value"] for v in collection["variable"]}
-    limit = parse(app.config["LOGIN_RATE_LIMIT"])
+    limit = parse(settings_of(app).ratelimit.login)
     assert limit.get_expiry() == 60
     assert int(variables["signInsPerMinute"]) == limit.amount
     guard = " ".join(line for event in collection["event"] if event["listen"] == "prerequest"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 from functools import partial
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +28,7 @@ from app.exceptions import (
 from app.extensions import db
 from app.mail import public_url
 from app.mail.compose import render_message
+from app.settings import settings
 from app.transactions import retried, transaction
 from app.users.models import Role, User
 from app.users.notices import notice_context, send_notice
@@ -44,7 +44,7 @@ RESET_PURPOSES = (TokenPurpose.PASSWORD_RESET, TokenPurpose.INVITATION)
 
 def verification_enabled() -> bool:
     """False when EMAIL_VERIFICATION=off: no verification message is sent at registration."""
-    return current_app.config["EMAIL_VERIFICATION"] != "off"
+    return settings().accounts.email_verification != "off"
 
 
 def send_verification(user: User) -> None:
@@ -52,7 +52,7 @@ def send_verification(user: User) -> None:
     token = issue_token(user=user, purpose=TokenPurpose.VERIFY_EMAIL)
     send_notice(user.email, "verify_email", user=user,
                 link=_link("web.VerifyEmailPage", token),
-                expires_hours=_hours("EMAIL_TOKEN_EXPIRES"))
+                expires_hours=_hours(settings().accounts.email_token_expires))
 
 
 @retried
@@ -147,7 +147,7 @@ def request_email_change(*, user: User, new_email: str,
         token = issue_token(user=user, purpose=TokenPurpose.EMAIL_CHANGE, email=new_email)
         send_notice(new_email, "email_change_confirm", user=user, new_email=new_email,
                     link=_link("web.ConfirmEmailPage", token),
-                    expires_hours=_hours("EMAIL_TOKEN_EXPIRES"))
+                    expires_hours=_hours(settings().accounts.email_token_expires))
         send_notice(user.email, "notice_email_changed", user=user, new_email=new_email,
                     pending=True, link=_link("web.ForgotPasswordPage"))
 
@@ -181,7 +181,7 @@ def invite_user(*, admin: User, name: str, email: str, role: Role | None = None)
         token = issue_token(user=user, purpose=TokenPurpose.INVITATION)
         send_notice(user.email, "invitation", user=user, inviter=admin.name,
                     link=_link("web.WelcomePage", token),
-                    expires_days=max(1, int(current_app.config["INVITATION_EXPIRES"]) // 86400))
+                    expires_days=max(1, settings().accounts.invitation_expires // 86400))
         record_event("admin.user_invited", actor_id=admin.id, subject_id=user.id)
 
     # A password nobody knows (256 random bits, hashed like any other): the account can
@@ -199,8 +199,8 @@ def _link(endpoint: str, token: str | None = None) -> str:
 
 
 def _minutes() -> int:
-    return max(1, int(current_app.config["PASSWORD_RESET_EXPIRES"]) // 60)
+    return max(1, settings().accounts.password_reset_expires // 60)
 
 
-def _hours(setting: str) -> int:
-    return max(1, int(current_app.config[setting]) // 3600)
+def _hours(seconds: int) -> int:
+    return max(1, seconds // 3600)

@@ -14,7 +14,6 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from app.account.models import EmailToken, TokenPurpose
@@ -22,15 +21,17 @@ from app.db_types import utcnow
 from app.exceptions import InvalidEmailToken
 from app.extensions import db
 from app.hashing import token_hash
+from app.settings import settings
 from app.users.models import User
 
 TOKEN_BYTES = 32  # 256 random bits, 43 URL-safe characters
 MAX_TOKEN_LENGTH = 128  # anything longer is not one of ours: refused before any hashing
+# The AccountSettings field holding each purpose's lifetime in seconds.
 LIFETIME_SETTINGS = {
-    TokenPurpose.VERIFY_EMAIL: "EMAIL_TOKEN_EXPIRES",
-    TokenPurpose.EMAIL_CHANGE: "EMAIL_TOKEN_EXPIRES",
-    TokenPurpose.PASSWORD_RESET: "PASSWORD_RESET_EXPIRES",
-    TokenPurpose.INVITATION: "INVITATION_EXPIRES",
+    TokenPurpose.VERIFY_EMAIL: "email_token_expires",
+    TokenPurpose.EMAIL_CHANGE: "email_token_expires",
+    TokenPurpose.PASSWORD_RESET: "password_reset_expires",
+    TokenPurpose.INVITATION: "invitation_expires",
 }
 
 
@@ -41,7 +42,7 @@ def issue_token(*, user: User, purpose: TokenPurpose, email: str | None = None) 
     the same transaction as the message that carries the token.
     """
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    lifetime = int(current_app.config[LIFETIME_SETTINGS[purpose]])
+    lifetime = getattr(settings().accounts, LIFETIME_SETTINGS[purpose])
     db.session.add(EmailToken(
         token_hash=token_hash(token), purpose=purpose, user_id=user.id,
         email=email or user.email, token_version=user.token_version,

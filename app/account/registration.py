@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -17,6 +16,7 @@ from app.exceptions import (
     Forbidden,
 )
 from app.extensions import db
+from app.settings import settings
 from app.transactions import retried, transaction
 from app.users.models import Role, User
 from app.users.notices import notify_registration_attempt
@@ -42,7 +42,7 @@ def register_user(*, name: str, email: str, password: str, role: Role | None = N
         if not caller.is_admin:
             raise Forbidden("Signed-in users cannot register accounts; only admins can.")
     else:
-        if not current_app.config["ALLOW_SELF_REGISTRATION"]:
+        if not settings().accounts.allow_self_registration:
             raise Forbidden("Self-registration is disabled; ask an administrator.")
         if role not in (None, Role.USER):
             raise Forbidden("Only an administrator can choose a role.")
@@ -51,7 +51,7 @@ def register_user(*, name: str, email: str, password: str, role: Role | None = N
         profile_image=profile_image, created_by=caller, self_registered=caller is None,
         before_commit=send_verification if verification_enabled() else None,
     )
-    if caller is not None or current_app.config["REGISTRATION_REVEALS_ACCOUNTS"]:
+    if caller is not None or settings().accounts.registration_reveals_accounts:
         return create_user(**create)
     email = normalize_email(email)
     check_password_policy(password, email=email)  # a 422 either way, before anything else

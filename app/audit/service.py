@@ -12,7 +12,7 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -20,6 +20,7 @@ from app.audit.models import MAX_IP_LENGTH, AuditEvent
 from app.extensions import db
 from app.pagination import keyset_page
 from app.request_id import current_request_id
+from app.settings import settings
 from app.transactions import transaction
 
 # A child of the "app" logger, which app.request_id gives a handler and the request id.
@@ -109,7 +110,7 @@ def recorded_since(*, action: str, subject_id: int, since: datetime) -> bool:
 
 def purge_expired_events(*, now: datetime | None = None) -> int:
     """Delete events older than AUDIT_RETENTION_DAYS; return how many."""
-    days = current_app.config["AUDIT_RETENTION_DAYS"]
+    days = settings().audit.retention_days
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
     with transaction():
         purged = db.session.execute(

@@ -17,11 +17,12 @@ import hashlib
 import hmac
 import secrets
 
-from flask import Flask, Response, after_this_request, current_app, request
+from flask import Flask, Response, after_this_request, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.hashing import derive_key
 from app.ratelimit import register_login_device_rule
+from app.settings import settings
 from app.users.models import User
 
 COOKIE = "signet_device"
@@ -53,8 +54,8 @@ def set_device_cookie(response: Response) -> None:
     token = request.environ.get(ISSUED)
     if token is not None:
         response.set_cookie(
-            COOKIE, token, max_age=int(current_app.config["LOGIN_DEVICE_COOKIE_DAYS"]) * 86400,
-            httponly=True, secure=bool(current_app.config["JWT_COOKIE_SECURE"]),
+            COOKIE, token, max_age=settings().ratelimit.login_device_cookie_days * 86400,
+            httponly=True, secure=settings().tokens.cookie_secure,
             samesite="Lax", path="/")
 
 
@@ -63,7 +64,7 @@ def known_device(email: str) -> str | None:
     token = request.headers.get(HEADER) or request.cookies.get(COOKIE)
     if not token or len(token) > MAX_TOKEN_LENGTH or not email:
         return None
-    max_age = int(current_app.config["LOGIN_DEVICE_COOKIE_DAYS"]) * 86400
+    max_age = settings().ratelimit.login_device_cookie_days * 86400
     try:
         claims = _serializer().loads(token, max_age=max_age)
     except BadSignature:  # forged, altered or expired (SignatureExpired is one)
@@ -81,9 +82,9 @@ def init_login_devices(app: Flask) -> None:
 
 
 def _account_digest(email: str) -> str:
-    key = derive_key(current_app.config["SECRET_KEY"], purpose=SALT.encode())
+    key = derive_key(settings().web.secret_key, purpose=SALT.encode())
     return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return URLSafeTimedSerializer(settings().web.secret_key, salt=SALT)

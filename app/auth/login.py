@@ -5,7 +5,6 @@ session and issues the token pair (app.auth.tokens)."""
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.audit import record_event
@@ -23,6 +22,7 @@ from app.mfa.notices import record_mfa_change
 from app.mfa.passkeys import verify_passkey_sign_in
 from app.mfa.tokens import issue_mfa_token, mfa_token_user, read_mfa_token, spend_mfa_token
 from app.sessions import service as sessions
+from app.settings import settings
 from app.transactions import retried, transaction
 from app.users.models import User
 from app.users.passwords import (
@@ -50,7 +50,7 @@ def authenticate(*, email: str, password: str) -> User:
     if not user.is_active:
         _record_failed_login(email=email, user=user, reason="inactive")
         raise AccountInactive()
-    if current_app.config["EMAIL_VERIFICATION"] == "required" and not user.email_verified:
+    if settings().accounts.email_verification == "required" and not user.email_verified:
         raise EmailNotVerified()
     return user
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from flask import current_app, request
+from flask import request
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 from flask_jwt_extended.exceptions import JWTDecodeError
 
 from app.db_types import MAX_ID
 from app.errors import problem
 from app.sessions.service import start_session, touch_session
+from app.settings import settings
 from app.tokens import revocation
 from app.tokens.personal_tokens import CLAIM as PERSONAL_TOKEN_CLAIM
 from app.tokens.personal_tokens import personal_token_owner
@@ -64,7 +65,7 @@ def session_token_pair(user: User, *, session_id: int, refresh_jti: str) -> dict
         "access_token": access,
         "refresh_token": refresh,
         "token_type": TOKEN_TYPE,
-        "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]),
+        "expires_in": settings().tokens.access_expires,
     }
     # Handed to the browser layer (app.web.forms), which turns them into cookies for a
     # form post, whichever endpoint issued them and whatever its JSON body looks like.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from authlib.common.security import generate_token
-from flask import Response, current_app, request, url_for
+from flask import Response, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete
 
@@ -24,6 +24,7 @@ from app.federation.client import authorization_url
 from app.federation.models import ProviderFlow
 from app.federation.settings import Provider
 from app.hashing import token_hash
+from app.settings import settings
 from app.transactions import transaction
 
 FLOW_SECONDS = 600
@@ -48,7 +49,7 @@ class Flow:
 def redirect_uri(provider: Provider) -> str:
     """`{PUBLIC_BASE_URL}/api/v1/auth/providers/{id}/callback`: what the provider allows."""
     path = url_for("federation.ProviderCallback", provider_id=provider.id)
-    return current_app.config["PUBLIC_BASE_URL"] + path
+    return (settings().web.public_base_url or "") + path
 
 
 def start_flow(provider: Provider, *, next_path: str, link_user_id: int | None = None
@@ -97,14 +98,14 @@ def _flow_from_cookie() -> Flow | None:
 def set_flow_cookie(response: Response, value: str) -> None:
     """Bind the flow to this browser (HttpOnly, sent back only to the callback's path)."""
     response.set_cookie(COOKIE, value, max_age=FLOW_SECONDS, httponly=True,
-                        secure=bool(current_app.config["JWT_COOKIE_SECURE"]),
+                        secure=settings().tokens.cookie_secure,
                         samesite="Lax", path=_cookie_path())
 
 
 def clear_flow_cookie(response: Response) -> None:
     """Forget the flow in this browser (after the callback, whatever its outcome)."""
     response.delete_cookie(COOKIE, path=_cookie_path(), httponly=True, samesite="Lax",
-                           secure=bool(current_app.config["JWT_COOKIE_SECURE"]))
+                           secure=settings().tokens.cookie_secure)
 
 
 def _cookie_path() -> str:
@@ -112,4 +113,4 @@ def _cookie_path() -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return URLSafeTimedSerializer(settings().web.secret_key, salt=SALT)

@@ -9,7 +9,6 @@ A provider sign-in is the first factor (`amr` fed): with TOTP on, the code is st
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from app.audit import record_event
@@ -34,6 +33,7 @@ from app.federation.models import Identity
 from app.federation.settings import Provider
 from app.mfa.models import Passkey
 from app.mfa.tokens import issue_mfa_token
+from app.settings import settings
 from app.text import text_problem
 from app.transactions import retried, transaction
 from app.users.models import User
@@ -59,7 +59,7 @@ def sign_in_with_provider(*, provider: Provider, person: ProviderUser) -> dict:
         user = _account_for_new_identity(provider, person)
     if not user.is_active:
         raise AccountInactive()
-    if current_app.config["EMAIL_VERIFICATION"] == "required" and not user.email_verified:
+    if settings().accounts.email_verification == "required" and not user.email_verified:
         raise EmailNotVerified()
 
     def record_sign_in() -> None:
@@ -93,7 +93,7 @@ def _account_for_new_identity(provider: Provider, person: ProviderUser) -> User:
         if provider.trust_email and owner.email_verified:
             return owner  # linked by record_sign_in, in the sign-in's transaction
         raise AccountExists()
-    if not current_app.config["ALLOW_SELF_REGISTRATION"]:
+    if not settings().accounts.allow_self_registration:
         raise Forbidden("Self-registration is disabled; ask an administrator for an account.")
     user = User(name=_name_for(person, email), email=email, password_hash="",
                 email_verified_at=utcnow())

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from app.files.gc import collect_garbage
+from app.settings import settings
 
 files_cli = AppGroup("files", help="Maintain stored files.")
 
@@ -23,7 +23,7 @@ files_cli = AppGroup("files", help="Maintain stored files.")
 def gc(dry_run: bool, grace_seconds: int | None, delete_missing_rows: bool) -> None:
     """Remove bytes with no row; report (and optionally delete) rows with no bytes."""
     if grace_seconds is None:
-        grace_seconds = current_app.config["FILES_GC_GRACE_SECONDS"]
+        grace_seconds = settings().files.gc_grace_seconds
     report = collect_garbage(grace=timedelta(seconds=grace_seconds), dry_run=dry_run,
                              delete_missing_rows=delete_missing_rows)
     verb = "would be removed" if dry_run else "removed"

@@ -16,6 +16,7 @@ from werkzeug.utils import send_file
 from app.exceptions import ContentMissing
 from app.files.detection import extension_for
 from app.files.models import File
+from app.settings import settings
 from app.storage import current_storage
 
 # Only raster images are shown inline; SVG, HTML and everything else is a download.
@@ -34,12 +35,12 @@ def file_response(file: File) -> Response:
     as_attachment = file.type not in INLINE_TYPES
     name = download_name(file.original_name, file.type, as_attachment)
     storage = current_storage()
-    if current_app.config.get("S3_PRESIGNED_DOWNLOADS"):
+    if settings().storage.s3_presigned_downloads:
         url = storage.presigned_url(
             file.path, mimetype=file.type, disposition=content_disposition(name, as_attachment))
         if url is not None:
             return _presigned_redirect(url)
-    accel_prefix = current_app.config.get("ACCEL_REDIRECT_PREFIX")
+    accel_prefix = settings().files.accel_redirect_prefix
     folder_path = storage.folder_path(file.path) if accel_prefix else None
     if folder_path is not None:
         location = accel_prefix.rstrip("/") + "/" + folder_path

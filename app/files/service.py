@@ -25,6 +25,7 @@ from app.files.detection import PILLOW_MIME_TYPES, detect_type, extension_for, h
 from app.files.models import File
 from app.files.quota import Account, charge_storage, check_room, release_storage
 from app.pagination import KeysetStatement
+from app.settings import settings
 from app.storage import current_storage, storage_key
 from app.transactions import retried, transaction
 
@@ -123,11 +124,11 @@ def create_file(*, upload: FileStorage, owner: Account) -> File:
     if upload_size(upload) == 0:
         raise InvalidField("file", "The file is empty.")
     mime_type = detect_type(upload.stream)
-    allowed = current_app.config["ALLOWED_FILE_TYPES"]
+    allowed = settings().files.allowed_types
     if mime_type not in allowed:
         raise UnsupportedFileType(
             f"Files of type {mime_type} are not accepted; allowed: {', '.join(allowed)}.")
-    max_pixels = current_app.config["PROFILE_IMAGE_MAX_PIXELS"]
+    max_pixels = settings().images.max_pixels
     if mime_type in PILLOW_MIME_TYPES and (header_pixels(upload.stream) or 0) > max_pixels:
         # Served inline, an image is decoded by every browser that shows it: the profile
         # image's pixel budget applies (judged from the header; nothing is decoded here).

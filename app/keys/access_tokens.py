@@ -83,9 +83,5 @@ def _library_key(kid: str, jwk: dict):
 
 def init_access_tokens(app) -> None:
     """Let the keys sign access tokens when ACCESS_TOKEN_SIGNING asks for them."""
-    if app.config["ACCESS_TOKEN_SIGNING"] != settings.SYMMETRIC:
-        # Every algorithm a key may have; verification_key matches each token to its key's.
-        app.config["JWT_DECODE_ALGORITHMS"] = [app.config["JWT_ALGORITHM"],
-                                               *settings.ASYMMETRIC]
     jwt.sign_access_tokens_with(access_signing)
     jwt.decode_key_loader(verification_key)

@@ -13,7 +13,7 @@ from cryptography.fernet import InvalidToken
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 
 from app.keys import settings
-from config import ConfigError
+from app.settings import ConfigError
 
 RSA_BITS = 2048
 USE = "sig"

@@ -1,16 +1,14 @@
-"""Start-up of the signing keys: settings checked, a keyring per app."""
+"""Start-up of the signing keys: a keyring per app."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from app.keys import settings
 from app.keys.access_tokens import init_access_tokens
 from app.keys.keyring import EXTENSION_KEY, Keyring
 
 
 def init_keys(app: Flask) -> None:
-    """Refuse bad key settings at start-up, give the app its keyring, sign access tokens."""
-    settings.check(app)
+    """Give the app its keyring, sign access tokens."""
     app.extensions[EXTENSION_KEY] = Keyring()
     init_access_tokens(app)

@@ -17,6 +17,7 @@ from app.mail.compose import enqueue_message, public_url, render_message
 from app.mail.delivery import EXTENSION_KEY, deliver_due
 from app.mail.maintenance import outbox_status
 from app.mail.worker import ensure_delivery_thread
+from app.settings import settings_of
 
 __all__ = ["deliver_due", "enqueue_message", "init_mail", "outbox_status", "public_url",
            "render_message"]
@@ -24,8 +25,9 @@ __all__ = ["deliver_due", "enqueue_message", "init_mail", "outbox_status", "publ
 
 def init_mail(app: Flask) -> None:
     """Build the mail backend; start delivery lazily in the process that serves."""
-    app.extensions[EXTENSION_KEY] = build_backend(app.config)
-    if app.config["MAIL_DELIVERY_THREAD"]:
+    mail = settings_of(app).mail
+    app.extensions[EXTENSION_KEY] = build_backend(mail)
+    if mail.delivery_thread:
         # Servers other than gunicorn (which starts it in post_worker_init) get the
         # thread on their first request, in the process that handles it.
         app.before_request(lambda: ensure_delivery_thread(app) and None)

@@ -17,6 +17,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+from app.settings.services import MailSettings
+
 log = logging.getLogger(__name__)
 
 
@@ -160,13 +162,12 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
-def build_backend(config: dict) -> MailBackend:
-    """Return the backend MAIL_BACKEND names (config.check_mail_settings vetted both)."""
-    if config["MAIL_BACKEND"] == "file":
-        return FileBackend(config["MAIL_FILE_DIR"])
+def build_backend(mail: MailSettings) -> MailBackend:
+    """Return the backend MAIL_BACKEND names (the settings checked it and SMTP_HOST)."""
+    if mail.backend == "file":
+        return FileBackend(mail.file_dir)
     return SmtpBackend(
-        host=config["SMTP_HOST"], port=config["SMTP_PORT"],
-        security=config["SMTP_SECURITY"], username=config.get("SMTP_USERNAME"),
-        password=config.get("SMTP_PASSWORD"), timeout=config["SMTP_TIMEOUT"],
-        ca_file=config.get("SMTP_CA_FILE"),
+        host=mail.smtp_host, port=mail.smtp_port, security=mail.smtp_security,
+        username=mail.smtp_username, password=mail.smtp_password, timeout=mail.smtp_timeout,
+        ca_file=mail.smtp_ca_file,
     )

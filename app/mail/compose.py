@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.db_types import utcnow
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.settings import settings
 
 log = logging.getLogger(__name__)
 PRODUCT_NAME = "Signet"
@@ -43,7 +44,7 @@ def public_url(endpoint: str, **values) -> str:
     """
     adapter = current_app.url_map.bind("localhost")
     path = adapter.build(endpoint, values, force_external=False)
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+    return settings().web.public_base_url + path
 
 
 def enqueue_message(*, to: str, template: str, context: dict) -> bool:
@@ -82,7 +83,7 @@ def recipient_over_cap(to: str) -> bool:
     limits keep that small. Rows must live at least an hour to be counted: `flask mail
     purge` keeps them longer.
     """
-    cap = int(current_app.config["MAIL_PER_ADDRESS_PER_HOUR"])
+    cap = settings().mail.per_address_per_hour
     if cap <= 0:
         return False
     since = utcnow() - timedelta(hours=1)
@@ -96,7 +97,7 @@ def render_message(template: str, context: dict) -> tuple[str, str, str]:
     """Return (subject, text, html) for the templates `mail/<template>.txt|.html`."""
     env = current_app.jinja_env
     values = {**context, "product": PRODUCT_NAME,
-              "base_url": current_app.config["PUBLIC_BASE_URL"].rstrip("/")}
+              "base_url": settings().web.public_base_url}
     text_template = env.get_template(f"mail/{template}.txt")
     if "subject" not in text_template.blocks:
         raise LookupError(f"mail/{template}.txt has no {{% block subject %}}")
@@ -108,7 +109,7 @@ def render_message(template: str, context: dict) -> tuple[str, str, str]:
 
 
 def _message_id_domain() -> str:
-    return urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
+    return urlsplit(settings().web.public_base_url).hostname or "localhost"
 
 
 def on_mail_committed(callback: Callable[[], None]) -> None:
@@ -133,10 +134,10 @@ def forget_after_rollback(session: Session) -> None:
 
 def mail_from() -> str:
     """MAIL_FROM, or "Signet <no-reply@host of PUBLIC_BASE_URL>" ("localhost" for an IP)."""
-    configured = current_app.config.get("MAIL_FROM")
+    configured = settings().mail.sender
     if configured:
         return configured
-    host = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or SENDER_FALLBACK_HOST
+    host = urlsplit(settings().web.public_base_url).hostname or SENDER_FALLBACK_HOST
     return formataddr((PRODUCT_NAME, f"no-reply@{_mail_domain(host)}"))
 
 

@@ -48,6 +48,7 @@ from app.extensions import db
 from app.mail.backends import ConnectionLost, MailBackend, describe, is_permanent
 from app.mail.compose import mail_from
 from app.mail.models import MailStatus, OutboxMessage
+from app.settings import settings
 from app.transactions import transaction
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def deliver_due(*, stop: threading.Event | None = None) -> DeliveryReport:
     """Deliver every message due now, batch after batch, until none is left or `stop`."""
     report = DeliveryReport()
     while stop is None or not stop.is_set():
-        token, batch = claim_due(current_app.config["MAIL_BATCH_SIZE"])
+        token, batch = claim_due(settings().mail.batch_size)
         if not batch:
             break
         _deliver_batch(token, batch, report, stop)
@@ -100,7 +101,7 @@ def claim_due(limit: int) -> tuple[str, list[Claimed]]:
     """Lease up to `limit` due messages to a new claim token; return it and the rows."""
     now = utcnow()
     token = uuid.uuid4().hex
-    lease = now + timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
+    lease = now + timedelta(seconds=settings().mail.claim_seconds)
     due = and_(
         OutboxMessage.status.in_(MailStatus.UNSENT),
         OutboxMessage.next_attempt_at <= now,
@@ -159,9 +160,9 @@ def _transfer_encoding(body: str) -> str | None:
 
 def _deliver_batch(token: str, batch: list[Claimed], report: DeliveryReport,
                    stop: threading.Event | None) -> None:
-    config = current_app.config
+    mail = settings().mail
     # Stop sending while the lease still covers one more message at its slowest.
-    deadline = time.monotonic() + config["MAIL_CLAIM_SECONDS"] - config["SMTP_TIMEOUT"] - 5
+    deadline = time.monotonic() + mail.claim_seconds - mail.smtp_timeout - 5
     try:
         connection = current_backend().connect()
     except ConnectionLost as error:
@@ -210,21 +211,20 @@ def _record_sent(token: str, item: Claimed, report: DeliveryReport) -> None:
 
 def _record_failure(token: str, item: Claimed, error: str, report: DeliveryReport, *,
                     permanent: bool = False) -> None:
-    config = current_app.config
+    mail = settings().mail
     attempts = item.attempts + 1
     now = utcnow()
     waited = (now - item.created_at).total_seconds()
-    if permanent and waited >= config["MAIL_REJECTED_AFTER_SECONDS"]:
+    if permanent and waited >= mail.rejected_after_seconds:
         _write(token, item.id, status=MailStatus.REJECTED, attempts=attempts,
                last_error=error[:ERROR_MAX], text_body=None, html_body=None)
         report.rejected += 1
         log.warning("mail %s rejected for good after %d attempts: %s",
                     item.message_id, attempts, error)
         return
-    delay = min(config["MAIL_RETRY_MAX_SECONDS"],
-                config["MAIL_RETRY_BASE_SECONDS"] * 2 ** min(attempts - 1, 30))
+    delay = min(mail.retry_max_seconds, mail.retry_base_seconds * 2 ** min(attempts - 1, 30))
     status = item.status
-    if waited >= config["MAIL_FAILING_AFTER_SECONDS"]:
+    if waited >= mail.failing_after_seconds:
         if status != MailStatus.FAILING:
             log.warning("mail %s is failing: undelivered since %s", item.message_id,
                         item.created_at.isoformat())

@@ -20,6 +20,8 @@ from flask import Flask
 
 from app.mail.compose import on_mail_committed
 from app.mail.delivery import deliver_due
+from app.settings import EXTENSION_KEY as SETTINGS_KEY
+from app.settings import settings_of
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "signet.mail.thread"
@@ -60,7 +62,7 @@ class DeliveryThread:
         return self.pid == os.getpid() and self._thread.is_alive()
 
     def _run(self) -> None:
-        interval = self.app.config["MAIL_POLL_SECONDS"]
+        interval = settings_of(self.app).mail.poll_seconds
         failures = 0
         while not self._stop.is_set():
             self._wake.clear()
@@ -84,8 +86,9 @@ class DeliveryThread:
 
 def ensure_delivery_thread(app: Flask) -> DeliveryThread | None:
     """Start this process's delivery thread for `app` unless it runs or is switched off."""
-    # .get: gunicorn's hook may serve another app (bench/bare_flask.py) with no such setting.
-    if not app.config.get("MAIL_DELIVERY_THREAD"):
+    # gunicorn's hook may serve another app (bench/bare_flask.py) with no settings.
+    built = app.extensions.get(SETTINGS_KEY)
+    if built is None or not built.mail.delivery_thread:
         return None
     current = app.extensions.get(EXTENSION_KEY)
     if current is not None and current.is_alive():

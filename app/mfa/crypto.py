@@ -11,21 +11,17 @@ needs a rotation.
 from __future__ import annotations
 
 from cryptography.fernet import InvalidToken, MultiFernet
-from flask import current_app
 
 from app.hashing import fernet_keys
-from config import ConfigError
+from app.settings import ConfigError, settings
 
 HKDF_INFO = b"signet mfa totp secret encryption"
 
 
 def _fernet() -> MultiFernet:
-    try:
-        return fernet_keys(current_app.config.get("MFA_ENCRYPTION_KEY"),
-                           fallback_secret=current_app.config["SECRET_KEY"], purpose=HKDF_INFO)
-    except ValueError as error:
-        raise ConfigError("MFA_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64 "
-                          "bytes each), comma-separated.") from error
+    built = settings()  # the keys were checked to be Fernet keys at start-up
+    return fernet_keys(",".join(built.mfa.encryption_keys), fallback_secret=built.web.secret_key,
+                       purpose=HKDF_INFO)
 
 
 def encrypt(plaintext: str) -> str:

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from webauthn import (
@@ -44,6 +43,8 @@ from app.extensions import db
 from app.hashing import token_hash
 from app.mfa.models import Passkey, WebAuthnCeremony
 from app.mfa.notices import record_mfa_change
+from app.settings import settings
+from app.settings.flask_keys import API_TITLE
 from app.transactions import transaction
 from app.users.models import User
 from app.users.reauth import require_recent_sign_in
@@ -54,13 +55,13 @@ MAX_PASSKEYS_PER_USER = 20
 
 def relying_party() -> tuple[str, str]:
     """(RP id, origin) from PUBLIC_BASE_URL."""
-    parts = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    parts = urlsplit(settings().web.public_base_url)
     return parts.hostname or "", f"{parts.scheme}://{parts.netloc}"
 
 
 def user_handle(user: User) -> bytes:
     """The WebAuthn user handle: stable, opaque, and no personal data (RFC: not the email)."""
-    key = current_app.config["SECRET_KEY"].encode()
+    key = settings().web.secret_key.encode()
     return hmac.new(key, f"webauthn-user:{user.id}".encode(), hashlib.sha256).digest()
 
 
@@ -77,7 +78,7 @@ def registration_options(*, user: User, current_password: str | None = None) -> 
         raise Conflict(f"An account holds at most {MAX_PASSKEYS_PER_USER} passkeys.")
     rp_id, _origin = relying_party()
     options = generate_registration_options(
-        rp_id=rp_id, rp_name=current_app.config["API_TITLE"], user_name=user.email,
+        rp_id=rp_id, rp_name=API_TITLE, user_name=user.email,
         user_id=user_handle(user), user_display_name=user.name, timeout=_timeout_ms(),
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
@@ -264,4 +265,4 @@ def _consume_ceremony(handle: str, kind: str, *, user_id: int | None, refuse) ->
 
 
 def _timeout_ms() -> int:
-    return int(current_app.config["WEBAUTHN_CHALLENGE_EXPIRES"]) * 1000
+    return settings().mfa.webauthn_challenge_expires * 1000

@@ -11,11 +11,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from flask import current_app
 
 from app.exceptions import Unauthorized
 from app.extensions import db
 from app.hashing import derive_key
+from app.settings import settings
 from app.tokens import revocation
 from app.users.models import User
 
@@ -25,7 +25,7 @@ HKDF_INFO = b"signet mfa token signing"
 
 
 def _key() -> bytes:
-    return derive_key(current_app.config["JWT_SECRET_KEY"], purpose=HKDF_INFO)
+    return derive_key(settings().tokens.jwt_secret_key, purpose=HKDF_INFO)
 
 
 def issue_mfa_token(user: User, *, first_factor: str = "pwd",
@@ -36,7 +36,7 @@ def issue_mfa_token(user: User, *, first_factor: str = "pwd",
     id is `provider`): the session started after the code records both factors.
     """
     now = datetime.now(UTC)
-    lifetime = timedelta(seconds=int(current_app.config["MFA_TOKEN_EXPIRES"]))
+    lifetime = timedelta(seconds=settings().mfa.token_expires)
     claims = {"sub": str(user.id), "type": TOKEN_TYPE, "ver": user.token_version,
               "jti": str(uuid.uuid4()), "iat": now, "exp": now + lifetime,
               "first": first_factor}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pyotp
 import segno
-from flask import current_app
 from sqlalchemy import delete, select
 
 from app.exceptions import MfaStateConflict, NotFound
@@ -24,6 +23,7 @@ from app.mfa.codes import (
 )
 from app.mfa.models import Passkey, RecoveryCode, TotpSecret
 from app.mfa.notices import record_mfa_change
+from app.settings.flask_keys import API_TITLE
 from app.transactions import transaction
 from app.users.models import User
 from app.users.passwords import check_current_password
@@ -44,7 +44,7 @@ def start_totp_setup(*, user: User, current_password: str | None = None) -> dict
         # A new set-up replaces an unconfirmed one; its last step starts again from zero.
         record.secret, record.confirmed_at, record.last_step = crypto.encrypt(secret), None, 0
     uri = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_PERIOD_SECONDS).provisioning_uri(
-        name=user.email, issuer_name=current_app.config["API_TITLE"])
+        name=user.email, issuer_name=API_TITLE)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4, title="TOTP set-up QR code")
     return {"secret": secret, "otpauth_uri": uri, "qr_svg": qr_svg}
 

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,6 +24,7 @@ from app.db_types import utcnow
 from app.exceptions import NotFound, Unauthorized
 from app.extensions import db
 from app.sessions.models import USER_AGENT_MAX_LENGTH, UserSession
+from app.settings import settings
 from app.tokens import revocation
 from app.transactions import transaction
 from app.users.models import User
@@ -63,9 +64,7 @@ def new_refresh_jti() -> str:
 
 def refresh_expiry() -> datetime:
     """When a refresh token issued now expires (a little later, never earlier)."""
-    lifetime = current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
-    if not isinstance(lifetime, timedelta):
-        lifetime = timedelta(seconds=int(lifetime))
+    lifetime = timedelta(seconds=settings().tokens.refresh_expires)
     return utcnow() + lifetime + EXPIRY_MARGIN
 
 
@@ -92,7 +91,7 @@ def rotate(*, user_id: int, session_id: int, presented_jti: str) -> str:
     session = db.session.get(UserSession, session_id, populate_existing=True)
     if session is None or session.user_id != user_id or session.ended_at is not None:
         raise Unauthorized("This session has ended; sign in again.")
-    grace = timedelta(seconds=current_app.config["REFRESH_REUSE_GRACE_SECONDS"])
+    grace = timedelta(seconds=settings().tokens.refresh_reuse_grace_seconds)
     if (session.previous_refresh_jti == presented_jti and session.rotated_at is not None
             and now - session.rotated_at < grace):
         raise Unauthorized("This refresh token has already been used.")

@@ -52,7 +52,9 @@ def replace_settings(app: Flask, **changes: Any) -> Settings:
     For tests and the shell: what create_app built from the old values (stores, backends,
     blueprints) stays as it was.
     """
-    built = build_settings({**app.extensions[OVERRIDES_KEY], **changes})
+    overrides = {**app.extensions[OVERRIDES_KEY], **changes}
+    built = build_settings(overrides)
+    app.extensions[OVERRIDES_KEY] = overrides  # the next change builds on this one
     install(app, built)
     return built
 

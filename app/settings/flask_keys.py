@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from app.settings.signing import ASYMMETRIC
+
 if TYPE_CHECKING:
     from app.settings.build import Settings
 
@@ -50,7 +52,10 @@ def _jwt_keys(built: Settings) -> dict[str, Any]:
     return {
         "JWT_SECRET_KEY": tokens.jwt_secret_key,
         "JWT_ALGORITHM": tokens.jwt_algorithm,
-        "JWT_DECODE_ALGORITHMS": [tokens.jwt_algorithm],
+        # With published keys, every algorithm a key may have (app/keys matches each token
+        # to its key's).
+        "JWT_DECODE_ALGORITHMS": [tokens.jwt_algorithm, *(
+            ASYMMETRIC if built.signing.access_token_signing in ASYMMETRIC else ())],
         "JWT_ACCESS_TOKEN_EXPIRES": tokens.access_expires,
         "JWT_REFRESH_TOKEN_EXPIRES": tokens.refresh_expires,
         # API clients send "Authorization: Bearer"; the browser pages (app/web) hold the

@@ -15,7 +15,7 @@ ASYMMETRIC = ("ES256", "EdDSA", "RS256")
 
 def fernet_key_tuple(value: object) -> object:
     """Comma-separated Fernet keys as a tuple; ValueError when one is not a Fernet key."""
-    keys = value.split(",") if isinstance(value, str) else value
+    keys = value.split(",") if isinstance(value, str) else value or ()
     keys = tuple(key.strip() for key in keys if key.strip())  # type: ignore[union-attr]
     try:
         for key in keys:

@@ -7,41 +7,37 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from app.settings import settings_of
+from app.settings.data import StorageSettings
 from app.storage.base import Storage, StorageConfigError, StoredBlob
 from app.storage.local import LocalStorage
 
 EXTENSION_KEY = "signet.storage"
-BACKENDS = ("local", "s3")
 
 
 def init_storage(app: Flask) -> None:
     """Create the configured storage backend, check it can work, attach it to the app."""
-    backend = app.config["STORAGE_BACKEND"]
-    if backend == "local":
-        storage: Storage = LocalStorage(app.config["UPLOAD_FOLDER"])
-        storage.check_startup()
-    elif backend == "s3":
-        storage = _s3_storage(app.config)
+    configured = settings_of(app).storage  # backend and bucket checked at start-up
+    if configured.backend == "s3":
+        storage: Storage = _s3_storage(configured)
     else:
-        raise StorageConfigError(
-            f"STORAGE_BACKEND must be one of {', '.join(BACKENDS)}, got {backend!r}.")
+        storage = LocalStorage(configured.upload_folder)
+        storage.check_startup()
     app.extensions[EXTENSION_KEY] = storage
 
 
-def _s3_storage(config) -> Storage:
+def _s3_storage(configured: StorageSettings) -> Storage:
     from app.storage.s3 import S3Storage  # boto3 is only imported when it is used
 
-    if not config.get("S3_BUCKET"):
-        raise StorageConfigError("STORAGE_BACKEND=s3 needs S3_BUCKET (an existing bucket).")
     # No network call here: `flask db upgrade` must work while S3 is unreachable;
     # /readyz reports whether the bucket is writable.
     return S3Storage(
-        bucket=config["S3_BUCKET"],
-        endpoint_url=config.get("S3_ENDPOINT_URL"),
-        region=config.get("S3_REGION"),
-        access_key_id=config.get("AWS_ACCESS_KEY_ID"),
-        secret_access_key=config.get("AWS_SECRET_ACCESS_KEY"),
-        presign_seconds=config.get("S3_PRESIGN_SECONDS", 60),
+        bucket=configured.s3_bucket,
+        endpoint_url=configured.s3_endpoint_url,
+        region=configured.s3_region,
+        access_key_id=configured.aws_access_key_id,
+        secret_access_key=configured.aws_secret_access_key,
+        presign_seconds=configured.s3_presign_seconds,
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Protocol
 
-from config import ConfigError
+from app.settings import ConfigError
 
 
 class StorageConfigError(ConfigError):

@@ -26,6 +26,7 @@ from app.db_types import utcnow
 from app.exceptions import Conflict, InsufficientScope, InvalidField, NotFound, Unauthorized
 from app.extensions import db, jwt
 from app.hashing import token_hash
+from app.settings import settings
 from app.tokens.models import PersonalAccessToken
 from app.transactions import take_sqlite_write_lock, transaction
 from app.users.models import User
@@ -86,7 +87,7 @@ def _check_room_for_one_more(user_id: int) -> None:
     """
     take_sqlite_write_lock()
     db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
-    limit = current_app.config["PERSONAL_TOKENS_PER_USER"]
+    limit = settings().tokens.personal_tokens_per_user
     held = db.session.scalar(select(func.count()).select_from(PersonalAccessToken)
                              .where(PersonalAccessToken.user_id == user_id))
     if held >= limit:

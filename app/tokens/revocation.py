@@ -29,13 +29,12 @@ from sqlalchemy.exc import IntegrityError
 from app.db_types import utcnow
 from app.exceptions import ServiceUnavailable
 from app.extensions import db
-from app.redis_url import SCHEMES as REDIS_SCHEMES
 from app.redis_url import redis_client
+from app.settings import settings_of
 from app.tokens.models import RevokedToken
 from app.tokens.rows import READ_COLUMNS, attach
 from app.tokens.user_cache import UserCache
 from app.users.models import User
-from config import ConfigError
 
 EXTENSION_KEY = "signet.revocation"
 DATABASE_STORE = "database"
@@ -172,21 +171,21 @@ def _store_down(error: Exception) -> ServiceUnavailable:
 
 def build_store(url: str, *, key_prefix: str = "signet:",
                 user_cache_ttl: int = 3600) -> RevocationStore:
-    """Return the store REVOCATION_STORE_URL names ("database" or a redis:// URL)."""
+    """Return the store REVOCATION_STORE_URL names ("database" or a redis:// URL).
+
+    The settings checked the URL at start-up: anything but "database" is Redis's.
+    """
     if url == DATABASE_STORE:
         return DatabaseRevocationStore()
-    if url.startswith(REDIS_SCHEMES):
-        return RedisRevocationStore(url, key_prefix=key_prefix, user_cache_ttl=user_cache_ttl)
-    raise ConfigError(
-        f"REVOCATION_STORE_URL must be 'database' or a redis:// URL, got {url!r}."
-    )
+    return RedisRevocationStore(url, key_prefix=key_prefix, user_cache_ttl=user_cache_ttl)
 
 
 def init_revocation_store(app: Flask) -> None:
     """Build this app's revocation store from its configuration."""
+    configured = settings_of(app).revocation
     app.extensions[EXTENSION_KEY] = build_store(
-        app.config["REVOCATION_STORE_URL"], key_prefix=app.config["REVOCATION_KEY_PREFIX"],
-        user_cache_ttl=app.config["USER_CACHE_TTL"],
+        configured.store_url, key_prefix=configured.key_prefix,
+        user_cache_ttl=configured.user_cache_ttl,
     )
 
 

@@ -19,6 +19,7 @@ from marshmallow import validate
 
 from app.exceptions import InvalidField, Unauthorized
 from app.extensions import bcrypt
+from app.settings import settings
 from app.text import visible_part
 from app.users.models import User
 
@@ -58,7 +59,7 @@ def burn_password_check(password: str) -> None:
         # A salt at the configured cost, padded to a hash's length: checking against it
         # costs one full bcrypt run, building it costs none. Hashing a dummy password
         # here would make the first unknown email of each worker twice as slow.
-        salt = bcrypt_library.gensalt(rounds=current_app.config["BCRYPT_LOG_ROUNDS"])
+        salt = bcrypt_library.gensalt(rounds=settings().accounts.bcrypt_log_rounds)
         dummy = current_app.extensions[DUMMY_HASH_KEY] = salt.decode() + "." * 31
     verify_password(dummy, password)
 

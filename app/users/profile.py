@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from functools import partial
 
-from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -18,6 +17,7 @@ from app.exceptions import InvalidField
 from app.extensions import db
 from app.files.models import File
 from app.files.service import discard_blob, remove_file, upload_size, write_blob
+from app.settings import settings
 from app.transactions import transaction
 from app.users.images import CleanImage, InvalidImage, sanitize_image
 from app.users.models import User
@@ -28,18 +28,16 @@ IMAGE_FIELD = "profile_image"
 
 def read_profile_image(upload: FileStorage) -> CleanImage:
     """Validate an uploaded profile image and return it re-encoded without metadata."""
-    limit = current_app.config["PROFILE_IMAGE_MAX_BYTES"]
+    images = settings().images
+    limit = images.max_bytes
     if upload_size(upload) > limit:
         raise InvalidField(IMAGE_FIELD, f"The image is larger than {limit} bytes.",
                            status=413)
-    config = current_app.config
     try:
         return sanitize_image(
-            upload.stream, max_pixels=config["PROFILE_IMAGE_MAX_PIXELS"],
-            max_frames=config["PROFILE_IMAGE_MAX_FRAMES"],
-            max_total_pixels=config["PROFILE_IMAGE_MAX_TOTAL_PIXELS"],
-            max_scans=config["PROFILE_IMAGE_MAX_SCANS"],
-            decode_seconds=config["PROFILE_IMAGE_DECODE_SECONDS"],
+            upload.stream, max_pixels=images.max_pixels, max_frames=images.max_frames,
+            max_total_pixels=images.max_total_pixels, max_scans=images.max_scans,
+            decode_seconds=images.decode_seconds,
         )
     except InvalidImage as error:
         raise InvalidField(IMAGE_FIELD, str(error)) from None

@@ -9,18 +9,18 @@ SQLite has one writer at a time).
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import case, select, update
 
 from app.exceptions import QuotaExceeded
 from app.extensions import db
 from app.files.quota import StorageAccount
+from app.settings import settings
 from app.users.models import User
 
 
 def storage_quota(user: User) -> int | None:
     """The user's quota in bytes; None when unlimited (admins, or a quota of 0)."""
-    quota = int(current_app.config["USER_STORAGE_QUOTA_BYTES"])
+    quota = settings().files.user_quota_bytes
     if quota <= 0 or user.is_admin:
         return None
     return quota

@@ -16,6 +16,7 @@ from flask_jwt_extended import get_jwt
 
 from app.db_types import utcnow
 from app.exceptions import InvalidField
+from app.settings import settings
 from app.users.models import User
 from app.users.passwords import check_current_password
 
@@ -68,5 +69,5 @@ def _session_started_recently() -> bool:
     created_at = started_at(session_id) if session_id is not None and started_at else None
     if created_at is None:
         return False
-    window = timedelta(seconds=int(current_app.config["REAUTH_SECONDS"]))
+    window = timedelta(seconds=settings().accounts.reauth_seconds)
     return utcnow() - created_at <= window

@@ -3,6 +3,7 @@
 from flask import Flask, Response, request
 from flask_smorest import Api
 
+from app.settings import settings_of
 from app.web import (
     account_pages,  # noqa: F401 - adds the account deletion form to the blueprint
     admin_forms,  # noqa: F401 - adds the forms of an admin's user page
@@ -83,5 +84,6 @@ def init_web(app: Flask, api: Api) -> None:
     app.after_request(show_errors_to_browsers)
     init_form_posts(app)
     # The development inbox shows every mailed token: never mounted in production.
-    if app.config["APP_ENV"] != "production" and app.config["MAIL_BACKEND"] == "file":
+    built = settings_of(app)
+    if built.app_env != "production" and built.mail.backend == "file":
         app.register_blueprint(dev_mail_blp)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, render_template
 from markupsafe import Markup, escape
 
 from app.mail.inbox import list_messages, read_message
 from app.scopes import OPEN, mark
+from app.settings import settings
 
 blp = Blueprint("dev_mail", __name__, url_prefix="/dev/mail")
 LINK = re.compile(r"https?://[^\s<>\"']+")
@@ -39,7 +40,7 @@ def reads_no_token(view):
 
 
 def _message(name: str):
-    message = read_message(current_app.config["MAIL_FILE_DIR"], name)
+    message = read_message(settings().mail.file_dir, name)
     if message is None:
         abort(404)
     return message
@@ -49,7 +50,7 @@ def _message(name: str):
 @reads_no_token
 def inbox():
     """Every message the file backend wrote, newest first."""
-    messages = list_messages(current_app.config["MAIL_FILE_DIR"])
+    messages = list_messages(settings().mail.file_dir)
     return render_template("web/dev_mail.html", visitor=None, messages=messages)
 
 

@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from app.settings import replace_settings
 from tests.factories import DEFAULT_PASSWORD, image_bytes
 from tests.helpers import assert_problem
 
@@ -185,7 +186,7 @@ def test_password_checks_of_one_account_do_not_limit_another(limited_config, cli
 def test_profile_images_sent_to_patch_me_are_limited_per_account(
         limited_config, app, client, user, auth_headers):
     # Each image is a decode (up to a second of a worker): like registration, limited.
-    app.config["PROFILE_IMAGE_RATE_LIMIT"] = "2 per minute"
+    replace_settings(app, PROFILE_IMAGE_RATE_LIMIT="2 per minute")
 
     addresses = iter([IP_A, IP_B, IP_C, IP_A, IP_B])  # the account's bucket, not an address's
 
@@ -207,7 +208,7 @@ def test_profile_images_sent_to_patch_me_are_limited_per_account(
 
 def test_profile_images_are_limited_per_address_too(limited_config, app, client, users,
                                                     auth_headers):
-    app.config["PROFILE_IMAGE_RATE_LIMIT"] = "2 per minute"
+    replace_settings(app, PROFILE_IMAGE_RATE_LIMIT="2 per minute")
     statuses = [
         client.patch("/api/v1/auth/me", headers=auth_headers(users.create()),
                      data={"profile_image": (io.BytesIO(image_bytes("PNG", (8, 8))), "a.png")},

@@ -19,6 +19,7 @@ from app import create_app
 from app.account.password import change_password
 from app.audit.models import AuditEvent
 from app.extensions import db
+from app.settings import replace_settings
 from app.users.models import User
 from deploy.galera import APP_PASSWORD, APP_USER, NodePorts
 from deploy.galera_cluster import GaleraCluster
@@ -128,7 +129,7 @@ def test_a_certification_conflict_is_retried_into_one_success(galera, app_on_nod
 
 
 def test_without_retries_the_loser_sees_the_conflict(galera, app_on_node1):
-    app_on_node1.config["DB_RETRY_ATTEMPTS"] = 1
+    replace_settings(app_on_node1, DB_RETRY_ATTEMPTS=1)
     user = UserFactory().create(email="no-retry@example.com")
     state = conflict_on_node2_at_first_commit(galera)
     state["user_id"] = user.id

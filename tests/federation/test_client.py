@@ -14,6 +14,7 @@ from joserfc.jwk import RSAKey
 from app.exceptions import InvalidProviderToken, ProviderBroken, ProviderUnavailable
 from app.federation import client
 from app.federation.settings import get_provider
+from app.settings import replace_settings
 
 ISSUER = "https://id.example.test"
 DISCOVERY = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/auth",
@@ -47,7 +48,7 @@ class FakeProvider:
 
 @pytest.fixture
 def fake(app, monkeypatch):
-    app.config.update(AUTH_PROVIDERS="acme", AUTH_PROVIDER_ACME_ISSUER=ISSUER,
+    replace_settings(app, AUTH_PROVIDERS="acme", AUTH_PROVIDER_ACME_ISSUER=ISSUER,
                       AUTH_PROVIDER_ACME_CLIENT_ID="signet",
                       AUTH_PROVIDER_ACME_AUDIENCES="mobile-app")
     client.forget_cached()
@@ -119,7 +120,7 @@ def test_a_provider_that_never_answers_is_503_after_the_timeout(app):
     listener.bind(("127.0.0.1", 0))
     listener.listen()  # accepts connections, never answers
     port = listener.getsockname()[1]
-    app.config.update(AUTH_PROVIDERS="slow", AUTH_PROVIDER_SLOW_ISSUER=f"http://127.0.0.1:{port}",
+    replace_settings(app, AUTH_PROVIDERS="slow", AUTH_PROVIDER_SLOW_ISSUER=f"http://127.0.0.1:{port}",
                       AUTH_PROVIDER_SLOW_CLIENT_ID="signet", AUTH_PROVIDER_TIMEOUT=0.5)
     client.forget_cached()
     started = time.monotonic()
@@ -135,7 +136,7 @@ def test_starting_at_a_provider_that_is_down_is_a_503_page_not_a_500(app, client
     with socket.socket() as closed:  # a port nothing listens on
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    app.config.update(AUTH_PROVIDERS="down", AUTH_PROVIDER_DOWN_ISSUER=f"http://127.0.0.1:{port}",
+    replace_settings(app, AUTH_PROVIDERS="down", AUTH_PROVIDER_DOWN_ISSUER=f"http://127.0.0.1:{port}",
                       AUTH_PROVIDER_DOWN_CLIENT_ID="signet")
     page = client.get("/api/v1/auth/providers/down/start", headers={"Accept": "text/html"})
     assert page.status_code == 503 and "cannot be reached" in page.get_data(as_text=True)

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 import pytest
 
 from app.files.models import File
+from app.settings import replace_settings
 from app.storage import current_storage
 from tests.helpers import assert_problem
 
@@ -61,7 +62,7 @@ def test_download_names_the_stored_file_for_nginx_with_every_header(
 def test_a_prefix_without_its_trailing_slash_names_the_same_file(
         app, client, stored, upload_dir, storage_backend):
     url, headers = stored
-    app.config["ACCEL_REDIRECT_PREFIX"] = PREFIX.rstrip("/")
+    replace_settings(app, ACCEL_REDIRECT_PREFIX=PREFIX.rstrip("/"))
 
     target = client.get(url, headers=headers).headers["X-Accel-Redirect"]
 

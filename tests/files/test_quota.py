@@ -8,6 +8,7 @@ import threading
 import pytest
 import requests
 
+from app.settings import replace_settings
 from app.users.models import User
 from tests.account.registration import URL as REGISTER
 from tests.account.registration import with_image
@@ -71,7 +72,7 @@ def test_admins_are_unlimited_but_counted(quota_config, upload, admin, db, clien
 
 
 def test_a_quota_of_zero_means_none(app, upload, user, client, auth_headers):
-    app.config["USER_STORAGE_QUOTA_BYTES"] = 0
+    replace_settings(app, USER_STORAGE_QUOTA_BYTES=0)
     assert upload(user, b"a" * 5000, "a.txt").status_code == 201
     me = client.get("/api/v1/auth/me", headers=auth_headers(user)).get_json()
     assert (me["storageUsed"], me["storageQuota"]) == (5000, None)

@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 from app import create_app
 from app.keys import signing_key
 from app.keys.keyring import EXTENSION_KEY, Keyring
-from config import ConfigError, ProductionConfig
+from app.settings import ConfigError, replace_settings
 from tests.keys.helpers import rows
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -34,7 +34,7 @@ def test_the_row_holds_the_private_key_only_encrypted_with_the_configured_key(ap
 
 def test_another_key_cannot_open_it_and_says_which_setting(app):
     signing_key()
-    app.config["SIGNING_KEY_ENCRYPTION_KEY"] = NEW
+    replace_settings(app, SIGNING_KEY_ENCRYPTION_KEY=NEW)
     app.extensions[EXTENSION_KEY] = Keyring()  # a worker started with the wrong key
 
     with pytest.raises(ConfigError, match="SIGNING_KEY_ENCRYPTION_KEY"):
@@ -43,7 +43,7 @@ def test_another_key_cannot_open_it_and_says_which_setting(app):
 
 def test_the_jwks_needs_no_private_key(app, client):
     signing_key()
-    app.config["SIGNING_KEY_ENCRYPTION_KEY"] = NEW  # a worker that cannot open the keys
+    replace_settings(app, SIGNING_KEY_ENCRYPTION_KEY=NEW)  # a worker that cannot open the keys
     app.extensions[EXTENSION_KEY] = Keyring()
 
     response = client.get("/.well-known/jwks.json")
@@ -54,7 +54,7 @@ def test_the_jwks_needs_no_private_key(app, client):
 
 def test_reseal_moves_every_held_key_to_the_newest_encryption_key(app):
     active = signing_key()
-    app.config["SIGNING_KEY_ENCRYPTION_KEY"] = f"{NEW},{OLD}"
+    replace_settings(app, SIGNING_KEY_ENCRYPTION_KEY=f"{NEW},{OLD}")
 
     result = app.test_cli_runner().invoke(args=["keys", "reseal"])
 
@@ -62,7 +62,7 @@ def test_reseal_moves_every_held_key_to_the_newest_encryption_key(app):
     assert "Re-encrypted 1 private key(s)" in result.output
     sealed = rows()[0].sealed_private_jwk
     assert json.loads(Fernet(NEW).decrypt(sealed.encode())) == active.private_jwk
-    app.config["SIGNING_KEY_ENCRYPTION_KEY"] = NEW
+    replace_settings(app, SIGNING_KEY_ENCRYPTION_KEY=NEW)
     app.extensions[EXTENSION_KEY] = Keyring()
     assert signing_key() == active
 
@@ -70,17 +70,14 @@ def test_reseal_moves_every_held_key_to_the_newest_encryption_key(app):
 @pytest.mark.parametrize(("settings", "message"), [
     ({"SIGNING_KEY_ENCRYPTION_KEY": None}, "SIGNING_KEY_ENCRYPTION_KEY must be set in production"),
     ({"SIGNING_KEY_ENCRYPTION_KEY": "not a key"}, "must be Fernet keys"),
-    ({"ACCESS_TOKEN_SIGNING": "HS512"}, "ACCESS_TOKEN_SIGNING must be one of"),
-    ({"SIGNING_KEY_ALGORITHM": "PS256"}, "SIGNING_KEY_ALGORITHM must be one of"),
+    ({"ACCESS_TOKEN_SIGNING": "HS512"}, "ACCESS_TOKEN_SIGNING='HS512' is refused"),
+    ({"SIGNING_KEY_ALGORITHM": "PS256"}, "SIGNING_KEY_ALGORITHM='PS256' is refused"),
     ({"ACCESS_TOKEN_SIGNING": "ES256", "SIGNING_KEY_ALGORITHM": "RS256"}, "disagree"),
 ])
-def test_production_refuses_to_start_without_a_sound_key_setup(
-        monkeypatch, app_config, settings, message):
-    for name, value in {"SECRET_KEY": STRONG, "JWT_SECRET_KEY": STRONG,
-                        "PUBLIC_BASE_URL": "https://signet.example.com",
-                        "MAIL_BACKEND": "file"}.items():
-        monkeypatch.setattr(ProductionConfig, name, value)
-    base = {**app_config, "APP_ENV": "production"}
+def test_production_refuses_to_start_without_a_sound_key_setup(app_config, settings, message):
+    base = {**app_config, "APP_ENV": "production", "SECRET_KEY": STRONG,
+            "JWT_SECRET_KEY": STRONG, "PUBLIC_BASE_URL": "https://signet.example.com",
+            "MAIL_BACKEND": "file", "SIGNING_KEY_ENCRYPTION_KEY": OLD}
 
     with pytest.raises(ConfigError, match=message):
         create_app({**base, **settings})

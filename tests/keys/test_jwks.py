@@ -10,6 +10,7 @@ from joserfc.jwk import KeySet
 
 from app.keys import ActiveKey, public_key_for, published_jwks, signing_key
 from app.keys.service import rotate_key
+from app.settings import replace_settings
 from tests.keys.helpers import JWKS, rows
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
@@ -40,7 +41,7 @@ def test_the_jwks_is_cacheable_and_revalidates(client):
 
 
 def test_the_cache_lifetime_stays_under_half_the_publication_delay(app, client):
-    app.config["SIGNING_KEY_PUBLISH_SECONDS"] = 120
+    replace_settings(app, SIGNING_KEY_PUBLISH_SECONDS=120)
 
     assert client.get(JWKS).headers["Cache-Control"] == "public, max-age=60"
 
@@ -61,7 +62,7 @@ def test_the_signing_key_signs_tokens_the_published_key_verifies(app):
 
 @pytest.mark.parametrize(("alg", "kty"), [("EdDSA", "OKP"), ("RS256", "RSA")])
 def test_other_algorithms_make_their_own_key_type(app, client, alg, kty):
-    app.config["SIGNING_KEY_ALGORITHM"] = alg
+    replace_settings(app, SIGNING_KEY_ALGORITHM=alg)
 
     [key] = client.get(JWKS).get_json()["keys"]
     assert (key["alg"], key["kty"]) == (alg, kty)

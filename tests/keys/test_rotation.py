@@ -13,6 +13,7 @@ from app.keys.keyring import KeyRecord, choose
 from app.keys.models import SigningKey
 from app.keys.service import retire_key, rotate_key
 from app.keys.settings import retired_key_seconds
+from app.settings import replace_settings
 from tests.keys.helpers import move, now, published_kids, rows
 
 HOUR = timedelta(hours=1)
@@ -32,7 +33,7 @@ def test_a_rotated_key_is_published_at_once_and_signs_only_after_the_delay(app, 
 
 
 def test_the_delay_is_the_setting(app):
-    app.config["SIGNING_KEY_PUBLISH_SECONDS"] = 90
+    replace_settings(app, SIGNING_KEY_PUBLISH_SECONDS=90)
     signing_key()
 
     key = rotate_key()
@@ -63,8 +64,9 @@ def test_a_retired_key_stays_published_until_its_tokens_have_expired(app, client
 
 
 def test_the_retirement_covers_the_longest_token_and_the_refresh(app):
-    app.config.update(SIGNING_KEY_REFRESH_SECONDS=30, SIGNING_KEY_MAX_TOKEN_SECONDS=600,
-                      JWT_ACCESS_TOKEN_EXPIRES=1200, JWT_DECODE_LEEWAY=5)
+    replace_settings(app, SIGNING_KEY_REFRESH_SECONDS=30, SIGNING_KEY_MAX_TOKEN_SECONDS=600,
+                     JWT_ACCESS_TOKEN_EXPIRES=1200)
+    app.config["JWT_DECODE_LEEWAY"] = 5  # Flask-JWT-Extended's own key
 
     assert retired_key_seconds() == 30 + 1200 + 5
 

@@ -10,6 +10,7 @@ import pytest
 
 from app.mail import deliver_due, enqueue_message, public_url
 from app.mail.models import MailStatus
+from app.settings import replace_settings, settings_of
 from tests.mail.helpers import parts, queue, rows
 
 
@@ -20,7 +21,7 @@ def test_each_message_is_written_as_an_eml_file_and_its_path_logged(app, db, cap
     report = deliver_due()
 
     assert report.sent == 1
-    [path] = list(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))
+    [path] = list(Path(settings_of(app).mail.file_dir).glob("*.eml"))
     assert path.stat().st_mode & 0o077 == 0  # the file holds a live link: owner only
     message = message_from_bytes(path.read_bytes(), policy=policy.default)
     [row] = rows()
@@ -44,7 +45,7 @@ def test_a_long_link_stays_whole_in_the_file(app, db):
 
     deliver_due()
 
-    [path] = list(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))
+    [path] = list(Path(settings_of(app).mail.file_dir).glob("*.eml"))
     raw = path.read_text()
     assert f"Open: {link}\n" in raw  # a newcomer copies it from a text editor
     assert f'<a href="{link}">' in raw
@@ -64,8 +65,8 @@ def test_a_delivered_message_keeps_no_body(app, db):
 
 def test_nothing_due_sends_nothing(app, db):
     assert deliver_due().sent == 0
-    assert not Path(app.config["MAIL_FILE_DIR"]).exists() or \
-        not list(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))
+    assert not Path(settings_of(app).mail.file_dir).exists() or \
+        not list(Path(settings_of(app).mail.file_dir).glob("*.eml"))
 
 
 def test_an_unwritable_directory_keeps_the_messages_for_later(app_config, mail_app, tmp_path):
@@ -91,7 +92,7 @@ def test_a_non_ascii_name_survives_both_parts(app, db):
 
     deliver_due()
 
-    [path] = list(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))
+    [path] = list(Path(settings_of(app).mail.file_dir).glob("*.eml"))
     text, html = parts(message_from_bytes(path.read_bytes(), policy=policy.default))
     assert "Hello José Ñúñez," in text
     assert "<p>Hello José Ñúñez,</p>" in html
@@ -127,10 +128,10 @@ def test_a_message_is_renamed_into_place_whole_and_a_failed_write_leaves_nothing
     ("https://signet.example.com", "Signet <no-reply@signet.example.com>"),
 ])
 def test_the_default_sender_is_a_valid_address_on_the_sites_host(app, db, base_url, sender):
-    app.config["PUBLIC_BASE_URL"] = base_url
+    replace_settings(app, PUBLIC_BASE_URL=base_url)
     queue(1)
 
     deliver_due()
 
-    [path] = list(Path(app.config["MAIL_FILE_DIR"]).glob("*.eml"))
+    [path] = list(Path(settings_of(app).mail.file_dir).glob("*.eml"))
     assert message_from_bytes(path.read_bytes(), policy=policy.default)["From"] == sender

@@ -9,7 +9,7 @@ from app import create_app
 from app.extensions import db
 from app.mfa import crypto
 from app.mfa.models import TotpSecret
-from config import ConfigError
+from app.settings import ConfigError, replace_settings
 from tests.mfa.helpers import LOGIN_MFA, enable_totp, mfa_token
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -44,12 +44,11 @@ def test_rotation_keeps_every_code_working(old_key, app, client, user, auth_head
 def test_a_secret_from_a_dropped_key_is_a_clear_error(old_key, app, client, user,
                                                       auth_headers):
     enable_totp(client, auth_headers(user))
-    app.config["MFA_ENCRYPTION_KEY"] = NEW
+    replace_settings(app, MFA_ENCRYPTION_KEY=NEW)
     with pytest.raises(ConfigError, match="rotate-key"):
         crypto.decrypt(db.session.get(TotpSecret, user.id).secret)
 
 
-def test_a_malformed_key_is_a_clear_error(app):
-    app.config["MFA_ENCRYPTION_KEY"] = "not a fernet key"
-    with pytest.raises(ConfigError, match="MFA_ENCRYPTION_KEY"):
-        crypto.encrypt("x")
+def test_a_malformed_key_stops_start_up_not_the_first_totp_call(app_config):
+    with pytest.raises(ConfigError, match="MFA_ENCRYPTION_KEY is refused: must be Fernet keys"):
+        create_app({**app_config, "MFA_ENCRYPTION_KEY": "not a fernet key"})

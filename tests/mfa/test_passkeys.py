@@ -9,6 +9,7 @@ import pytest
 from flask_jwt_extended import decode_token
 
 from app.sessions.models import UserSession
+from app.settings import replace_settings
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem, row_count
 from tests.mfa.authenticator import SoftwareAuthenticator
@@ -188,7 +189,7 @@ def test_an_unknown_passkey_is_refused(client, user, registered):
 
 def test_an_expired_ceremony_is_refused(app, client, registered, device):
     # Shortened only after registering: a loaded CI machine can take a second to register.
-    app.config["WEBAUTHN_CHALLENGE_EXPIRES"] = 1
+    replace_settings(app, WEBAUTHN_CHALLENGE_EXPIRES=1)
     options = login_options(client)
     time.sleep(2.1)
     assert_problem(client.post(f"{BASE}/login/verify", json={

@@ -15,6 +15,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from app.settings import replace_settings
 from tests import live_server
 
 
@@ -32,7 +33,7 @@ def provider(app) -> Iterator[str]:
         raise RuntimeError("this test starts a server: mark it @pytest.mark.live")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = url
+    replace_settings(app, PUBLIC_BASE_URL=url)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

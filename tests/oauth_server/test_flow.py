@@ -8,6 +8,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from app import keys
+from app.settings import settings_of
 from tests.oauth_server.helpers import (
     BROWSER,
     REDIRECT,
@@ -23,7 +24,7 @@ from tests.oauth_server.helpers import (
 
 def test_discovery_names_the_endpoints_and_the_issuer(client, app):
     meta = client.get("/.well-known/openid-configuration").get_json()
-    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    base = settings_of(app).web.public_base_url.rstrip("/")
     assert meta["issuer"] == base
     assert meta["authorization_endpoint"] == f"{base}/oauth/authorize"
     assert meta["jwks_uri"] == f"{base}/.well-known/jwks.json"
@@ -51,7 +52,7 @@ def test_code_flow_with_consent_gives_a_verified_id_token(client, app, admin, us
     assert claims["sub"] == str(user.id) and claims["aud"] == [app_json["clientId"]]
     assert claims["email"] == user.email and claims["name"] == user.name
     assert claims["nonce"] == "n0nce" and claims["amr"] == ["pwd"]
-    assert claims["iss"] == app.config["PUBLIC_BASE_URL"].rstrip("/")
+    assert claims["iss"] == settings_of(app).web.public_base_url.rstrip("/")
     assert claims["sid"].isdigit() and isinstance(claims["auth_time"], int)
 
     info = client.get("/oauth/userinfo",

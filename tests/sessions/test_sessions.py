@@ -14,6 +14,7 @@ from app.audit.models import AuditEvent
 from app.db_types import utcnow
 from app.sessions import service as sessions_module
 from app.sessions.models import UserSession
+from app.settings import replace_settings
 from app.tokens.models import RevokedToken
 from app.tokens.personal_tokens import create_token
 from app.users.models import User
@@ -109,7 +110,7 @@ def test_refresh_rotates_within_the_session(client, db, user):
 
 
 def test_replaying_a_rotated_refresh_token_ends_the_session(app, client, db, user, caplog):
-    app.config["REFRESH_REUSE_GRACE_SECONDS"] = 0
+    replace_settings(app, REFRESH_REUSE_GRACE_SECONDS=0)
     first = login(client, user.email)
     second = refresh(client, first).get_json()
     other = login(client, user.email)

@@ -11,6 +11,7 @@ from sqlalchemy import event, select, update
 
 from app.db_types import utcnow
 from app.extensions import db as _db
+from app.settings import replace_settings
 from app.tokens.models import PersonalAccessToken
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem, row_count
@@ -101,7 +102,7 @@ def test_admin_scopes_are_refused_to_non_admins(client, user, admin, auth_header
 
 
 def test_tokens_per_user_are_bounded(app, client, user, auth_headers):
-    app.config["PERSONAL_TOKENS_PER_USER"] = 2
+    replace_settings(app, PERSONAL_TOKENS_PER_USER=2)
     create(client, auth_headers(user))
     create(client, auth_headers(user))
     assert_problem(client.post(TOKENS, headers=auth_headers(user), json={

@@ -11,10 +11,10 @@ from flask_jwt_extended import decode_token
 from sqlalchemy import func, select
 
 from app.db_types import utcnow
+from app.settings import ConfigError, build_settings
 from app.tokens import revocation
 from app.tokens.models import RevokedToken
 from app.tokens.revocation import DatabaseRevocationStore, RedisRevocationStore, build_store
-from config import ConfigError
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem
 
@@ -46,8 +46,8 @@ def redis_app_config(app_config, redis_prefix):
 def test_store_is_chosen_by_url(app):
     assert isinstance(build_store("database"), DatabaseRevocationStore)
     assert isinstance(build_store("redis://127.0.0.1:6379/0"), RedisRevocationStore)
-    with pytest.raises(ConfigError, match="REVOCATION_STORE_URL"):
-        build_store("memcached://127.0.0.1")
+    with pytest.raises(ConfigError, match="REVOCATION_STORE_URL is refused"):
+        build_settings({"APP_ENV": "testing", "REVOCATION_STORE_URL": "memcached://127.0.0.1"})
 
 
 def test_database_store_revokes_once_and_remembers(app, db):

@@ -19,6 +19,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.mail.compose import enqueue_message
 from app.scopes import MISSING, NEVER, OPEN, Scope, decision_for
+from app.settings import settings_of
 from app.tokens.personal_tokens import create_token
 from app.users.models import User
 from tests.account.email.mailbox import Mailbox
@@ -111,7 +112,7 @@ def _message_in_inbox(app, recipient) -> str:
     The first world has one delivered for real; later worlds get a copy of that file (the
     inbox reads files only): delivering costs 40 % of a world, and there are 400 worlds.
     """
-    folder = Path(app.config["MAIL_FILE_DIR"])
+    folder = Path(settings_of(app).mail.file_dir)
     if not _DELIVERED:
         enqueue_message(to=recipient.email, template="test_message", context={})
         _db.session.commit()

@@ -14,6 +14,7 @@ import pytest
 import requests
 from PIL import Image
 
+from app.settings import replace_settings
 from tests.account.registration import URL, assert_nothing_stored, with_image
 from tests.factories import (
     animated_bytes,
@@ -103,7 +104,7 @@ def test_a_30000_px_png_is_refused_from_its_header(client, upload_dir):
 
 
 def test_pixels_over_all_frames_are_bounded(app, client, upload_dir):
-    app.config["PROFILE_IMAGE_MAX_TOTAL_PIXELS"] = 10 * 8 * 8 - 1
+    replace_settings(app, PROFILE_IMAGE_MAX_TOTAL_PIXELS=10 * 8 * 8 - 1)
     _refused(client, _animation("GIF", 10), "at most 639 pixels in all frames", upload_dir)
 
 
@@ -126,7 +127,7 @@ def test_the_scan_limit_is_exact(client, upload_dir):
 def test_one_frame_decodes_under_the_deadline_too(app, client, upload_dir):
     # The scan limit out of the way, the deadline alone stops the decode mid-frame (on
     # main a single frame had no deadline: this took about 10 s, then 201).
-    app.config.update(PROFILE_IMAGE_MAX_SCANS=100_000, PROFILE_IMAGE_DECODE_SECONDS=0.3)
+    replace_settings(app, PROFILE_IMAGE_MAX_SCANS=100_000, PROFILE_IMAGE_DECODE_SECONDS=0.3)
     bomb = progressive_jpeg_scan_bomb(4000, extra_scans=300)
     _refused_quickly(client, bomb, "takes too long to decode", upload_dir, seconds=1.5)
 
@@ -139,12 +140,12 @@ def test_a_gif_whose_later_frames_grow_the_canvas_is_refused(client, upload_dir)
 
 def test_canvas_growth_counts_against_all_frames(app, client, upload_dir):
     # Each grown frame is within the per-frame budget; together they are not.
-    app.config["PROFILE_IMAGE_MAX_TOTAL_PIXELS"] = 3 * 100 * 100
+    replace_settings(app, PROFILE_IMAGE_MAX_TOTAL_PIXELS=3 * 100 * 100)
     _refused(client, canvas_growth_gif(100, frames=3), "pixels in all frames", upload_dir)
 
 
 def test_decoding_past_the_deadline_is_refused(app, client, upload_dir):
-    app.config["PROFILE_IMAGE_DECODE_SECONDS"] = 0
+    replace_settings(app, PROFILE_IMAGE_DECODE_SECONDS=0)
     _refused(client, animated_bytes("GIF", 3), "takes too long to decode", upload_dir)
 
 

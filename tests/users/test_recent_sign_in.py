@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.settings import settings_of
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem, row_count
 from tests.mfa.authenticator import SoftwareAuthenticator
@@ -90,7 +91,7 @@ def test_without_a_password_an_old_session_is_refused(app, client, user, auth_he
     headers = auth_headers(user)
     # Signed in longer ago than REAUTH_SECONDS: the token is still valid, the sign-in not recent.
     db.session.execute(sa.update(UserSession).values(
-        created_at=utcnow() - timedelta(seconds=app.config["REAUTH_SECONDS"] + 60)))
+        created_at=utcnow() - timedelta(seconds=settings_of(app).accounts.reauth_seconds + 60)))
     db.session.commit()
 
     body = assert_problem(send(client, headers, "token"), 401)

@@ -6,7 +6,6 @@ import pytest
 from cryptography.fernet import Fernet
 
 from app import create_app
-from config import ProductionConfig
 from tests.account.email.mailbox import Mailbox
 
 STRONG = "x" * 48
@@ -58,13 +57,11 @@ def test_unknown_or_foreign_names_are_404(client, name):
     assert client.get(f"/dev/mail/{name}/html").status_code == 404
 
 
-def test_production_never_routes_the_inbox(monkeypatch, app_config):
-    for name, value in {"SECRET_KEY": STRONG, "JWT_SECRET_KEY": STRONG,
-                        "SIGNING_KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-                        "PUBLIC_BASE_URL": "https://signet.example.com",
-                        "MAIL_BACKEND": "file"}.items():
-        monkeypatch.setattr(ProductionConfig, name, value)
-    production = create_app({**app_config, "APP_ENV": "production"})
+def test_production_never_routes_the_inbox(app_config):
+    production = create_app({**app_config, "APP_ENV": "production", "SECRET_KEY": STRONG,
+                             "JWT_SECRET_KEY": STRONG, "MAIL_BACKEND": "file",
+                             "SIGNING_KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+                             "PUBLIC_BASE_URL": "https://signet.example.com"})
 
     assert production.test_client().get("/dev/mail").status_code == 404
     assert not any(rule.rule.startswith("/dev") for rule in production.url_map.iter_rules())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+from app.settings import replace_settings
 from tests.helpers import row_count
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -133,7 +134,7 @@ def test_a_wrong_code_shows_the_code_form_again_with_the_same_sign_in(
 
 def test_an_oversized_upload_of_a_signed_in_user_is_an_html_413(client, app, user):
     csrf = sign_in(client)
-    app.config["MAX_CONTENT_LENGTH"] = 1024
+    replace_settings(app, MAX_CONTENT_LENGTH=1024)
     response = client.post("/api/v1/files", headers=HTML, content_type="multipart/form-data",
                            data={"csrf_token": csrf, "next": "/files?notice=uploaded",
                                  "file": (io.BytesIO(b"x" * 4096), "big.txt")})

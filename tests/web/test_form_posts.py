@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from app.settings import replace_settings
 from app.web import forms
 from tests.factories import image_bytes
 from tests.helpers import assert_problem, row_count, stored_blobs
@@ -233,7 +234,7 @@ def test_form_logout_clears_cookies_and_revokes_the_token(client, user):
 
 
 def test_oversized_form_is_an_html_413(client, app):
-    app.config["MAX_CONTENT_LENGTH"] = 1024
+    replace_settings(app, MAX_CONTENT_LENGTH=1024)
     response = client.post("/api/v1/auth/register", headers=HTML,
                            content_type="multipart/form-data", data=register_form(
                                profile_image=(io.BytesIO(b"x" * 4096), "big.png"),

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Flask
 
 from app.mail import deliver_due
+from app.settings import settings_of
 
 LINK = re.compile(r"https?://[^\s\"'<>]+")
 
@@ -60,7 +61,7 @@ class Mailbox:
 
     @property
     def directory(self) -> Path:
-        return Path(self.app.config["MAIL_FILE_DIR"])
+        return Path(settings_of(self.app).mail.file_dir)
 
     def new(self) -> list[Mail]:
         """Deliver what is due, then return the messages that arrived since the last call."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.settings import replace_settings
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import row_count
 
@@ -42,7 +43,7 @@ def test_the_cap_holds_whatever_account_asks(client, users, auth_headers, mailbo
 
 
 def test_the_cap_is_a_setting(app, client, user, auth_headers, mailbox):
-    app.config["MAIL_PER_ADDRESS_PER_HOUR"] = 2
+    replace_settings(app, MAIL_PER_ADDRESS_PER_HOUR=2)
     headers = auth_headers(user)
     for _ in range(3):
         assert change_email(client, headers).status_code == 202

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEvent
+from app.settings import settings_of
 from tests.account.registration import URL, fields
 from tests.factories import DEFAULT_PASSWORD, image_bytes
 from tests.helpers import assert_problem, row_count, stored_blobs
@@ -64,7 +65,8 @@ def test_the_owner_is_mailed_once_an_hour_and_each_attempt_is_audited(
 
     [notice] = [mail for mail in mailbox.new() if mail.to == user.email]
     assert "tried to register your address" in notice.subject
-    assert app.config["PUBLIC_BASE_URL"] in notice.text and INTRUDER_PASSWORD not in notice.text
+    assert settings_of(app).web.public_base_url in notice.text
+    assert INTRUDER_PASSWORD not in notice.text
     db.session.rollback()
     attempts = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.action == "auth.registration_duplicate")).all()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.account.models import EmailToken
 from app.db_types import utcnow
 from app.extensions import db
+from app.settings import replace_settings
 from app.users.models import User
 from tests.account.email.conftest import ENCODINGS, PUBLIC_BASE_URL, post
 from tests.factories import DEFAULT_PASSWORD
@@ -64,7 +65,7 @@ def test_a_forged_host_never_reaches_the_link(client, mailbox):
 
 
 def test_registration_with_verification_off_mails_nothing(app, client, mailbox):
-    app.config["EMAIL_VERIFICATION"] = "off"
+    replace_settings(app, EMAIL_VERIFICATION="off")
     register(client)
 
     assert mailbox.new() == []
@@ -174,7 +175,7 @@ class TestRequiredMode:
 
     @pytest.fixture(autouse=True)
     def required(self, app):
-        app.config["EMAIL_VERIFICATION"] = "required"
+        replace_settings(app, EMAIL_VERIFICATION="required")
 
     def test_unverified_login_is_403_email_not_verified_after_a_correct_password(
             self, client, mailbox):

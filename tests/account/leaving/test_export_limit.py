@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.settings import settings_of
 from tests.helpers import assert_problem
 
 EXPORT = "/api/v1/auth/me/export"
@@ -32,4 +33,4 @@ def test_exports_beyond_the_limit_are_429_with_retry_after(limited, client, user
 
 
 def test_the_default_allows_a_few_exports_an_hour(app):
-    assert app.config["EXPORT_RATE_LIMIT"] == "5 per hour"
+    assert settings_of(app).ratelimit.export == "5 per hour"
