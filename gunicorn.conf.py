@@ -1,41 +1,34 @@
-"""Gunicorn settings: bind from PORT (8000), workers from WEB_CONCURRENCY."""
+"""Gunicorn settings: bind from HOST and PORT (8000), workers from WEB_CONCURRENCY.
 
-import multiprocessing
+Every setting of the service is built and checked here, in the master, before a worker
+starts: a wrong one stops gunicorn with one sentence naming it (app/settings), instead of
+workers that die at boot one after another.
+"""
+
 import os
 import sys
 
 from gunicorn.http import wsgi as _gunicorn_wsgi
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from app.settings import ConfigError, build_settings  # after the path above
 
+try:
+    _settings = build_settings()  # the environment and .env, as each worker reads them
+except ConfigError as error:
+    raise SystemExit(str(error)) from None
+_server = _settings.gunicorn
 
-def refuse_per_process_rate_limits(worker_count: int) -> None:
-    """Stop production from starting with a rate-limit store each worker keeps on its own.
-
-    With memory:// every worker counts alone: 4 workers let 4x every limit through.
-    """
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from config import env_bool, env_str  # reads .env as the app will
-
-    uri = env_str("RATELIMIT_STORAGE_URI") or ""
-    if (env_str("APP_ENV") == "production" and env_bool("RATELIMIT_ENABLED", True)
-            and uri.startswith("memory") and worker_count > 1):
-        raise SystemExit(
-            f"RATELIMIT_STORAGE_URI={uri} counts per worker, so {worker_count} workers would "
-            f"let {worker_count}x every rate limit through. Unset it (a SQLite file that "
-            "every worker of this instance shares), set redis://host:6379/0 (shared by "
-            "every instance), or run one worker (WEB_CONCURRENCY=1).")
-
-
-refuse_per_process_rate_limits(workers)
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+bind = f"{_server.host}:{_server.port}"
+workers = _server.workers
+threads = _server.threads
+timeout = _server.timeout
 # On SIGTERM (a deploy, `systemctl stop`) workers finish the request in hand, uploads
 # included, for up to this long before they are killed.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+graceful_timeout = _server.graceful_timeout
 # "-" is stdout; an empty GUNICORN_ACCESSLOG switches the access log off (the tests do).
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+accesslog = _server.accesslog or None
+
 # The app answers every request with X-Request-ID (app/request_id.py); printing it here
 # ties each access line to the app's own log lines for the same request.
 # The path is logged without its query string (%(U)s, not the request line %(r)s): links
@@ -47,10 +40,10 @@ errorlog = "-"
 # gunicorn's largest request line (the default is 4094): query parameters documented up to
 # 200 characters may arrive percent-encoded at 12 bytes a character.
 limit_request_line = 8190
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = _server.forwarded_allow_ips
 # gunicorn's control socket lives at one fixed path per user: two servers on one machine
 # (tests, benchmarks, a second instance) would fight over it. Opt in with a path of its own.
-control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or None
+control_socket = _server.control_socket
 control_socket_disable = control_socket is None
 
 
@@ -70,16 +63,16 @@ _gunicorn_wsgi.Response.default_headers = _headers_without_server
 
 def when_ready(server):
     """Name the address to open, and warn when mailed links would point elsewhere."""
-    from config import base_url_warning, env_str, listening_url
+    from app.settings.local import base_url_warning
 
     bind = server.cfg.bind[0]
     if bind.startswith(("unix:", "fd://")):
         return
     host, _, port = bind.rpartition(":")
     host = host.strip("[]")
-    base_url = env_str("PUBLIC_BASE_URL") or listening_url(env_str("HOST"), env_str("PORT"))
+    base_url = _settings.web.public_base_url
     server.log.info("Signet is at %s (PUBLIC_BASE_URL)", base_url)
-    if env_str("APP_ENV") != "production" and (
+    if _settings.app_env != "production" and (
             warning := base_url_warning(base_url, host, port)):
         server.log.warning(warning)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from config import development_secret
+from app.settings.local import development_secret
 
 
 def read_after(barrier, directory, results) -> None:

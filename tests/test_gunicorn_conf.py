@@ -105,8 +105,9 @@ class StartedServer:
     ({"PUBLIC_BASE_URL": "http://127.0.0.1:8000"}, "127.0.0.1:9410", True),
     ({"PUBLIC_BASE_URL": "http://localhost:8000"}, "0.0.0.0:9410", True),
     ({"PUBLIC_BASE_URL": "https://signet.example.com"}, "127.0.0.1:9410", False),
-    ({"PUBLIC_BASE_URL": "http://localhost:8000", "APP_ENV": "production"},
-     "127.0.0.1:9410", False),
+    ({"PUBLIC_BASE_URL": "http://localhost:8000", "APP_ENV": "production",
+      "SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 48, "MAIL_BACKEND": "file",
+      "WEB_CONCURRENCY": "1"}, "127.0.0.1:9410", False),
 ])
 def test_start_up_names_the_address_and_warns_when_links_miss_it(monkeypatch, env, bind,
                                                                 warned):

@@ -37,9 +37,16 @@ def test_the_login_limit_holds_across_four_workers_in_the_default_setup(live_ser
     assert sorted(statuses) == [401] * 5 + [429] * 19
 
 
+# What production needs besides the rate-limit store: gunicorn.conf.py checks every setting.
+PRODUCTION = {"SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 48, "SMTP_HOST": "smtp.example",
+              "PUBLIC_BASE_URL": "https://signet.example.com"}
+
+
 def load_conf(monkeypatch, **env) -> dict:
     for name in ("RATELIMIT_STORAGE_URI", "RATELIMIT_ENABLED", "APP_ENV"):
         monkeypatch.delenv(name, raising=False)
+    if env.get("APP_ENV") == "production":
+        env = {**PRODUCTION, **env}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(ROOT / "gunicorn.conf.py"))

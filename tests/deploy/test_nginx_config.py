@@ -10,7 +10,7 @@ import subprocess
 import pytest
 import requests
 
-from config import load_config
+from app.settings.build import known_names
 from deploy.nginx import (
     ACCEL_PREFIX,
     DEPLOY_DIR,
@@ -32,11 +32,8 @@ from deploy.nginx import (
 from tests.deploy.stand_in import Upstream, running_nginx, self_signed
 from tests.live_server import free_port
 
-# Read by gunicorn.conf.py, by config.py under another name (SQLALCHEMY_DATABASE_URI), or
-# by deploy/nginx.py when it renders the site.
-READ_ELSEWHERE = {"HOST", "PORT", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS",
-                  "GUNICORN_GRACEFUL_TIMEOUT", "DATABASE_URL", "NGINX_TLS_CERTIFICATE",
-                  "NGINX_TLS_CERTIFICATE_KEY", "NGINX_SERVER_NAME"}
+# Read by deploy/nginx.py when it renders the site, not by the app.
+READ_ELSEWHERE = {"NGINX_TLS_CERTIFICATE", "NGINX_TLS_CERTIFICATE_KEY", "NGINX_SERVER_NAME"}
 
 
 def directives(text: str) -> str:
@@ -197,7 +194,7 @@ def test_the_env_template_agrees_with_the_nginx_site():
     assert settings["ACCEL_REDIRECT_PREFIX"] == ACCEL_PREFIX
     assert f"location {ACCEL_PREFIX} {{" in site
     assert f"alias {settings['UPLOAD_FOLDER']}/;" in site
-    unknown = set(settings) - set(load_config("testing")) - READ_ELSEWHERE
+    unknown = set(settings) - set(known_names()) - {"APP_ENV"} - READ_ELSEWHERE
     assert not unknown, f"settings nothing reads: {unknown}"
 
 

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from config import ConfigError, ProductionConfig, load_config
+from app.settings import ConfigError, build_settings
 
 STRONG = "s" * 48
+PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": STRONG, "JWT_SECRET_KEY": STRONG,
+              "SMTP_HOST": "smtp.example.com", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1"}
 
 
-@pytest.fixture
-def production(monkeypatch):
-    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", STRONG)
-    monkeypatch.setattr(ProductionConfig, "JWT_SECRET_KEY", STRONG)
-    monkeypatch.setattr(ProductionConfig, "SMTP_HOST", "smtp.example.com")  # mail needs it
-    return monkeypatch
+def test_production_refuses_to_start_without_public_base_url(monkeypatch):
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL must be set in production"):
+        build_settings(PRODUCTION)
 
 
-def test_production_refuses_to_start_without_public_base_url(production):
-    production.setattr(ProductionConfig, "PUBLIC_BASE_URL", None)
-    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
-        load_config("production")
-
-
-def test_production_starts_with_it(production):
-    production.setattr(ProductionConfig, "PUBLIC_BASE_URL", "https://signet.example.com")
-    assert load_config("production")["PUBLIC_BASE_URL"] == "https://signet.example.com"
-
+def test_production_starts_with_it():
+    built = build_settings({**PRODUCTION, "PUBLIC_BASE_URL": "https://signet.example.com"})
+    assert built.web.public_base_url == "https://signet.example.com"
