@@ -90,7 +90,11 @@ class FederationSettings(Domain):
         "each provider's settings: `ISSUER` (OpenID), or `PRESET=github` (with `GITHUB_URL`, "
         "`GITHUB_API_URL` for Enterprise); `CLIENT_ID` (**required**), `CLIENT_SECRET`, "
         "`NAME`, `SCOPES`, `TRUST_EMAIL`, `AUDIENCES` (more accepted `aud`)",
-        shown="none", secret=True)
+        shown="none", secret=True,
+        example="# AUTH_PROVIDER_GOOGLE_ISSUER=https://accounts.google.com\n"
+                "# AUTH_PROVIDER_GOOGLE_CLIENT_ID=\n# AUTH_PROVIDER_GOOGLE_CLIENT_SECRET=\n"
+                "# AUTH_PROVIDER_GITHUB_PRESET=github\n# AUTH_PROVIDER_GITHUB_CLIENT_ID=\n"
+                "# AUTH_PROVIDER_GITHUB_CLIENT_SECRET=")
     _providers: tuple[Provider, ...] = PrivateAttr(default=())
 
     @field_validator("ids", mode="before")
