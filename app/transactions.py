@@ -39,7 +39,6 @@ ROLLED_BACK = frozenset({
 })
 # The connection went away: safe to retry unless a COMMIT was in flight.
 CONNECTION_LOST = frozenset({2003, 2006, 2013, 2055})
-DEFAULT_ATTEMPTS = 3
 P = ParamSpec("P")
 R = TypeVar("R")
 

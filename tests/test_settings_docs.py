@@ -46,3 +46,13 @@ def test_the_cli_writes_both_files(app, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert docs.read_text() == configuration_markdown()
     assert env_file.read_text() == env_example()
+
+
+def test_show_prints_the_settings_in_effect_with_secrets_masked(app):
+    result = app.test_cli_runner().invoke(args=["settings", "show"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "BCRYPT_LOG_ROUNDS=4" in lines and "MAIL_BACKEND=file" in lines
+    assert "JWT_SECRET_KEY=***" in lines
+    assert app.config["JWT_SECRET_KEY"] not in result.output

@@ -31,6 +31,12 @@ class Domain(BaseSettings):
     model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore", frozen=True,
                                       case_sensitive=True)
 
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        """The overrides, then the environment (build_settings loaded .env into it)."""
+        return init_settings, env_settings
+
 
 def setting(env: str, default: Any = None, doc: str = "", *, shown: str | None = None,
             secret: bool = False, example: str | None = None, also: tuple[str, ...] = (),

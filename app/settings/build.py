@@ -8,6 +8,7 @@ Any wrong value stops the build with a ConfigError of one sentence naming the se
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
@@ -136,6 +137,7 @@ class Settings(BaseModel):
         return self
 
 
+@functools.cache
 def known_names() -> dict[str, tuple[str, str]]:
     """Every environment variable read, with the (domain, field) it sets."""
     names = {}

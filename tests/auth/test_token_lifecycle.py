@@ -89,6 +89,8 @@ def test_refresh_of_a_deactivated_user_is_401(client, db, user):
 
 
 def test_expired_refresh_token_is_401(app, client, user):
+    # Flask-JWT-Extended's own key, set past what any setting allows (the settings refuse
+    # a lifetime under a second): the refresh token is born expired.
     app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(seconds=-1)
     tokens = issue_token_pair(user)
     body = assert_problem(client.post(REFRESH, headers=bearer(tokens["refresh_token"])), 401)
