@@ -65,10 +65,12 @@ def _default(field: FieldInfo) -> str:
         shown = "—"
     else:
         shown = f"`{_literal(field.default)}`"
+    # Computed defaults are described by `shown`; the testing profile's fixed keys are not
+    # worth printing.
     by_profile = [f"{name}: `{_literal(defaults[env])}`"
                   for name, defaults in PROFILE_DEFAULTS.items()
                   if env in defaults and not callable(defaults[env])
-                  and not _extra(field).get("secret") and env != "PUBLIC_BASE_URL"]
+                  and env not in ("SECRET_KEY", "JWT_SECRET_KEY")]
     return f"{shown} ({'; '.join(by_profile)})" if by_profile else shown
 
 
