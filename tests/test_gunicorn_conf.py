@@ -74,7 +74,9 @@ def test_access_log_lines_carry_the_request_id(app_config, tmp_path):
         assert with_token.status_code == 200
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        # Up to gunicorn's graceful timeout: the worker finishes its delivery pass, and the
+        # master (which imported the app to check the settings) tears down its modules.
+        server.wait(timeout=30)
     text = log.read_text()
     assert 'GET /healthz HTTP/1.1" 200' in text
     assert "rid=access-log-probe" in text
