@@ -28,6 +28,12 @@ FERNET_KEY = "x7Tz2wV0dJ7cQFhJmQm3b5l8Qx5aYkqkS0fJbX1yXqU="
     ("PROFILE_IMAGE_DECODE_SECONDS", "soon", "PROFILE_IMAGE_DECODE_SECONDS='soon' is"),
     ("WEB_CONCURRENCY", "many", "WEB_CONCURRENCY='many' is refused"),
     ("APP_ENV", "prod", "APP_ENV='prod' is refused"),
+    ("ACCESS_TOKEN_SIGNING", "PS256", "ACCESS_TOKEN_SIGNING='PS256' is refused"),
+    ("SIGNING_KEY_ENCRYPTION_KEY", "not a fernet key",
+     "SIGNING_KEY_ENCRYPTION_KEY is refused: must be Fernet"),
+    ("OAUTH_CODE_EXPIRES", "0", "OAUTH_CODE_EXPIRES='0' is refused"),
+    ("AUTH_PROVIDER_TIMEOUT", "-1", "AUTH_PROVIDER_TIMEOUT='-1' is refused"),
+    ("AUTH_PROVIDERS", "Google!", "AUTH_PROVIDERS='Google!' is refused"),
 ])
 def test_an_invalid_setting_stops_start_up_naming_it(app_config, name, value, message):
     with pytest.raises(ConfigError) as refused:
@@ -44,6 +50,12 @@ def test_an_invalid_setting_stops_start_up_naming_it(app_config, name, value, me
      "RATELIMIT_STORAGE_URL is not a Signet setting (did you mean RATELIMIT_STORAGE_URI?)"),
     ("MFA_ENCRYPTION_KEYS", FERNET_KEY,
      "MFA_ENCRYPTION_KEYS is not a Signet setting (did you mean MFA_ENCRYPTION_KEY?)"),
+    ("AUTH_PROVIDER_GOOGLE_CLIENTID", "signet", "AUTH_PROVIDER_GOOGLE_CLIENTID is not a "
+     "Signet setting (did you mean AUTH_PROVIDER_GOOGLE_CLIENT_ID?)"),
+    ("SIGNING_KEY_PUBLISH_SECOND", "60", "SIGNING_KEY_PUBLISH_SECOND is not a Signet setting "
+     "(did you mean SIGNING_KEY_PUBLISH_SECONDS?)"),
+    ("OAUTH_CODE_EXPIRE", "60",
+     "OAUTH_CODE_EXPIRE is not a Signet setting (did you mean OAUTH_CODE_EXPIRES?)"),
 ])
 def test_a_misspelt_variable_in_the_environment_stops_start_up(
         app_config, monkeypatch, name, value, message):
@@ -95,3 +107,19 @@ def test_an_empty_variable_counts_as_unset_except_gunicorns_access_log(monkeypat
     assert built.mail.smtp_port == 587
     assert built.gunicorn.port == 8000
     assert built.gunicorn.accesslog == ""
+
+
+def test_a_provider_configured_half_way_stops_start_up_naming_the_missing_setting(app_config):
+    with pytest.raises(ConfigError) as refused:
+        create_app({**app_config, "AUTH_PROVIDERS": "acme",
+                    "AUTH_PROVIDER_ACME_ISSUER": "https://id.example.test"})
+    assert str(refused.value).startswith("AUTH_PROVIDER_ACME_CLIENT_ID must be set")
+
+
+def test_a_provider_reads_its_open_ended_settings_from_the_environment(app_config, monkeypatch):
+    monkeypatch.setenv("AUTH_PROVIDER_ACME_CLIENT_ID", "from-env")
+    built = build_settings({**app_config, "AUTH_PROVIDERS": "acme",
+                            "AUTH_PROVIDER_ACME_ISSUER": "https://id.example.test/"})
+    [acme] = built.federation.providers
+    assert (acme.id, acme.client_id, acme.issuer) == ("acme", "from-env",
+                                                      "https://id.example.test")

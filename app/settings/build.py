@@ -26,7 +26,12 @@ from app.settings.data import (
 )
 from app.settings.limits import RateLimitSettings
 from app.settings.local import development_secret, listening_url
-from app.settings.providers import FederationSettings, dynamic_values, is_provider_name
+from app.settings.providers import (
+    FederationSettings,
+    dynamic_values,
+    is_provider_name,
+    provider_hint,
+)
 from app.settings.security import (
     AccountSettings,
     MfaSettings,
@@ -183,6 +188,8 @@ def refuse_unknown(given: Mapping[str, Any], environ: Mapping[str, str]) -> None
     if suspects:
         name = suspects[0]
         close = difflib.get_close_matches(name, known, n=1)
+        if name.startswith("AUTH_PROVIDER_"):  # open-ended names: the closest suffix
+            close = [hint] if (hint := provider_hint(name)) else close
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise ConfigError(f"{name} is not a Signet setting{hint}; see docs/configuration.md.")
 

@@ -7,6 +7,7 @@ provider configured half-way stops it, with a sentence naming the missing settin
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -63,6 +64,16 @@ def is_provider_name(name: str) -> bool:
     return name.startswith(PREFIX) and any(
         name.endswith("_" + suffix) and len(name) > len(PREFIX) + len(suffix) + 1
         for suffix in SUFFIXES)
+
+
+def provider_hint(name: str) -> str | None:
+    """The provider setting a misspelt AUTH_PROVIDER_<ID>_<what> name probably meant."""
+    tail = name.removeprefix(PREFIX)
+    for cut in (i for i, char in enumerate(tail) if char == "_"):
+        close = difflib.get_close_matches(tail[cut + 1:], SUFFIXES, n=1, cutoff=0.75)
+        if close:
+            return f"{PREFIX}{tail[:cut]}_{close[0]}"
+    return None
 
 
 def dynamic_values(given: Mapping[str, object], environ: Mapping[str, str]) -> dict:
