@@ -109,6 +109,7 @@ class StartedServer:
     ({"PUBLIC_BASE_URL": "https://signet.example.com"}, "127.0.0.1:9410", False),
     ({"PUBLIC_BASE_URL": "http://localhost:8000", "APP_ENV": "production",
       "SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 48, "MAIL_BACKEND": "file",
+      "SIGNING_KEY_ENCRYPTION_KEY": "x7Tz2wV0dJ7cQFhJmQm3b5l8Qx5aYkqkS0fJbX1yXqU=",
       "WEB_CONCURRENCY": "1"}, "127.0.0.1:9410", False),
 ])
 def test_start_up_names_the_address_and_warns_when_links_miss_it(monkeypatch, env, bind,

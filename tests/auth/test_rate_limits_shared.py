@@ -38,7 +38,10 @@ def test_the_login_limit_holds_across_four_workers_in_the_default_setup(live_ser
 
 
 # What production needs besides the rate-limit store: gunicorn.conf.py checks every setting.
-PRODUCTION = {"SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 48, "SMTP_HOST": "smtp.example",
+# Any Fernet key: production refuses to start without one sealing the signing keys.
+SEAL = "x7Tz2wV0dJ7cQFhJmQm3b5l8Qx5aYkqkS0fJbX1yXqU="
+PRODUCTION = {"SIGNING_KEY_ENCRYPTION_KEY": SEAL,
+              "SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 48, "SMTP_HOST": "smtp.example",
               "PUBLIC_BASE_URL": "https://signet.example.com"}
 
 

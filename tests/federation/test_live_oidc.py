@@ -23,6 +23,7 @@ from app.extensions import db
 from app.federation.client import KEYS_REFETCH_SECONDS, forget_cached
 from app.federation.models import Identity
 from app.sessions.models import UserSession
+from app.settings import settings_of
 from app.users.models import User
 from tests.factories import DEFAULT_PASSWORD
 from tests.federation.servers import (
@@ -85,8 +86,8 @@ def test_a_first_sign_in_makes_an_account_and_signs_the_browser_in(signet):
     assert me["email"] == "ada@example.test" and me["hasPassword"] is False
     assert me["emailVerified"] is True
     identity = db.session.scalar(select(Identity))
-    assert (identity.issuer, identity.sub, identity.provider) == (signet.config[
-        "AUTH_PROVIDER_LOCAL_ISSUER"], "ada", "local")
+    assert (identity.issuer, identity.sub, identity.provider) == (settings_of(
+        signet).federation.providers[0].issuer, "ada", "local")
     assert db.session.scalar(select(UserSession.auth_methods)) == "fed"
     listed = session.get(f"{SIGNET}/api/v1/auth/identities").json()["items"]
     assert [item["provider"] for item in listed] == ["local"]
@@ -245,8 +246,8 @@ def test_totp_asks_its_code_after_the_provider(signet, users):
     authenticator = Authenticator(setup["secret"])
     assert requests.post(f"{SIGNET}/api/v1/auth/mfa/totp/confirm", headers=bearer, timeout=10,
                          json={"code": authenticator.code()}).ok
-    db.session.add(Identity(user_id=owner.id, provider="local", issuer=signet.config[
-        "AUTH_PROVIDER_LOCAL_ISSUER"], sub="hal"))
+    db.session.add(Identity(user_id=owner.id, provider="local", issuer=settings_of(
+        signet).federation.providers[0].issuer, sub="hal"))
     db.session.commit()
 
     browser, page = sign_in_in_browser("hal")

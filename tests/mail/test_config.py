@@ -13,7 +13,10 @@ from app.settings import ConfigError, build_settings
 from tests.live_server import ROOT
 
 STRONG = "x" * 48
-PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": STRONG, "JWT_SECRET_KEY": STRONG,
+# Any Fernet key: production refuses to start without one sealing the signing keys.
+SEAL = "x7Tz2wV0dJ7cQFhJmQm3b5l8Qx5aYkqkS0fJbX1yXqU="
+PRODUCTION = {"SIGNING_KEY_ENCRYPTION_KEY": SEAL,
+              "APP_ENV": "production", "SECRET_KEY": STRONG, "JWT_SECRET_KEY": STRONG,
               "PUBLIC_BASE_URL": "https://signet.example.com", "MAIL_BACKEND": "smtp",
               "SMTP_HOST": "smtp.example.com", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1"}
 
