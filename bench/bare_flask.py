@@ -3,9 +3,12 @@
 GET /healthz and GET /json answer a small jsonify body; POST /login does exactly one
 bcrypt check at BCRYPT_LOG_ROUNDS through Flask-Bcrypt configured as Signet's (the bcrypt
 bound a login cannot beat). With BENCH_DATABASE_URL (a mysql+pymysql:// URL), GET /files
-is the floor of Signet's GET /files: the same two statements (a user row by id, then 21
-files newest first) through plain PyMySQL, one connection per worker, and the same JSON.
-Not part of the service.
+is the floor of Signet's GET /files: the same two statements (the token check's user row
+with its revocation EXISTS, then 21 files newest first) through plain PyMySQL, one
+connection per worker, and the same JSON. bench/auth_me.py passes the statements' SQL
+exactly as Signet's engine compiles them (BENCH_LOOKUP_SQL, BENCH_FILES_SQL), so the floor
+runs what Signet sends; GET /files-lean runs the leaner pair this floor used before (a
+five-column user row, no revocation check), printed for comparison. Not part of the service.
 """
 
 from __future__ import annotations
@@ -44,9 +47,17 @@ def login():
     return jsonify(ok=bcrypt.check_password_hash(HASH, str(data.get("password", ""))))
 
 
-USER_ROW = "SELECT id, name, email, role, isActive FROM users WHERE id = %s"
-FILES_PAGE = ("SELECT id, originalName, modifiedName, type, size, createdAt FROM files "
-              "WHERE ownerId = %s AND id < %s ORDER BY id DESC LIMIT %s")
+LEAN_USER_ROW = "SELECT id, name, email, role, isActive FROM users WHERE id = %(user_id)s"
+LEAN_FILES_PAGE = ("SELECT id, originalName, modifiedName, type, size, createdAt FROM files "
+                   "WHERE ownerId = %(owner_id)s AND id < %(keyset_after)s ORDER BY id DESC "
+                   "LIMIT %(keyset_limit)s")
+LOOKUP_SQL = os.environ.get("BENCH_LOOKUP_SQL", LEAN_USER_ROW)
+FILES_SQL = os.environ.get("BENCH_FILES_SQL", LEAN_FILES_PAGE)
+# The parameters Signet binds for the bench user (id 1) and a signed-in token (password_1
+# is the statement's own constant: "has a password" is `password != ''`).
+LOOKUP_PARAMETERS = {"user_id": 1, "jti": "6f1c1e9e-3b4e-4a8e-9d55-3c1f0e2a7b10",
+                     "other_key": "sid:1", "password_1": ""}
+PAGE_PARAMETERS = {"owner_id": 1, "keyset_after": 2**31, "keyset_limit": 21}
 worker = threading.local()
 
 
@@ -62,11 +73,22 @@ def connection() -> pymysql.connections.Connection:
 
 @app.get("/files")
 def files():
-    """Signet's first page of files with none of Signet: two plain statements, one dump."""
+    """Signet's first page of files with none of Signet: its two statements, one dump."""
+    return files_page(LOOKUP_SQL, FILES_SQL)
+
+
+@app.get("/files-lean")
+def files_lean():
+    """The same page after a five-column user row with no revocation check."""
+    return files_page(LEAN_USER_ROW, LEAN_FILES_PAGE)
+
+
+def files_page(lookup_sql: str, files_sql: str):
+    """Run the user statement, then the page statement; answer the page as Signet does."""
     with connection().cursor() as cursor:
-        cursor.execute(USER_ROW, (1,))
+        cursor.execute(lookup_sql, LOOKUP_PARAMETERS)
         cursor.fetchall()
-        cursor.execute(FILES_PAGE, (1, 2**31 - 1, 21))
+        cursor.execute(files_sql, PAGE_PARAMETERS)
         rows = cursor.fetchall()
     items = [{"id": id_, "originalName": original, "modifiedName": modified, "type": type_,
               "size": size, "url": f"/api/v1/files/{id_}/content",
