@@ -36,9 +36,19 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
 # A statement that neither writes nor locks (SET only sets session variables such as the
-# connection's character set): it may run outside a transaction.
-PLAIN_READ = re.compile(rb"\s*(SELECT|SHOW|SET)\b(?!.*\b(FOR\s+UPDATE|FOR\s+SHARE|LOCK\s+IN)\b)",
-                        re.IGNORECASE | re.DOTALL)
+# connection's character set) may run outside a transaction.
+READ_VERB = re.compile(rb"\s*(SELECT|SHOW|SET)\b", re.IGNORECASE)
+LOCKING_CLAUSE = re.compile(rb"\b(FOR\s+UPDATE|FOR\s+SHARE|LOCK\s+IN)\b", re.IGNORECASE)
+
+
+def is_plain_read(sql: bytes) -> bool:
+    """True for a SELECT, SHOW or SET that takes no row locks."""
+    if READ_VERB.match(sql) is None:
+        return False
+    # Most reads name neither word: one C-speed scan instead of a regex over the whole
+    # statement (the regex cost ~10 us on the token check's 700-byte lookup, per request).
+    upper = sql.upper()
+    return (b"FOR" not in upper and b"LOCK" not in upper) or LOCKING_CLAUSE.search(sql) is None
 CHECKED_IN_AT = "signet.checked_in_at"
 
 
@@ -56,7 +66,7 @@ class LazyTransactionConnection(pymysql.connections.Connection):
     def query(self, sql, unbuffered: bool = False):
         """Run a statement, opening a transaction first unless it is a plain read."""
         raw = sql.encode(self.encoding) if isinstance(sql, str) else sql
-        if not self.in_transaction and not PLAIN_READ.match(raw):
+        if not self.in_transaction and not is_plain_read(raw):
             self.begin()
         return super().query(raw, unbuffered)
 

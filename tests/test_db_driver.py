@@ -9,9 +9,27 @@ from sqlalchemy import select
 
 from app import create_app
 from app.auth.tokens import issue_token_pair
-from app.db_driver import LazyTransactionConnection
+from app.db_driver import LazyTransactionConnection, is_plain_read
 from app.extensions import db as _db
 from app.users.models import User
+
+
+@pytest.mark.parametrize(("sql", "plain"), [
+    (b"SELECT users.id FROM users WHERE users.id = 1", True),
+    (b"  select 1", True),
+    (b"SET NAMES utf8mb4", True),
+    (b"SHOW VARIABLES LIKE 'sql_mode'", True),
+    (b"SELECT formula, locksmith FROM t", True),  # the words, not the clauses
+    (b"SELECT users.id FROM users WHERE users.id = 1 FOR UPDATE", False),
+    (b"SELECT id FROM users FOR\n  SHARE", False),
+    (b"SELECT id FROM users LOCK IN SHARE MODE", False),
+    (b"select id from users for update skip locked", False),
+    (b"INSERT INTO users (name) VALUES ('SELECT')", False),
+    (b"UPDATE users SET name = 'x'", False),
+    (b"SELECTED", False),
+])
+def test_only_plain_reads_run_outside_a_transaction(sql, plain):
+    assert is_plain_read(sql) is plain
 
 
 @pytest.fixture
