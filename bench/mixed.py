@@ -1,0 +1,320 @@
+"""Benchmark: a user-like mix against Signet and against the FastAPI full-stack template.
+
+Run from the repository root:  .venv/bin/python bench/mixed.py
+(--rounds N, --seconds S, --connections 16,64, --bcrypt-rounds COST, --without-sign-ins,
+--signet-only; MYSQL_BENCH_URL, PEER_DIR)
+
+The same mix goes to both, one request at a time drawn by a seeded RNG (bench/mixed.lua):
+70 % who am I, 20 % list my 20 newest files (Signet) or items (the template), 5 % upload a
+small file or create a small item, 4 % refresh (Signet; its refresh tokens are single use,
+so each comes from a pool minted beforehand and is sent once) or re-login (the template has
+no refresh), 1 % sign-in at each project's default hash cost (Signet: bcrypt 12; the
+template: argon2id). Both run 2 workers: Signet under gunicorn exactly as bench/auth_me.py
+serves it (production settings, sync workers, a throw-away MariaDB database, rate limits
+off), the template under uvicorn on PostgreSQL. Each user starts with 30 files or items.
+
+Rounds alternate the servers at each connection count (`wrk -t2`), each server getting the
+same draw; the bench prints req/s, p50, p99, errors (non-2xx and socket errors) per run,
+then per connection count the medians, Signet's throughput over the template's against the
+2.5x target, and whether Signet's p99 is no worse. --without-sign-ins adds one round of the
+mix without its 1 % sign-ins (the others keep their proportions): how much the password
+hashing weighs.
+
+The template (the peer) is set up once from ../shared/peers/fsft/RECIPE.md into /tmp/peer
+(PEER_DIR); the bench starts it with start.sh, gives it a user of its own and deletes that
+user at the end, and stops it with stop.sh if it started it. Without the peer it measures
+Signet only and says so. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+from urllib.parse import urlencode
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.sessions.service import start_session  # noqa: E402
+from app.transactions import transaction  # noqa: E402
+from app.users.models import User  # noqa: E402
+from bench.auth_me import EMAIL, FILES, PASSWORD, fill_database, login  # noqa: E402
+from bench.common import production_settings  # noqa: E402
+from tests.conftest import throwaway_mysql_database  # noqa: E402
+from tests.live_server import LiveServer  # noqa: E402
+
+SERVER_URL = os.environ.get("MYSQL_BENCH_URL", "mysql+pymysql://root@127.0.0.1:3306")
+PEER = Path(os.environ.get("PEER_DIR", "/tmp/peer"))  # noqa: S108 - where the recipe puts it
+PEER_URL = "http://127.0.0.1:8200"  # where start.sh serves it
+LUA = ROOT / "bench" / "mixed.lua"
+THREADS = 2
+REFRESH_SHARE = 0.04
+TARGET = 2.5
+
+
+class Peer:
+    """The FastAPI full-stack template started from PEER, with a bench user of its own."""
+
+    def __init__(self) -> None:
+        self.url = PEER_URL
+        self.api = f"{PEER_URL}/api/v1"
+        self.started = False
+        self.user_id = self.admin = None
+        self.email, self.password = f"mixed-{uuid.uuid4().hex[:8]}@example.com", "bench pass 1"
+
+    @staticmethod
+    def installed() -> bool:
+        """Whether the recipe's scripts and venv are in place."""
+        return all((PEER / name).exists() for name in ("start.sh", "stop.sh", "peer.env",
+                                                       "venv/bin/uvicorn"))
+
+    def start(self) -> None:
+        """Start the peer unless it already runs (then it is left running at the end)."""
+        self.started = not healthy(f"{self.api}/utils/health-check/")
+        subprocess.run([str(PEER / "start.sh")], check=True, timeout=300)
+        env = dict(line.split("=", 1) for line in (PEER / "peer.env").read_text().splitlines()
+                   if "=" in line and not line.startswith("#"))
+        self.admin = self.token(env["FIRST_SUPERUSER"], env["FIRST_SUPERUSER_PASSWORD"])
+        created = requests.post(f"{self.api}/users/", headers=bearer(self.admin), timeout=60,
+                                json={"email": self.email, "password": self.password,
+                                      "full_name": "Bench User"})
+        assert created.status_code == 200, created.text
+        self.user_id = created.json()["id"]
+
+    def token(self, email: str, password: str) -> str:
+        """An access token from the login form."""
+        response = requests.post(f"{self.api}/login/access-token", timeout=60,
+                                 data={"username": email, "password": password})
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    def stop(self) -> None:
+        """Delete the bench user (and its items); stop the peer if this run started it."""
+        if self.user_id:
+            requests.delete(f"{self.api}/users/{self.user_id}", headers=bearer(self.admin),
+                            timeout=60)
+        if self.started:
+            subprocess.run([str(PEER / "stop.sh")], timeout=120)
+        else:
+            print(f"the peer was running before this run: left running ({PEER}/stop.sh)")
+
+
+def bearer(token: str) -> dict:
+    """An Authorization header."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def healthy(url: str) -> bool:
+    """Whether `url` answers 200."""
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def drain(url: str) -> None:
+    """Wait until the requests wrk left queued (slow sign-ins) have been answered."""
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(lambda _: requests.get(url, timeout=300), range(16)))
+
+
+def mint_refresh_tokens(app, count: int) -> list[str]:
+    """`count` single-use refresh tokens of the bench user, each of a session of its own."""
+    from app.auth.tokens import session_token_pair
+
+    with app.test_request_context():
+        user = db.session.execute(db.select(User).filter_by(email=EMAIL)).scalar_one()
+        with transaction():
+            sessions = [start_session(user) for _ in range(count)]
+        return [session_token_pair(user, session_id=s.id, refresh_jti=s.refresh_jti)
+                ["refresh_token"] for s in sessions]
+
+
+def fill_pool(app, directory: Path, expected_requests: float) -> None:
+    """One refresh-token file per wrk thread: twice what the run should ask, plus 50."""
+    share = math.ceil(expected_requests * REFRESH_SHARE * 2 / THREADS) + 50
+    tokens = mint_refresh_tokens(app, share * THREADS)
+    for thread in range(THREADS):
+        (directory / f"refresh-{thread + 1}.txt").write_text(
+            "\n".join(tokens[thread * share:(thread + 1) * share]) + "\n")
+
+
+def dispose(app) -> None:
+    """Close the minting app's connections: the database is dropped after."""
+    with app.app_context():
+        db.engine.dispose()
+
+
+def milliseconds(text: str) -> float:
+    """wrk's latency (512.00us, 12.34ms, 1.20s, 1.00m) in milliseconds."""
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def run_mix(url: str, seconds: int, connections: int, lua_args: list[str]) -> dict:
+    """Drive `url` with the mix; return req/s, p50 and p99 (ms), errors and the draw."""
+    command = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency",
+               "--timeout", "30s", "-s", str(LUA), url, "--", *lua_args]
+    out = subprocess.run(command, capture_output=True, text=True, check=True,
+                         timeout=seconds + 120).stdout
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                        out)
+    draw = [sum(column) for column in zip(*(map(int, line.split()[2:])
+                                            for line in out.splitlines()
+                                            if line.startswith("mix ")), strict=True)]
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            # At a line's start: "Latency ... 85.50%" also holds a "50%".
+            "p50": milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
+            "p99": milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
+            "errors": (int(non2xx.group(1)) if non2xx else 0)
+            + (sum(map(int, sockets.groups())) if sockets else 0),
+            "draw": draw}
+
+
+def context() -> str:
+    """The machine and its load, for reading the figures."""
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return (f"{platform.node()}: {os.cpu_count()} CPUs, load {load} before the run; "
+            f"Python {platform.python_version()}")
+
+
+def main() -> None:
+    """Serve both, seed their users, measure the mix in alternating rounds, compare."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", default="16,64")
+    parser.add_argument("--bcrypt-rounds", type=int, default=12, help="Signet's default: 12")
+    parser.add_argument("--seed", type=int, default=25)
+    parser.add_argument("--without-sign-ins", action="store_true",
+                        help="add one round of the mix without its 1 %% sign-ins")
+    parser.add_argument("--signet-only", action="store_true")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still stop servers, drop data
+    if not shutil.which("wrk"):
+        sys.exit("wrk is required (apt-get install wrk)")
+    connection_counts = [int(count) for count in args.connections.split(",")]
+    with_peer = not args.signet_only and Peer.installed()
+    if not with_peer and not args.signet_only:
+        print(f"The FastAPI full-stack template is not set up in {PEER}: set it up as "
+              "../shared/peers/fsft/RECIPE.md says (setup.sh, then this bench starts and "
+              "stops it). Measuring Signet only.\n")
+    print(context())
+
+    with ExitStack() as stack:  # undone in reverse: servers stop before the data goes
+        scratch = stack.enter_context(tempfile.TemporaryDirectory())
+        url = stack.enter_context(throwaway_mysql_database("signet_mixed", SERVER_URL))
+        fill_database(url, args.bcrypt_rounds)  # the user and its 30 files
+        servers: list[LiveServer] = []
+        stack.callback(lambda: [server.stop() for server in servers])
+        uploads = Path(scratch) / "uploads"  # the 5 % uploads land here, removed at the end
+        uploads.mkdir()
+        settings = production_settings(
+            BCRYPT_LOG_ROUNDS=str(args.bcrypt_rounds), DATABASE_URL=url,
+            UPLOAD_FOLDER=str(uploads), MAIL_FILE_DIR=str(Path(scratch) / "mail"))
+        # Its log (an audit line a sign-in) would drown the table: to a file, kept if it fails.
+        signet = LiveServer(settings, workers=2, output=Path(scratch) / "gunicorn.log")
+        servers.append(signet)
+        signet.start(timeout=60)
+        minting = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url,
+                              "JWT_SECRET_KEY": settings["JWT_SECRET_KEY"],
+                              "SIGNING_KEY_ENCRYPTION_KEY": settings["SIGNING_KEY_ENCRYPTION_KEY"]})
+        stack.callback(dispose, minting)
+        pool = Path(scratch) / "pool"
+        pool.mkdir()
+        targets = {"signet": (signet.url, ["signet", login(signet.url),
+                                           json.dumps({"email": EMAIL, "password": PASSWORD}),
+                                           str(pool)], f"{signet.url}/healthz")}
+        if with_peer:
+            peer = Peer()
+            stack.callback(peer.stop)
+            peer.start()
+            token = peer.token(peer.email, peer.password)
+            for number in range(FILES):
+                created = requests.post(f"{peer.api}/items/", headers=bearer(token), timeout=60,
+                                        json={"title": f"note {number}", "description": "seed"})
+                assert created.status_code == 200, created.text
+            form = urlencode({"username": peer.email, "password": peer.password})
+            targets["template"] = (peer.url, ["template", token, form, "-"],
+                                   f"{peer.api}/utils/health-check/")
+
+        print(f"wrk -t{THREADS}, {args.seconds}s per run, 2 workers each, Signet bcrypt cost "
+              f"{args.bcrypt_rounds}, the template argon2id (its default), {args.rounds} rounds,"
+              f" mix 70/20/5/4/1 (me/list/create/refresh or re-login/sign-in)")
+        print(f"{'round':<6} {'server':<9} {'conns':>5} {'req/s':>9} {'p50 ms':>9} "
+              f"{'p99 ms':>9} {'errors':>7}  draw (me/list/create/refresh/sign-in)")
+        results: dict[tuple[str, int], list[dict]] = {}
+        expected = dict.fromkeys(connection_counts, 1000.0)  # req/s, a first guess
+        plan = [(number, 1) for number in range(1, args.rounds + 1)]
+        if args.without_sign_ins:
+            plan.append(("no-si", 0))
+        for number, sign_ins in plan:
+            for count in connection_counts:
+                order = list(targets)
+                if isinstance(number, int) and number % 2 == 0:
+                    order.reverse()  # alternate who goes first
+                for name in order:
+                    base, lua_args, health = targets[name]
+                    if name == "signet":
+                        for old in pool.iterdir():
+                            old.unlink()
+                        fill_pool(minting, pool, expected[count] * args.seconds)
+                    seed = args.seed + (number if isinstance(number, int) else 0)
+                    lua = [lua_args[0], str(seed), *lua_args[1:], str(0.01 * sign_ins)]
+                    result = run_mix(base, args.seconds, count, lua)
+                    drain(health)
+                    if name == "signet":
+                        expected[count] = max(expected[count], result["rps"])
+                    if sign_ins:
+                        results.setdefault((name, count), []).append(result)
+                    draw = "/".join(map(str, result["draw"][:5]))
+                    exhausted = result["draw"][5]
+                    print(f"{number!s:<6} {name:<9} {count:>5} {result['rps']:>9.1f} "
+                          f"{result['p50']:>9.1f} {result['p99']:>9.1f} "
+                          f"{result['errors']:>7}  {draw}"
+                          + (f" (refresh pool ran out {exhausted}x)" if exhausted else ""))
+        summarize(results, connection_counts, with_peer)
+
+
+def summarize(results: dict, connection_counts: list[int], with_peer: bool) -> None:
+    """Medians over the rounds; with the peer, the ratio against the target and the p99s."""
+    print("\nmedian over the rounds")
+    for count in connection_counts:
+        medians = {}
+        for name in ("signet", "template") if with_peer else ("signet",):
+            runs = results[(name, count)]
+            medians[name] = {key: statistics.median(run[key] for run in runs)
+                             for key in ("rps", "p50", "p99")}
+            errors = sum(run["errors"] for run in runs)
+            print(f"{name:<9} {count:>3} conns: {medians[name]['rps']:>8.1f} req/s, "
+                  f"p50 {medians[name]['p50']:.1f} ms, p99 {medians[name]['p99']:.1f} ms, "
+                  f"{errors} errors" + ("" if not errors else "  (NOT A VALID RUN)"))
+        if with_peer:
+            ratio = medians["signet"]["rps"] / medians["template"]["rps"]
+            p99 = medians["signet"]["p99"] <= medians["template"]["p99"]
+            print(f"{'':<9} {count:>3} conns: Signet/template {ratio:.2f}x "
+                  f"(target >= {TARGET}x: {'met' if ratio >= TARGET else 'NOT met'}); "
+                  f"p99 {'no worse' if p99 else 'WORSE'}")
+
+
+if __name__ == "__main__":
+    main()
