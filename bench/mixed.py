@@ -190,6 +190,48 @@ def run_mix(url: str, seconds: int, connections: int, lua_args: list[str]) -> di
             "draw": draw}
 
 
+ARGON2_CHECK = """
+import statistics, sys, time
+from pwdlib.hashers.argon2 import Argon2Hasher  # the template's hasher, its defaults
+hasher = Argon2Hasher()
+stored = hasher.hash("bench pass 1")
+times = []
+for _ in range(5):
+    started = time.perf_counter()
+    hasher.verify("bench pass 1", stored)
+    times.append(time.perf_counter() - started)
+print(statistics.median(times))
+"""
+
+
+def hash_costs(bcrypt_rounds: int, with_peer: bool) -> None:
+    """Print one password check of each, and the req/s that hashing alone leaves the mix."""
+    import time
+
+    import bcrypt
+
+    stored = bcrypt.hashpw(b"bench pass 1", bcrypt.gensalt(bcrypt_rounds))
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        bcrypt.checkpw(b"bench pass 1", stored)
+        times.append(time.perf_counter() - started)
+    costs = {"signet": (statistics.median(times), 0.01, f"bcrypt {bcrypt_rounds}")}
+    if with_peer:
+        out = subprocess.run([str(PEER / "venv/bin/python"), "-c", ARGON2_CHECK], check=True,
+                             capture_output=True, text=True, timeout=120).stdout
+        costs["template"] = (float(out), 0.05, "argon2id")
+    cores = os.cpu_count() or 1
+    print(f"password checks (median of 5, this process); the most req/s the mix allows "
+          f"if hashing were all the work, on {cores} cores:")
+    for name, (seconds, share, kind) in costs.items():
+        print(f"  {name:<9} {kind:<9} {seconds * 1000:6.1f} ms, {share:.0%} of requests"
+              f" -> {cores / (seconds * share):7.1f} req/s")
+    if with_peer:
+        ceiling = (costs["template"][0] * 0.05) / (costs["signet"][0] * 0.01)
+        print(f"  so hashing alone caps Signet/template at {ceiling:.2f}x")
+
+
 def context() -> str:
     """The machine and its load, for reading the figures."""
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
@@ -219,6 +261,7 @@ def main() -> None:
               "../shared/peers/fsft/RECIPE.md says (setup.sh, then this bench starts and "
               "stops it). Measuring Signet only.\n")
     print(context())
+    hash_costs(args.bcrypt_rounds, with_peer)
 
     with ExitStack() as stack:  # undone in reverse: servers stop before the data goes
         scratch = stack.enter_context(tempfile.TemporaryDirectory())
@@ -231,7 +274,7 @@ def main() -> None:
         settings = production_settings(
             BCRYPT_LOG_ROUNDS=str(args.bcrypt_rounds), DATABASE_URL=url,
             UPLOAD_FOLDER=str(uploads), MAIL_FILE_DIR=str(Path(scratch) / "mail"))
-        # Its log (an audit line a sign-in) would drown the table: to a file, kept if it fails.
+        # Its log (an audit line a sign-in) would drown the table: to the scratch folder.
         signet = LiveServer(settings, workers=2, output=Path(scratch) / "gunicorn.log")
         servers.append(signet)
         signet.start(timeout=60)
