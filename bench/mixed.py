@@ -40,7 +40,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -58,76 +57,15 @@ from app.transactions import transaction  # noqa: E402
 from app.users.models import User  # noqa: E402
 from bench.auth_me import EMAIL, FILES, PASSWORD, fill_database, login  # noqa: E402
 from bench.common import production_settings  # noqa: E402
+from bench.fsft_peer import PEER, Peer, argon2_check_seconds  # noqa: E402
 from tests.conftest import throwaway_mysql_database  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
 SERVER_URL = os.environ.get("MYSQL_BENCH_URL", "mysql+pymysql://root@127.0.0.1:3306")
-PEER = Path(os.environ.get("PEER_DIR", "/tmp/peer"))  # noqa: S108 - where the recipe puts it
-PEER_URL = "http://127.0.0.1:8200"  # where start.sh serves it
 LUA = ROOT / "bench" / "mixed.lua"
 THREADS = 2
 REFRESH_SHARE = 0.04
 TARGET = 2.5
-
-
-class Peer:
-    """The FastAPI full-stack template started from PEER, with a bench user of its own."""
-
-    def __init__(self) -> None:
-        self.url = PEER_URL
-        self.api = f"{PEER_URL}/api/v1"
-        self.started = False
-        self.user_id = self.admin = None
-        self.email, self.password = f"mixed-{uuid.uuid4().hex[:8]}@example.com", "bench pass 1"
-
-    @staticmethod
-    def installed() -> bool:
-        """Whether the recipe's scripts and venv are in place."""
-        return all((PEER / name).exists() for name in ("start.sh", "stop.sh", "peer.env",
-                                                       "venv/bin/uvicorn"))
-
-    def start(self) -> None:
-        """Start the peer unless it already runs (then it is left running at the end)."""
-        self.started = not healthy(f"{self.api}/utils/health-check/")
-        subprocess.run([str(PEER / "start.sh")], check=True, timeout=300)
-        env = dict(line.split("=", 1) for line in (PEER / "peer.env").read_text().splitlines()
-                   if "=" in line and not line.startswith("#"))
-        self.admin = self.token(env["FIRST_SUPERUSER"], env["FIRST_SUPERUSER_PASSWORD"])
-        created = requests.post(f"{self.api}/users/", headers=bearer(self.admin), timeout=60,
-                                json={"email": self.email, "password": self.password,
-                                      "full_name": "Bench User"})
-        assert created.status_code == 200, created.text
-        self.user_id = created.json()["id"]
-
-    def token(self, email: str, password: str) -> str:
-        """An access token from the login form."""
-        response = requests.post(f"{self.api}/login/access-token", timeout=60,
-                                 data={"username": email, "password": password})
-        assert response.status_code == 200, response.text
-        return response.json()["access_token"]
-
-    def stop(self) -> None:
-        """Delete the bench user (and its items); stop the peer if this run started it."""
-        if self.user_id:
-            requests.delete(f"{self.api}/users/{self.user_id}", headers=bearer(self.admin),
-                            timeout=60)
-        if self.started:
-            subprocess.run([str(PEER / "stop.sh")], timeout=120)
-        else:
-            print(f"the peer was running before this run: left running ({PEER}/stop.sh)")
-
-
-def bearer(token: str) -> dict:
-    """An Authorization header."""
-    return {"Authorization": f"Bearer {token}"}
-
-
-def healthy(url: str) -> bool:
-    """Whether `url` answers 200."""
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def drain(url: str) -> None:
@@ -190,19 +128,6 @@ def run_mix(url: str, seconds: int, connections: int, lua_args: list[str]) -> di
             "draw": draw}
 
 
-ARGON2_CHECK = """
-import statistics, sys, time
-from pwdlib.hashers.argon2 import Argon2Hasher  # the template's hasher, its defaults
-hasher = Argon2Hasher()
-stored = hasher.hash("bench pass 1")
-times = []
-for _ in range(5):
-    started = time.perf_counter()
-    hasher.verify("bench pass 1", stored)
-    times.append(time.perf_counter() - started)
-print(statistics.median(times))
-"""
-
 
 def hash_costs(bcrypt_rounds: int, with_peer: bool) -> None:
     """Print one password check of each, and the req/s that hashing alone leaves the mix."""
@@ -218,9 +143,7 @@ def hash_costs(bcrypt_rounds: int, with_peer: bool) -> None:
         times.append(time.perf_counter() - started)
     costs = {"signet": (statistics.median(times), 0.01, f"bcrypt {bcrypt_rounds}")}
     if with_peer:
-        out = subprocess.run([str(PEER / "venv/bin/python"), "-c", ARGON2_CHECK], check=True,
-                             capture_output=True, text=True, timeout=120).stdout
-        costs["template"] = (float(out), 0.05, "argon2id")
+        costs["template"] = (argon2_check_seconds(), 0.05, "argon2id")
     cores = os.cpu_count() or 1
     print(f"password checks (median of 5, this process); the most req/s the mix allows "
           f"if hashing were all the work, on {cores} cores:")
@@ -292,10 +215,7 @@ def main() -> None:
             stack.callback(peer.stop)
             peer.start()
             token = peer.token(peer.email, peer.password)
-            for number in range(FILES):
-                created = requests.post(f"{peer.api}/items/", headers=bearer(token), timeout=60,
-                                        json={"title": f"note {number}", "description": "seed"})
-                assert created.status_code == 200, created.text
+            peer.add_items(token, FILES)
             form = urlencode({"username": peer.email, "password": peer.password})
             targets["template"] = (peer.url, ["template", token, form, "-"],
                                    f"{peer.api}/utils/health-check/")
