@@ -225,7 +225,7 @@ def main() -> None:
               f" mix 70/20/5/4/1 (me/list/create/refresh or re-login/sign-in)")
         print(f"{'round':<6} {'server':<9} {'conns':>5} {'req/s':>9} {'p50 ms':>9} "
               f"{'p99 ms':>9} {'errors':>7}  draw (me/list/create/refresh/sign-in)")
-        results: dict[tuple[str, int], list[dict]] = {}
+        results: dict[tuple[str, int, int], list[dict]] = {}
         expected = dict.fromkeys(connection_counts, 1000.0)  # req/s, a first guess
         plan = [(number, 1) for number in range(1, args.rounds + 1)]
         if args.without_sign_ins:
@@ -247,8 +247,7 @@ def main() -> None:
                     drain(health)
                     if name == "signet":
                         expected[count] = max(expected[count], result["rps"])
-                    if sign_ins:
-                        results.setdefault((name, count), []).append(result)
+                    results.setdefault((name, count, sign_ins), []).append(result)
                     draw = "/".join(map(str, result["draw"][:5]))
                     exhausted = result["draw"][5]
                     print(f"{number!s:<6} {name:<9} {count:>5} {result['rps']:>9.1f} "
@@ -261,10 +260,11 @@ def main() -> None:
 def summarize(results: dict, connection_counts: list[int], with_peer: bool) -> None:
     """Medians over the rounds; with the peer, the ratio against the target and the p99s."""
     print("\nmedian over the rounds")
+    names = ("signet", "template") if with_peer else ("signet",)
     for count in connection_counts:
         medians = {}
-        for name in ("signet", "template") if with_peer else ("signet",):
-            runs = results[(name, count)]
+        for name in names:
+            runs = results[(name, count, 1)]
             medians[name] = {key: statistics.median(run[key] for run in runs)
                              for key in ("rps", "p50", "p99")}
             errors = sum(run["errors"] for run in runs)
@@ -277,6 +277,11 @@ def summarize(results: dict, connection_counts: list[int], with_peer: bool) -> N
             print(f"{'':<9} {count:>3} conns: Signet/template {ratio:.2f}x "
                   f"(target >= {TARGET}x: {'met' if ratio >= TARGET else 'NOT met'}); "
                   f"p99 {'no worse' if p99 else 'WORSE'}")
+            if ("signet", count, 0) in results:  # --without-sign-ins
+                signet, template = (results[(side, count, 0)][0] for side in names)
+                print(f"{'':<9} {count:>3} conns, without sign-ins: Signet/template "
+                      f"{signet['rps'] / template['rps']:.2f}x, p99 {signet['p99']:.1f} ms "
+                      f"against {template['p99']:.1f} ms")
 
 
 if __name__ == "__main__":
