@@ -33,19 +33,19 @@ import json
 import math
 import os
 import platform
-import re
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 import requests
+from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -58,12 +58,11 @@ from app.users.models import User  # noqa: E402
 from bench.auth_me import EMAIL, FILES, PASSWORD, fill_database, login  # noqa: E402
 from bench.common import production_settings  # noqa: E402
 from bench.fsft_peer import PEER, Peer, argon2_check_seconds  # noqa: E402
+from bench.mixed_requests import THREADS, kinds, preflight, run_mix  # noqa: E402
 from tests.conftest import throwaway_mysql_database  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
 SERVER_URL = os.environ.get("MYSQL_BENCH_URL", "mysql+pymysql://root@127.0.0.1:3306")
-LUA = ROOT / "bench" / "mixed.lua"
-THREADS = 2
 REFRESH_SHARE = 0.04
 TARGET = 2.5
 
@@ -99,34 +98,6 @@ def dispose(app) -> None:
     """Close the minting app's connections: the database is dropped after."""
     with app.app_context():
         db.engine.dispose()
-
-
-def milliseconds(text: str) -> float:
-    """wrk's latency (512.00us, 12.34ms, 1.20s, 1.00m) in milliseconds."""
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
-
-
-def run_mix(url: str, seconds: int, connections: int, lua_args: list[str]) -> dict:
-    """Drive `url` with the mix; return req/s, p50 and p99 (ms), errors and the draw."""
-    command = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency",
-               "--timeout", "30s", "-s", str(LUA), url, "--", *lua_args]
-    out = subprocess.run(command, capture_output=True, text=True, check=True,
-                         timeout=seconds + 120).stdout
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                        out)
-    draw = [sum(column) for column in zip(*(map(int, line.split()[2:])
-                                            for line in out.splitlines()
-                                            if line.startswith("mix ")), strict=True)]
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            # At a line's start: "Latency ... 85.50%" also holds a "50%".
-            "p50": milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
-            "p99": milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
-            "errors": (int(non2xx.group(1)) if non2xx else 0)
-            + (sum(map(int, sockets.groups())) if sockets else 0),
-            "draw": draw}
-
 
 
 def hash_costs(bcrypt_rounds: int, with_peer: bool) -> None:
@@ -187,76 +158,101 @@ def main() -> None:
     hash_costs(args.bcrypt_rounds, with_peer)
 
     with ExitStack() as stack:  # undone in reverse: servers stop before the data goes
-        scratch = stack.enter_context(tempfile.TemporaryDirectory())
-        url = stack.enter_context(throwaway_mysql_database("signet_mixed", SERVER_URL))
-        fill_database(url, args.bcrypt_rounds)  # the user and its 30 files
-        servers: list[LiveServer] = []
-        stack.callback(lambda: [server.stop() for server in servers])
-        uploads = Path(scratch) / "uploads"  # the 5 % uploads land here, removed at the end
-        uploads.mkdir()
-        settings = production_settings(
-            BCRYPT_LOG_ROUNDS=str(args.bcrypt_rounds), DATABASE_URL=url,
-            UPLOAD_FOLDER=str(uploads), MAIL_FILE_DIR=str(Path(scratch) / "mail"))
-        # Its log (an audit line a sign-in) would drown the table: to the scratch folder.
-        signet = LiveServer(settings, workers=2, output=Path(scratch) / "gunicorn.log")
-        servers.append(signet)
-        signet.start(timeout=60)
-        minting = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url,
-                              "JWT_SECRET_KEY": settings["JWT_SECRET_KEY"],
-                              "SIGNING_KEY_ENCRYPTION_KEY": settings["SIGNING_KEY_ENCRYPTION_KEY"]})
-        stack.callback(dispose, minting)
-        pool = Path(scratch) / "pool"
-        pool.mkdir()
-        targets = {"signet": (signet.url, ["signet", login(signet.url),
-                                           json.dumps({"email": EMAIL, "password": PASSWORD}),
-                                           str(pool)], f"{signet.url}/healthz")}
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        targets = {"signet": serve_signet(stack, scratch, args.bcrypt_rounds)}
         if with_peer:
-            peer = Peer()
-            stack.callback(peer.stop)
-            peer.start()
-            token = peer.token(peer.email, peer.password)
-            peer.add_items(token, FILES)
-            form = urlencode({"username": peer.email, "password": peer.password})
-            targets["template"] = (peer.url, ["template", token, form, "-"],
-                                   f"{peer.api}/utils/health-check/")
-
+            targets["template"] = serve_peer(stack)
         print(f"wrk -t{THREADS}, {args.seconds}s per run, 2 workers each, Signet bcrypt cost "
               f"{args.bcrypt_rounds}, the template argon2id (its default), {args.rounds} rounds,"
               f" mix 70/20/5/4/1 (me/list/create/refresh or re-login/sign-in)")
-        print(f"{'round':<6} {'server':<9} {'conns':>5} {'req/s':>9} {'p50 ms':>9} "
-              f"{'p99 ms':>9} {'errors':>7}  draw (me/list/create/refresh/sign-in)")
-        results: dict[tuple[str, int, int], list[dict]] = {}
-        expected = dict.fromkeys(connection_counts, 1000.0)  # req/s, a first guess
-        plan = [(number, 1) for number in range(1, args.rounds + 1)]
-        if args.without_sign_ins:
-            plan.append(("no-si", 0))
-        for number, sign_ins in plan:
-            for count in connection_counts:
-                order = list(targets)
-                if isinstance(number, int) and number % 2 == 0:
-                    order.reverse()  # alternate who goes first
-                for name in order:
-                    base, lua_args, health = targets[name]
-                    if name == "signet":
-                        for old in pool.iterdir():
-                            old.unlink()
-                        # Without its sign-ins the mix runs several times faster: room for it.
-                        rate = expected[count] if sign_ins else max(3 * expected[count], 2500)
-                        fill_pool(minting, pool, rate * args.seconds)
-                    seed = args.seed + (number if isinstance(number, int) else 0)
-                    lua = [lua_args[0], str(seed), *lua_args[1:], str(0.01 * sign_ins)]
-                    result = run_mix(base, args.seconds, count, lua)
-                    drain(health)
-                    if name == "signet":
-                        expected[count] = max(expected[count], result["rps"])
-                    results.setdefault((name, count, sign_ins), []).append(result)
-                    draw = "/".join(map(str, result["draw"][:5]))
-                    exhausted = result["draw"][5]
-                    print(f"{number!s:<6} {name:<9} {count:>5} {result['rps']:>9.1f} "
-                          f"{result['p50']:>9.1f} {result['p99']:>9.1f} "
-                          f"{result['errors']:>7}  {draw}"
-                          + (f" (refresh pool ran out {exhausted}x)" if exhausted else ""))
+        results = measure(targets, args, connection_counts)
         summarize(results, connection_counts, with_peer)
+
+
+@dataclass
+class Target:
+    """A server under the mix: where it is, mixed.lua's arguments, and how to drain it."""
+
+    base: str
+    lua_args: list[str]
+    health: str
+    minting: Flask | None = None  # Signet: the app that mints its refresh tokens, and where
+    pool: Path | None = None
+
+
+def serve_signet(stack: ExitStack, scratch: Path, bcrypt_rounds: int) -> Target:
+    """Signet as bench/auth_me.py serves it, on a throw-away database: user, 30 files."""
+    url = stack.enter_context(throwaway_mysql_database("signet_mixed", SERVER_URL))
+    fill_database(url, bcrypt_rounds)
+    uploads = scratch / "uploads"  # the 5 % uploads land here, removed at the end
+    uploads.mkdir()
+    settings = production_settings(
+        BCRYPT_LOG_ROUNDS=str(bcrypt_rounds), DATABASE_URL=url, UPLOAD_FOLDER=str(uploads),
+        MAIL_FILE_DIR=str(scratch / "mail"))
+    # Its log (an audit line a sign-in) would drown the table: to the scratch folder.
+    server = LiveServer(settings, workers=2, output=scratch / "gunicorn.log")
+    stack.callback(server.stop)
+    server.start(timeout=60)
+    minting = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url,
+                          "JWT_SECRET_KEY": settings["JWT_SECRET_KEY"],
+                          "SIGNING_KEY_ENCRYPTION_KEY": settings["SIGNING_KEY_ENCRYPTION_KEY"]})
+    stack.callback(dispose, minting)
+    pool = scratch / "pool"
+    pool.mkdir()
+    token, body = login(server.url), json.dumps({"email": EMAIL, "password": PASSWORD})
+    preflight(server.url, kinds("signet", token, body, mint_refresh_tokens(minting, 1)[0]))
+    return Target(server.url, ["signet", token, body, str(pool)], f"{server.url}/healthz",
+                  minting, pool)
+
+
+def serve_peer(stack: ExitStack) -> Target:
+    """The template, started from PEER, with a user of its own and 30 items."""
+    peer = Peer()
+    stack.callback(peer.stop)
+    peer.start()
+    token = peer.token(peer.email, peer.password)
+    peer.add_items(token, FILES)
+    form = urlencode({"username": peer.email, "password": peer.password})
+    preflight(peer.url, kinds("template", token, form, None))
+    return Target(peer.url, ["template", token, form, "-"], f"{peer.api}/utils/health-check/")
+
+
+def measure(targets: dict[str, Target], args, connection_counts: list[int]) -> dict:
+    """Alternating rounds at each connection count; print each run, return them all."""
+    print(f"{'round':<6} {'server':<9} {'conns':>5} {'req/s':>9} {'p50 ms':>9} "
+          f"{'p99 ms':>9} {'errors':>7}  draw (me/list/create/refresh/sign-in)")
+    results: dict[tuple[str, int, int], list[dict]] = {}
+    expected = dict.fromkeys(connection_counts, 1000.0)  # Signet's req/s, a first guess
+    plan = [(number, 1) for number in range(1, args.rounds + 1)]
+    if args.without_sign_ins:
+        plan.append(("no-si", 0))
+    for number, sign_ins in plan:
+        for count in connection_counts:
+            order = list(targets)
+            if isinstance(number, int) and number % 2 == 0:
+                order.reverse()  # alternate who goes first
+            for name in order:
+                target = targets[name]
+                if target.pool:
+                    for old in target.pool.iterdir():
+                        old.unlink()
+                    # Without its sign-ins the mix runs several times faster: room for it.
+                    rate = expected[count] if sign_ins else max(3 * expected[count], 2500)
+                    fill_pool(target.minting, target.pool, rate * args.seconds)
+                seed = args.seed + (number if isinstance(number, int) else 0)
+                lua = [target.lua_args[0], str(seed), *target.lua_args[1:],
+                       str(0.01 * sign_ins)]
+                result = run_mix(target.base, args.seconds, count, lua)
+                drain(target.health)
+                if target.pool:
+                    expected[count] = max(expected[count], result["rps"])
+                results.setdefault((name, count, sign_ins), []).append(result)
+                draw, exhausted = "/".join(map(str, result["draw"][:5])), result["draw"][5]
+                print(f"{number!s:<6} {name:<9} {count:>5} {result['rps']:>9.1f} "
+                      f"{result['p50']:>9.1f} {result['p99']:>9.1f} "
+                      f"{result['errors']:>7}  {draw}"
+                      + (f" (refresh pool ran out {exhausted}x)" if exhausted else ""))
+    return results
 
 
 def summarize(results: dict, connection_counts: list[int], with_peer: bool) -> None:
