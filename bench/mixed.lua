@@ -2,10 +2,11 @@
 --
 -- wrk -s bench/mixed.lua URL -- FLAVOR SEED TOKEN LOGIN_BODY POOL_DIR SIGN_IN_SHARE
 --   FLAVOR         signet or template (which endpoints, which bodies)
+--   SEED           the RNG's seed (plus the thread's number): both servers get the same draw
 --   TOKEN          the user's access token (who am I, list, create)
 --   LOGIN_BODY     the sign-in body, already encoded (JSON for Signet, a form for the template)
 --   POOL_DIR       Signet: refresh-<thread>.txt files, one single-use refresh token a line
---   SIGN_IN_SHARE  0.01 (the issue's mix), or 0 for the breakdown without sign-ins
+--   SIGN_IN_SHARE  0.01 (the issue's mix), or 0: no sign-ins, the others in proportion
 -- Mix: 70 % who am I, 20 % list the 20 newest, 5 % create a small one, 4 % refresh (Signet) or
 -- re-login (the template has no refresh), the rest sign-ins. At exit it prints one
 -- "mix <thread> <me> <list> <create> <refresh> <sign-in> <pool-exhausted>" line a thread.
@@ -58,7 +59,7 @@ function init(args)
       login = wrk.format("POST", "/api/v1/login/access-token", form, login_body)
    end
    kinds = { me, list, create, flavor == "signet" and "refresh" or login, login }
-   counts, exhausted = { 0, 0, 0, 0, 0 }, 0  -- luacheck: globals counts exhausted
+   counts, exhausted = { 0, 0, 0, 0, 0 }, 0
 end
 
 local function refresh()
