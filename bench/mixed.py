@@ -123,7 +123,7 @@ def hash_costs(bcrypt_rounds: int, with_peer: bool) -> None:
               f" -> {cores / (seconds * share):7.1f} req/s")
     if with_peer:
         ceiling = (costs["template"][0] * 0.05) / (costs["signet"][0] * 0.01)
-        print(f"  so hashing alone caps Signet/template at {ceiling:.2f}x")
+        print(f"  both bound by hashing alone: Signet/template {ceiling:.2f}x")
 
 
 def context() -> str:
