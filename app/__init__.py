@@ -30,6 +30,7 @@ from app.files.quota import register_storage_account
 from app.files.routes import blp as files_blp
 from app.files.service import register_sharing_rule
 from app.health import blp as health_blp
+from app.json_provider import OrjsonProvider
 from app.keys.init import init_keys
 from app.keys.routes import blp as keys_blp
 from app.mail import init_mail
@@ -65,7 +66,9 @@ API_DESCRIPTION = (
 
 
 class Signet(Flask):
-    """Flask, with a cheaper answer to "is this hook a coroutine?"."""
+    """Flask, with a cheaper answer to "is this hook a coroutine?" and orjson's encoder."""
+
+    json_provider_class = OrjsonProvider
 
     def ensure_sync(self, func):
         """Return a plain sync function as it is, without inspect's unwrapping.
