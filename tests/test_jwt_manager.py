@@ -8,7 +8,10 @@ import time
 import flask_jwt_extended
 import flask_jwt_extended.jwt_manager
 import flask_jwt_extended.tokens
+import flask_jwt_extended.view_decorators
+import jwt
 import pytest
+from flask_jwt_extended import get_jwt_header, jwt_required
 
 from app import create_app
 from app.jwt_manager import VerifiedTokens
@@ -41,6 +44,39 @@ def test_a_token_is_verified_once_then_remembered(client, user, auth_headers,
 
     assert [response.status_code for response in responses] == [200, 200, 200]
     assert len(library_decodes) == 1
+
+
+def test_a_remembered_token_s_header_is_read_once(client, user, auth_headers, monkeypatch):
+    reads: list[str] = []
+    library_read = jwt.get_unverified_header
+
+    def counting(token: str) -> dict:
+        reads.append(token)
+        return library_read(token)
+
+    # Flask-JWT-Extended reads every header through this name of PyJWT's.
+    monkeypatch.setattr(jwt, "get_unverified_header", counting)
+    headers = auth_headers(user)
+    assert client.get(ME, headers=headers).status_code == 200  # verified, remembered
+    reads.clear()
+
+    responses = [client.get(ME, headers=headers) for _ in range(2)]
+
+    assert [response.status_code for response in responses] == [200, 200]
+    assert reads == []
+
+
+def test_the_header_a_view_sees_is_the_token_s_own(app, client, user, auth_headers):
+    @app.get("/_test/header")
+    @jwt_required()
+    def header():
+        return get_jwt_header()
+
+    token = auth_headers(user)["Authorization"]
+    seen = [client.get("/_test/header", headers={"Authorization": token}).get_json()
+            for _ in range(2)]
+
+    assert seen == [jwt.get_unverified_header(token.removeprefix("Bearer "))] * 2
 
 
 def test_a_remembered_token_is_refused_once_it_expires(app, client, user, auth_headers):
@@ -99,21 +135,26 @@ def test_an_app_with_another_key_does_not_trust_what_this_one_verified(
 def test_the_oldest_token_is_forgotten_when_full():
     verified = VerifiedTokens(capacity=2)
     far = int(time.time()) + 3600
-    for name in ("a", "b", "c"):
-        verified.remember(name, {"exp": far, "sub": name})
+    tokens = {name: jwt.encode({"exp": far, "sub": name}, "k" * 32) for name in "abc"}
+    for name, token in tokens.items():
+        verified.remember(token, {"exp": far, "sub": name})
 
-    assert verified.get("a", 0) is None
-    assert verified.get("b", 0) == {"exp": far, "sub": "b"}
-    assert verified.get("c", 0) == {"exp": far, "sub": "c"}
+    assert verified.get(tokens["a"], 0) is None
+    assert verified.header(tokens["a"]) is None
+    assert verified.get(tokens["b"], 0) == {"exp": far, "sub": "b"}
+    assert verified.get(tokens["c"], 0) == {"exp": far, "sub": "c"}
 
 
-def test_claims_handed_out_are_copies():
+def test_claims_and_headers_handed_out_are_copies():
     verified = VerifiedTokens()
-    verified.remember("t", {"exp": int(time.time()) + 60, "sub": "1"})
+    token = jwt.encode({"exp": int(time.time()) + 60, "sub": "1"}, "k" * 32)
+    verified.remember(token, jwt.decode(token, "k" * 32, algorithms=["HS256"]))
 
-    verified.get("t", 0)["sub"] = "2"
+    verified.get(token, 0)["sub"] = "2"
+    verified.header(token)["alg"] = "none"
 
-    assert verified.get("t", 0)["sub"] == "1"
+    assert verified.get(token, 0)["sub"] == "1"
+    assert verified.header(token)["alg"] == "HS256"
 
 
 def test_the_overridden_library_methods_keep_their_signatures():
@@ -126,6 +167,9 @@ def test_the_overridden_library_methods_keep_their_signatures():
         flask_jwt_extended.JWTManager._encode_jwt_from_config).parameters
     assert list(parameters) == ["self", "identity", "token_type", "claims", "fresh",
                                 "expires_delta", "headers"]
+    # The view decorators read the header through the module's name, which init_app replaces.
+    assert "get_unverified_jwt_headers(encoded_token)" in inspect.getsource(
+        flask_jwt_extended.view_decorators._decode_jwt_from_request)
     parameters = inspect.signature(flask_jwt_extended.tokens._encode_jwt).parameters
     assert sorted(parameters) == sorted([
         "algorithm", "audience", "claim_overrides", "csrf", "expires_delta", "fresh",
