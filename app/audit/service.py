@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.audit.models import MAX_IP_LENGTH, AuditEvent
@@ -108,11 +110,38 @@ def recorded_since(*, action: str, subject_id: int, since: datetime) -> bool:
     return db.session.scalar(query) is not None
 
 
-def purge_expired_events(*, now: datetime | None = None) -> int:
-    """Delete events older than AUDIT_RETENTION_DAYS; return how many."""
-    days = settings().audit.retention_days
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
-    with transaction():
-        purged = db.session.execute(
-            delete(AuditEvent).where(AuditEvent.created_at < cutoff)).rowcount
-    return purged
+def purge_expired_events(*, now: datetime | None = None,
+                         on_batch: Callable[[int, float], None] | None = None) -> int:
+    """Delete events older than AUDIT_RETENTION_DAYS in batches; return how many.
+
+    Each batch of AUDIT_PURGE_BATCH_SIZE events is its own short transaction, so a purge of
+    millions never holds locks (nor an undo log) for long; `on_batch(count, seconds)` is
+    told about each one.
+    """
+    audit = settings().audit
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=audit.retention_days)
+    purged = 0
+    while True:
+        started = time.perf_counter()
+        with transaction():
+            count = _purge_batch(cutoff, audit.purge_batch_size)
+        if on_batch is not None:
+            on_batch(count, time.perf_counter() - started)
+        purged += count
+        if count < audit.purge_batch_size:
+            return purged
+
+
+def _purge_batch(cutoff: datetime, size: int) -> int:
+    """Delete the `size` oldest events created before `cutoff` (fewer at the end)."""
+    expired = AuditEvent.created_at < cutoff
+    # The last of the batch in (createdAt, id) order, read from the createdAt index (which
+    # holds the id too): the DELETE is then one range of that index, no list of ids.
+    last = db.session.execute(
+        select(AuditEvent.created_at, AuditEvent.id).where(expired)
+        .order_by(AuditEvent.created_at, AuditEvent.id).limit(1).offset(size - 1)).first()
+    if last is not None:
+        expired = and_(expired, or_(
+            AuditEvent.created_at < last.created_at,
+            and_(AuditEvent.created_at == last.created_at, AuditEvent.id <= last.id)))
+    return db.session.execute(delete(AuditEvent).where(expired)).rowcount
