@@ -7,7 +7,7 @@ demoting each other at the same moment cannot both succeed.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 
 from app.audit import record_event
 from app.exceptions import LastActiveAdmin, NotFound
@@ -22,18 +22,37 @@ LIKE_ESCAPE = "\\"
 def list_users(*, limit: int, cursor: int | None = None, role: Role | None = None,
                is_active: bool | None = None, q: str | None = None) -> dict:
     """Return one page of users, newest first, filtered by role, activity and prefix."""
-    query = select(User)
+    filters = []
     if role is not None:
-        query = query.where(User.role == role)
+        filters.append(User.role == role)
     if is_active is not None:
-        query = query.where(User.is_active.is_(is_active))
+        # `= 0`, not `IS FALSE`: MariaDB uses no index for IS, and scanned the table by id.
+        filters.append(User.is_active == is_active)
+    query = select(User).where(*filters)
     if q:
-        # A prefix LIKE (no leading wildcard) is an index range scan on name and email.
-        query = query.where(or_(
-            User.name.like(_prefix_pattern(q), escape=LIKE_ESCAPE),
-            User.email.like(_prefix_pattern(q.lower()), escape=LIKE_ESCAPE),
-        ))
+        matched = _prefix_matches(q, filters, limit=limit, after=cursor)
+        query = select(User).join(matched, User.id == matched.c.id)
     return keyset_page(query, User.id, limit=limit, after=cursor)
+
+
+def _prefix_matches(q: str, filters: list, *, limit: int, after: int | None):
+    """The ids of the page's users whose name or email starts with `q`, as a subquery.
+
+    One query per column, each newest first with the page's limit, then their union: with
+    `name LIKE OR email LIKE` MariaDB merged both indexes and sorted every match (1.7 s for
+    a common first name in a million users). Alone, each column gets its best plan: a
+    range of its index for a rare prefix, the primary key newest first for a common one
+    (docs/scaling.md, "The `q=` search at a million users").
+    """
+    branches = []
+    for column, text in ((User.name, q), (User.email, q.lower())):
+        branch = select(User.id).where(
+            *filters, column.like(_prefix_pattern(text), escape=LIKE_ESCAPE))
+        if after is not None:
+            branch = branch.where(User.id < after)
+        newest = branch.order_by(User.id.desc()).limit(limit + 1).subquery()
+        branches.append(select(newest.c.id))
+    return union(*branches).subquery("matched")
 
 
 def _prefix_pattern(text: str) -> str:

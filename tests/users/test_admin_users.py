@@ -150,6 +150,44 @@ def test_filters_keep_their_cursor(client, admin, users, auth_headers):
     assert ids(first) + ids(second) == made[::-1]
 
 
+
+def test_q_pages_through_name_and_email_matches_once_each(client, admin, users, auth_headers):
+    # q= runs one newest-first query per column and merges them (app/users/admin.py):
+    # matches of both columns interleave by id, and a user matching twice shows once.
+    by_name = users.create(name="Kit Marlowe", email="a1@example.com")
+    both = users.create(name="Kit Both", email="kit@example.com")
+    by_email = users.create(name="Someone", email="kit.e@example.com")
+    users.create(name="Other", email="other@example.com")
+    also_by_name = users.create(name="kit lower", email="a2@example.com")
+    headers = auth_headers(admin)
+
+    pages, cursor = [], None
+    while True:
+        response = client.get(f"{USERS}?q=Kit&limit=2" + (f"&cursor={cursor}" if cursor else ""),
+                              headers=headers)
+        pages.append(ids(response))
+        cursor = response.get_json()["nextCursor"]
+        if cursor is None:
+            break
+
+    assert pages == [[also_by_name.id, by_email.id], [both.id, by_name.id]]
+
+
+def test_q_with_filters_finds_older_matches_behind_filtered_ones(client, admin, users,
+                                                                auth_headers):
+    old_admin = users.create(name="Mia Old", email="mia.old@example.com", role="admin")
+    # Newer matches than a page, none of them admins: the filter must apply before the
+    # page is cut, not after.
+    for n in range(4):
+        users.create(name=f"Mia {n}", email=f"mia{n}@example.com")
+    inactive = users.create(name="Mia Gone", email="gone@example.com", is_active=False)
+    headers = auth_headers(admin)
+
+    assert ids(client.get(f"{USERS}?q=mia&role=admin&limit=2", headers=headers)) == \
+        [old_admin.id]
+    assert ids(client.get(f"{USERS}?q=mia&isActive=false&limit=2", headers=headers)) == \
+        [inactive.id]
+
 # --- patch ---------------------------------------------------------------------------------
 
 def test_admin_patches_name_role_and_activity(client, db, admin, user, auth_headers, caplog):
