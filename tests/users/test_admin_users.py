@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.pagination import encode_cursor
+from app.users import search
 from app.users.models import User
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_problem
@@ -124,7 +125,16 @@ def test_filters_role_and_is_active(client, admin, users, auth_headers):
     assert ids(client.get(f"{USERS}?isActive=true&role=user", headers=headers)) == [regular.id]
 
 
-def test_q_matches_a_prefix_of_name_or_email(client, admin, users, auth_headers):
+# q= reads a window of the newest ids first, then the indexes below it (app/users/search.py):
+# the q= tests run with the window above every id, and with windows that cut through them.
+@pytest.fixture
+def window(monkeypatch, request) -> int:
+    monkeypatch.setattr(search, "SEARCH_WINDOW", request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("window", [search.SEARCH_WINDOW, 1, 3], indirect=True)
+def test_q_matches_a_prefix_of_name_or_email(client, admin, users, auth_headers, window):
     ann = users.create(name="Annabel Lee", email="poe@example.com")
     anne = users.create(name="Zed", email="anne@example.org")
     users.create(name="Joanna", email="jo@example.com")  # contains "ann", no prefix
@@ -140,7 +150,8 @@ def test_q_matches_a_prefix_of_name_or_email(client, admin, users, auth_headers)
     assert ids(client.get(f"{USERS}?q=_", headers=headers)) == []
 
 
-def test_filters_keep_their_cursor(client, admin, users, auth_headers):
+@pytest.mark.parametrize("window", [search.SEARCH_WINDOW, 1, 3], indirect=True)
+def test_filters_keep_their_cursor(client, admin, users, auth_headers, window):
     made = [users.create(name=f"Page {n}").id for n in range(3)]
     users.create(name="Other")
     headers = auth_headers(admin)
@@ -151,7 +162,9 @@ def test_filters_keep_their_cursor(client, admin, users, auth_headers):
 
 
 
-def test_q_pages_through_name_and_email_matches_once_each(client, admin, users, auth_headers):
+@pytest.mark.parametrize("window", [search.SEARCH_WINDOW, 1, 3], indirect=True)
+def test_q_pages_through_name_and_email_matches_once_each(client, admin, users, auth_headers,
+                                                         window):
     # q= runs one newest-first query per column and merges them (app/users/admin.py):
     # matches of both columns interleave by id, and a user matching twice shows once.
     by_name = users.create(name="Kit Marlowe", email="a1@example.com")
@@ -173,8 +186,9 @@ def test_q_pages_through_name_and_email_matches_once_each(client, admin, users, 
     assert pages == [[also_by_name.id, by_email.id], [both.id, by_name.id]]
 
 
+@pytest.mark.parametrize("window", [search.SEARCH_WINDOW, 1, 3], indirect=True)
 def test_q_with_filters_finds_older_matches_behind_filtered_ones(client, admin, users,
-                                                                auth_headers):
+                                                                auth_headers, window):
     old_admin = users.create(name="Mia Old", email="mia.old@example.com", role="admin")
     # Newer matches than a page, none of them admins: the filter must apply before the
     # page is cut, not after.
