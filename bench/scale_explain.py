@@ -35,11 +35,14 @@ def _reads(cursor) -> int:
     return sum(int(value) for _, value in cursor.fetchall())
 
 
-def _plan(cursor, statement: str, parameters) -> str:
-    cursor.execute("EXPLAIN " + statement, parameters)
+def _plan(cursor, statement: str, parameters, *, analyze: bool = False) -> str:
+    """MariaDB's plan, one `table: access key rows` per table read; with `analyze`, the
+    plan the statement actually ran (EXPLAIN alone may name another index) and its rows."""
+    cursor.execute(("ANALYZE " if analyze else "EXPLAIN ") + statement, parameters)
     names = [column[0] for column in cursor.description]
     rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return "; ".join(f"{r['table']}: {r['type']} key={r['key']} rows~{r['rows']}"
+                     f"{' read ' + format(r['r_rows'], '.0f') if r.get('r_rows') else ''}"
                      f"{' (' + r['Extra'] + ')' if r['Extra'] else ''}" for r in rows)
 
 
@@ -131,7 +134,7 @@ def _replay(engine, statements, allowance: int) -> bool:
             verdict = "FLAG" if flagged else "ok*" if examined > returned + PAGE else "ok"
             print(f"  {verdict:<5}  examined {examined:>8,} returned "
                   f"{returned:>3} (handler reads {reads:,})  {short}\n"
-                  f"         plan: {_plan(cursor, statement, parameters)}")
+                  f"         plan: {_plan(cursor, statement, parameters, analyze=True)}")
         raw.rollback()
     finally:
         raw.close()
