@@ -173,7 +173,8 @@ def main() -> None:
     parser.add_argument("--audit", type=int, default=10_000_000)
     parser.add_argument("--old-audit", type=int, help="default: 90%% of --audit")
     parser.add_argument("--requests", type=int, default=30, help="per case and database")
-    parser.add_argument("--batch-size", type=int, default=5000, help="AUDIT_PURGE_BATCH_SIZE")
+    parser.add_argument("--batch-size", type=int, help="AUDIT_PURGE_BATCH_SIZE (default: its "
+                        "setting's default)")
     parser.add_argument("--keep", metavar="DBNAME",
                         help="seed (or re-use) this database and keep it, e.g. scale_bench")
     parser.add_argument("--no-purge", action="store_true", help="skip the purge")
