@@ -111,6 +111,7 @@ def cases(sizes: Sizes) -> list[tuple[str, str, str, dict | None]]:
         ("GET /audit action=auth.password_changed", "GET",
          "/api/v1/audit?action=auth.password_changed", None),
         ("GET /audit actorId=<admin>", "GET", f"/api/v1/audit?actorId={ADMIN_ID}", None),
+        ("GET /auth/me/audit (the admin's own)", "GET", "/api/v1/auth/me/audit", None),
         ("GET /files (owner of many)", "GET", "/api/v1/files", None),
         ("POST /auth/login", "POST", "/api/v1/auth/login",
          {"email": email(sizes.users // 2 + 1), "password": PASSWORD}),

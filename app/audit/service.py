@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, union
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.audit.models import MAX_IP_LENGTH, AuditEvent
@@ -99,7 +99,19 @@ def events_about(user_id: int):
 
 def list_own_events(*, user_id: int, limit: int, cursor: int | None = None) -> dict:
     """Return one page of the events a user took part in, newest first."""
-    return keyset_page(events_about(user_id), AuditEvent.id, limit=limit, after=cursor)
+    # Not events_about's `actorId = ? OR subjectId = ?`: MariaDB merged both indexes and
+    # sorted every event of the user (0.7 s for an admin's 143,000). Each column alone is a
+    # (column, id) index range read newest first, a page at most; their union is the page.
+    branches = []
+    for column in (AuditEvent.actor_id, AuditEvent.subject_id):
+        branch = select(AuditEvent.id).where(column == user_id)
+        if cursor is not None:
+            branch = branch.where(AuditEvent.id < cursor)
+        newest = branch.order_by(AuditEvent.id.desc()).limit(limit + 1).subquery()
+        branches.append(select(newest.c.id))
+    ids = union(*branches).subquery("own")
+    return keyset_page(select(AuditEvent).join(ids, AuditEvent.id == ids.c.id),
+                       AuditEvent.id, limit=limit, after=cursor)
 
 
 def recorded_since(*, action: str, subject_id: int, since: datetime) -> bool:

@@ -116,6 +116,30 @@ def test_own_trail_pages_with_the_shared_cursor(client, user, auth_headers):
     assert_problem(client.get(f"{OWN}?cursor=garbage!", headers=auth_headers(user)), 422)
 
 
+def test_own_trail_pages_through_actor_and_subject_events_once_each(client, admin, user,
+                                                                    auth_headers):
+    # One newest-first query per column, merged (app/audit/service.py): events of either
+    # column interleave by id across pages, and one naming the user twice shows once.
+    seed(("auth.login", user.id, user.id), ("admin.user_updated", admin.id, user.id),
+         ("auth.login", admin.id, admin.id), ("admin.user_updated", user.id, admin.id),
+         ("auth.logout", user.id, user.id), ("admin.user_updated", admin.id, user.id))
+    expected = [e.id for e in _db.session.scalars(
+        _db.select(AuditEvent).order_by(AuditEvent.id.desc()))
+        if user.id in (e.actor_id, e.subject_id)]
+
+    pages, cursor = [], None
+    while True:
+        body = client.get(f"{OWN}?limit=2" + (f"&cursor={cursor}" if cursor else ""),
+                          headers=auth_headers(user)).get_json()
+        pages.append([item["id"] for item in body["items"]])
+        cursor = body["nextCursor"]
+        if cursor is None:
+            break
+
+    assert len(expected) == 5
+    assert pages == [expected[:2], expected[2:4], expected[4:]]
+
+
 def test_purge_deletes_only_events_past_the_retention(app, db, user):
     replace_settings(app, AUDIT_RETENTION_DAYS=30)
     seed(("auth.login", user.id, user.id), ("auth.logout", user.id, user.id))
