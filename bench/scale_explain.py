@@ -89,7 +89,8 @@ def explain_cases(url: str, cases: list) -> bool:
     ok = True
     print("\nSQL of each case on the big database: rows examined (ANALYZE: r_rows x r_loops "
           f"of base tables) vs returned; FLAG beyond returned + {PAGE} (q=: + the search "
-          f"window, {SEARCH_WINDOW:,} rows, app/users/search.py)")
+          f"window, {SEARCH_WINDOW:,} rows, app/users/search.py; /auth/me/audit: + a page "
+          "of its second column's index)")
     with app.app_context():
         engine = db.engine
 
@@ -106,11 +107,20 @@ def explain_cases(url: str, cases: list) -> bool:
                 assert answer.status_code == 200, answer.get_data(as_text=True)
                 statements = list(captured)
                 print(f"\n{name}")
-                ok &= _replay(engine, statements, SEARCH_WINDOW if "?q=" in path else 0)
+                ok &= _replay(engine, statements, _allowance(path))
         finally:
             event.remove(engine, "before_cursor_execute", listener)
         engine.dispose()
     return ok
+
+
+def _allowance(path: str) -> int:
+    """Rows a case may read beyond returned + one page, by design (docs/scaling.md)."""
+    if "?q=" in path:
+        return SEARCH_WINDOW  # step 1 of app/users/search.py
+    if path.endswith("/me/audit"):
+        return PAGE  # one page of each of two indexes, actorId's and subjectId's
+    return 0
 
 
 def _replay(engine, statements, allowance: int) -> bool:
