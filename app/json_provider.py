@@ -27,7 +27,13 @@ class OrjsonProvider(DefaultJSONProvider):
     """DefaultJSONProvider's behaviour, encoded and decoded by orjson."""
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        """Serialize `obj` to a JSON string (sorted keys, compact)."""
+        """Serialize `obj` to a JSON string (sorted keys, compact).
+
+        A caller asking for something else (flask-smorest's OpenAPI document: `indent=2,
+        sort_keys=False`, whose key order Swagger UI follows) gets Flask's own encoder.
+        """
+        if kwargs:
+            return super().dumps(obj, **kwargs)
         return orjson.dumps(obj, default=self.default, option=OPTIONS).decode()
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
