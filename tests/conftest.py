@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
-from app.extensions import api
+from app.extensions import api, bcrypt, jwt, limiter, migrate
 from app.extensions import db as _db
 from app.jwt_manager import EXTENSION_KEY as VERIFIED_TOKENS
 from app.jwt_manager import VerifiedTokens
@@ -282,8 +282,9 @@ def _empty_bucket(client, name: str) -> None:
 def app(app_config):
     """The application, inside an app context; all rows are removed afterwards.
 
-    Building the app costs ~70 ms, so a pytest process keeps the last one it built and
-    hands it to the next test whose settings are the same, reset to how it was built.
+    Building the app costs ~70 ms (far more on a busy machine), so a pytest process keeps
+    the apps it built, by settings, and hands one to the next test with the same settings,
+    reset to how it was built.
     """
     application = _SharedApp.get(app_config)
     with application.app_context():
@@ -297,33 +298,78 @@ def app(app_config):
                 _SharedApp.release(application)
 
 
-class _SharedApp:
-    """The last app this process built, with what a test may change in it."""
+# Extension objects that `create_app` binds to the app it builds, shared by every app of
+# the process (Flask-SQLAlchemy keeps each app's engines apart: `db` is not one of them).
+SHARED_EXTENSIONS = (api, limiter, jwt, bcrypt, migrate)
 
-    app = None
-    key: str | None = None
-    config: dict = {}
-    extensions: dict = {}
-    rules = 0
-    hooks: list = []
+
+class _BuiltApp:
+    """One app the process built, with what a test may change in it."""
+
+    def __init__(self, app_config: dict, key: str | None):
+        self.key = key
+        self.app = create_app(app_config)
+        self.config = dict(self.app.config)
+        self.extensions = dict(self.app.extensions)
+        self.rules = len(list(self.app.url_map.iter_rules()))
+        self.hooks = _hooks(self.app)
+        # What create_app left in the shared extension objects for this app.
+        self.bound = [(extension, _copied(vars(extension))) for extension in SHARED_EXTENSIONS]
+
+    def bind(self) -> None:
+        """Give the shared extension objects back the state create_app gave them for us."""
+        for extension, state in self.bound:
+            vars(extension).clear()
+            vars(extension).update(_copied(state))
+
+    def changed(self) -> bool:
+        """Whether a test added routes or hooks: the app is then no longer the one built."""
+        return (len(list(self.app.url_map.iter_rules())) != self.rules
+                or _hooks(self.app) != self.hooks)
+
+    def close(self) -> None:
+        """Close the app's database connections."""
+        with self.app.app_context():
+            _db.engine.dispose()
+
+
+def _copied(state: dict) -> dict:
+    # Containers an extension fills in place get a copy; anything else is shared as is.
+    return {name: value.copy() if type(value) in (dict, list, set) else value
+            for name, value in state.items()}
+
+
+class _SharedApp:
+    """The apps this process built, the most recently used last."""
+
+    LIMIT = 8  # each holds its engine's connections
+    built: dict[str, _BuiltApp] = {}
+    # An app whose limits count outside the process (Redis, a file): one test's only.
+    single: _BuiltApp | None = None
 
     @classmethod
     def get(cls, app_config: dict):
-        """The shared app when its settings match and nothing rebound the extensions since."""
-        # Limits count in the shared Limiter's storage: a test that switches them on gets
-        # an app (and a count) of its own.
-        key = None if app_config.get("RATELIMIT_ENABLED") else repr(sorted(app_config.items()))
-        # create_app binds the shared extension objects (api, limiter, jwt) to the new app:
-        # once a test built another app, ours no longer owns them.
-        if key is None or key != cls.key or _smorest_app() is not cls.app:
-            cls.discard()
-            cls.app = create_app(app_config)
-            cls.key = key
-            cls.config = dict(cls.app.config)
-            cls.extensions = dict(cls.app.extensions)
-            cls.rules = len(list(cls.app.url_map.iter_rules()))
-            cls.hooks = _hooks(cls.app)
-        application = cls.app
+        """An app with these settings: a kept one, bound again to the shared extensions."""
+        # Limits count in the app's Limiter storage: one in memory is emptied for the next
+        # test; any other (Redis, a file) gets an app, and a count, of its own.
+        limited = app_config.get("RATELIMIT_ENABLED")
+        in_memory = str(app_config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith(
+            "memory://")
+        key = None if limited and not in_memory else repr(sorted(app_config.items()))
+        entry = cls.built.pop(key, None) if key is not None else None
+        if entry is None:
+            entry = _BuiltApp(app_config, key)
+        elif _smorest_app() is not entry.app:
+            entry.bind()  # another app was built (here or by a test) since this one was used
+        if limited and key is not None:
+            limiter.storage.reset()  # what earlier tests counted
+        if key is None:
+            cls.single = entry
+        else:
+            cls.built[key] = entry
+            while len(cls.built) > cls.LIMIT:
+                cls.built.pop(next(iter(cls.built))).close()
+        application = entry.app
         # Flask refuses new routes once an app served a request; tests add some.
         application._got_first_request = False
         application.extensions[VERIFIED_TOKENS] = VerifiedTokens()
@@ -333,21 +379,18 @@ class _SharedApp:
     @classmethod
     def release(cls, application) -> None:
         """Restore settings and extension state; discard an app a test added routes to."""
+        entry = next((e for e in (cls.single, *cls.built.values())
+                      if e is not None and e.app is application), None)
+        if entry is None:
+            return
         application.config.clear()
-        application.config.update(cls.config)
+        application.config.update(entry.config)
         application.extensions.clear()
-        application.extensions.update(cls.extensions)
-        if (len(list(application.url_map.iter_rules())) != cls.rules
-                or _hooks(application) != cls.hooks):
-            cls.discard()
-
-    @classmethod
-    def discard(cls) -> None:
-        """Forget the shared app and close its connections."""
-        if cls.app is not None:
-            with cls.app.app_context():
-                _db.engine.dispose()
-        cls.app = cls.key = None
+        application.extensions.update(entry.extensions)
+        if entry is cls.single or entry.changed():
+            cls.built.pop(entry.key, None)
+            cls.single = None
+            entry.close()
 
 
 def _smorest_app():
