@@ -10,12 +10,23 @@ import zlib
 
 from PIL import Image
 
-from app.extensions import db
+from app.extensions import bcrypt, db
 from app.users.models import Role, User
 from app.users.passwords import hash_password
 
 DEFAULT_PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
+# Hashes by (password, bcrypt settings): most users of the suite share one password, and
+# hashing it anew for each is a third of the bcrypt time of a run. A salt shared by two
+# test users changes nothing any test looks at.
+_hashes: dict[tuple, str] = {}
+
+
+def _hash(password: str) -> str:
+    key = (password, bcrypt._log_rounds, bcrypt._prefix, bcrypt._handle_long_passwords)
+    if key not in _hashes:
+        _hashes[key] = hash_password(password)
+    return _hashes[key]
 
 
 class UserFactory:
@@ -29,7 +40,7 @@ class UserFactory:
         user = User(
             name=name or f"User {number}",
             email=(email or f"user{number}@example.com").lower(),
-            password_hash=hash_password(password),
+            password_hash=_hash(password),
             role=Role(role),
             is_active=is_active,
         )
