@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -11,6 +12,16 @@ import pytest
 
 from app.settings import ConfigError, build_settings
 from tests.live_server import ROOT
+
+# (environment, the PUBLIC_BASE_URL development settings build from it)
+LISTENING = [
+    ({"PORT": "9410"}, "http://localhost:9410"),
+    ({"HOST": "0.0.0.0", "PORT": "9411"}, "http://localhost:9411"),  # noqa: S104
+    ({"HOST": "192.0.2.7"}, "http://192.0.2.7:8000"),
+    ({"HOST": "2001:db8::7", "PORT": "9412"}, "http://[2001:db8::7]:9412"),
+    ({"PORT": "9410", "PUBLIC_BASE_URL": "https://dev.example.com"}, "https://dev.example.com"),
+]
+DEVELOPMENT_ENVS = [{}, *(env for env, _ in LISTENING)]
 
 STRONG = "x" * 48
 # Any Fernet key: production refuses to start without one sealing the signing keys.
@@ -77,17 +88,32 @@ def test_a_trailing_slash_of_the_base_url_is_dropped():
 
 def development_settings(**env) -> dict:
     """The development settings a fresh interpreter computes under `env` alone."""
+    if (ROOT / ".env").exists():
+        pytest.skip(".env in the checkout may change the defaults")
+    return _development_settings_of_each()[DEVELOPMENT_ENVS.index(env)]
+
+
+@functools.cache
+def _development_settings_of_each() -> list[dict]:
+    """development_settings of each of DEVELOPMENT_ENVS, from one fresh interpreter.
+
+    Starting an interpreter and importing the app is most of these tests' time: one does
+    them all, putting back the clean environment before each.
+    """
     # A fresh interpreter: a .env or the shell of the suite must not leak in.
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("MAIL_", "SMTP_", "PUBLIC_BASE_URL", "HOST", "PORT"))}
-    code = ("import json; from app.settings import build_settings; "
-            "s = build_settings({'APP_ENV': 'development'}); print(json.dumps({"
-            "'MAIL_BACKEND': s.mail.backend, 'MAIL_FILE_DIR': s.mail.file_dir, "
-            "'PUBLIC_BASE_URL': s.web.public_base_url, 'SMTP_PORT': s.mail.smtp_port}))")
-    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, **env},
-                            check=True, capture_output=True, text=True).stdout
-    if (ROOT / ".env").exists():
-        pytest.skip(".env in the checkout may change the defaults")
+    code = ("import json, os, sys; from app.settings import build_settings\n"
+            "clean = dict(os.environ)\n"
+            "def built(env):\n"
+            "    os.environ.clear(); os.environ.update({**clean, **env})\n"
+            "    s = build_settings({'APP_ENV': 'development'})\n"
+            "    return {'MAIL_BACKEND': s.mail.backend, 'MAIL_FILE_DIR': s.mail.file_dir,\n"
+            "            'PUBLIC_BASE_URL': s.web.public_base_url, 'SMTP_PORT': s.mail.smtp_port}\n"
+            "print(json.dumps([built(env) for env in json.loads(sys.argv[1])]))")
+    output = subprocess.run([sys.executable, "-c", code, json.dumps(DEVELOPMENT_ENVS)],
+                            cwd=ROOT, env=clean, check=True, capture_output=True,
+                            text=True).stdout
     return json.loads(output)
 
 
@@ -100,12 +126,6 @@ def test_outside_production_mail_goes_to_files_and_links_to_localhost():
     assert settings["SMTP_PORT"] == 587
 
 
-@pytest.mark.parametrize(("env", "base"), [
-    ({"PORT": "9410"}, "http://localhost:9410"),
-    ({"HOST": "0.0.0.0", "PORT": "9411"}, "http://localhost:9411"),  # noqa: S104
-    ({"HOST": "192.0.2.7"}, "http://192.0.2.7:8000"),
-    ({"HOST": "2001:db8::7", "PORT": "9412"}, "http://[2001:db8::7]:9412"),
-    ({"PORT": "9410", "PUBLIC_BASE_URL": "https://dev.example.com"}, "https://dev.example.com"),
-])
+@pytest.mark.parametrize(("env", "base"), LISTENING)
 def test_development_links_follow_where_the_server_listens(env, base):
     assert development_settings(**env)["PUBLIC_BASE_URL"] == base
