@@ -33,6 +33,7 @@ from app.jwt_manager import VerifiedTokens
 from app.keys.keyring import EXTENSION_KEY as KEYRING
 from app.keys.keyring import Keyring
 from app.storage import current_storage
+from app.tokens.revocation import init_revocation_store
 from tests import live_server as live_server_module
 from tests.browser import artifacts_dir, chromium  # noqa: F401 - fixtures for every package
 from tests.factories import UserFactory
@@ -374,6 +375,8 @@ class _SharedApp:
         application._got_first_request = False
         application.extensions[VERIFIED_TOKENS] = VerifiedTokens()
         application.extensions[KEYRING] = Keyring()  # the tables are emptied between tests
+        # The store's memory (when it last purged, the users it cached) is of earlier tests.
+        init_revocation_store(application)
         return application
 
     @classmethod
