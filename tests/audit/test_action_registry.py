@@ -8,6 +8,7 @@ instead of the string, and wrappers that pass their own parameter on (such as
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 from app.audit.actions import ACTIONS
@@ -42,15 +43,17 @@ def _parameters_of_enclosing_functions(tree: ast.Module) -> dict[int, tuple[str,
     return enclosing
 
 
-def recorded_actions() -> set[str]:
+@functools.cache
+def recorded_actions() -> frozenset[str]:
     """Every action string that reaches record_event, directly or through a wrapper."""
     trees = _trees()
     constants = {name: value for tree in trees.values() for name, value in _constants(tree).items()}
+    enclosing_of = {path: _parameters_of_enclosing_functions(tree) for path, tree in trees.items()}
     recorders, actions, unresolved = {"record_event"}, set(), []
     while True:
         found_wrapper = False
         for path, tree in trees.items():
-            enclosing = _parameters_of_enclosing_functions(tree)
+            enclosing = enclosing_of[path]
             for call in ast.walk(tree):
                 if not (isinstance(call, ast.Call) and _name_of(call) in recorders and call.args):
                     continue
@@ -70,7 +73,7 @@ def recorded_actions() -> set[str]:
         if not found_wrapper:
             break
     assert not unresolved, f"audit actions this test cannot read: {unresolved}"
-    return actions
+    return frozenset(actions)
 
 
 def test_every_recorded_action_is_listed_and_every_listed_one_is_recorded():
