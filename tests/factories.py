@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import random
@@ -176,6 +177,7 @@ def _constant_lzw(pixels: int) -> bytes:
     return b"\x02" + blocks + b"\x00"
 
 
+@functools.cache  # the same bytes each time: built once a process
 def progressive_jpeg_scan_bomb(side: int = 4000, *, extra_scans: int = 100) -> bytes:
     """A grey progressive JPEG of side x side with `extra_scans` empty AC scans repeated.
 
@@ -191,6 +193,7 @@ def progressive_jpeg_scan_bomb(side: int = 4000, *, extra_scans: int = 100) -> b
     return data[:end] + data[last_scan:end] * extra_scans + data[end:]
 
 
+@functools.cache  # the same bytes each time: built once a process
 def lossless_webp_bomb(side: int = 6300) -> bytes:
     """A one-colour lossless WebP of side x side pixels: ~1.6 kB on disk, 160 MB decoded."""
     out = io.BytesIO()
@@ -198,6 +201,7 @@ def lossless_webp_bomb(side: int = 6300) -> bytes:
     return out.getvalue()
 
 
+@functools.cache  # the same bytes each time: built once a process
 def png_bomb(width: int = 30000, height: int = 30000) -> bytes:
     """A real, complete black 1-bit PNG of width x height (~110 kB for 30000 x 30000).
 
