@@ -6,7 +6,7 @@ import pytest
 
 from app import create_app
 from app.extensions import db as _db
-from tests.conftest import _empty_tables
+from tests.app_cache import empty_tables
 from tests.mail.smtp_server import SmtpServer
 
 
@@ -56,6 +56,6 @@ def mail_app(app_config):
     yield build
     for context in reversed(contexts):
         _db.session.remove()
-        _empty_tables()
+        empty_tables()
         _db.engine.dispose()
         context.pop()
