@@ -11,6 +11,9 @@ MYSQL_TEST_URL ?= mysql+pymysql://root@127.0.0.1:3306
 # pytest-xdist processes; each gets its own database, upload folders and servers.
 TEST_WORKERS ?= 2
 export FLASK_APP := wsgi.py
+# Some machines set it: every pytest worker then compiles every test module again, ~5 s a
+# suite (__pycache__ is ignored by git).
+unexport PYTHONDONTWRITEBYTECODE
 
 # node_modules as package-lock.json pins it: axe-core for the browser tests, newman.
 NODE_STAMP := node_modules/.package-lock.json
