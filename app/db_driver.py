@@ -39,6 +39,7 @@ from sqlalchemy.exc import DisconnectionError
 # connection's character set) may run outside a transaction.
 READ_VERB = re.compile(rb"\s*(SELECT|SHOW|SET)\b", re.IGNORECASE)
 LOCKING_CLAUSE = re.compile(rb"\b(FOR\s+UPDATE|FOR\s+SHARE|LOCK\s+IN)\b", re.IGNORECASE)
+CHECKED_IN_AT = "signet.checked_in_at"
 
 
 def is_plain_read(sql: bytes) -> bool:
@@ -49,7 +50,6 @@ def is_plain_read(sql: bytes) -> bool:
     # statement (the regex cost ~10 us on the token check's 700-byte lookup, per request).
     upper = sql.upper()
     return (b"FOR" not in upper and b"LOCK" not in upper) or LOCKING_CLAUSE.search(sql) is None
-CHECKED_IN_AT = "signet.checked_in_at"
 
 
 class LazyTransactionConnection(pymysql.connections.Connection):
