@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from limits import parse_many
 from pydantic import AliasChoices, Field
 from pydantic.fields import FieldInfo
@@ -80,3 +81,16 @@ def http_url(value: str) -> str:
         raise ValueError("must be an absolute http(s) URL without query or fragment "
                          "(for example https://signet.example.com)")
     return value.rstrip("/")
+
+
+def fernet_keys(value: object) -> object:
+    """Comma-separated Fernet keys (newest first) as a tuple; refuse one that is not a key."""
+    keys = value.split(",") if isinstance(value, str) else value or ()
+    keys = tuple(key.strip() for key in keys if key.strip())  # type: ignore[union-attr]
+    try:
+        for key in keys:
+            Fernet(key)
+    except ValueError:
+        raise ValueError("must be Fernet keys (32 url-safe base64 bytes each), "
+                         "comma-separated, newest first") from None
+    return keys

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from cryptography.fernet import Fernet
 from pydantic import field_validator
 from pydantic_settings import NoDecode
 
-from app.settings.base import Domain, http_url, setting
+from app.settings.base import Domain, fernet_keys, http_url, setting
 
 # The schemes app/redis_url.py connects to (kept here: settings import nothing of app).
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://")
@@ -165,12 +164,4 @@ class MfaSettings(Domain):
     @field_validator("encryption_keys", mode="before")
     @classmethod
     def _fernet_keys(cls, value: object) -> object:
-        keys = value.split(",") if isinstance(value, str) else value
-        keys = tuple(key.strip() for key in keys if key.strip())  # type: ignore[union-attr]
-        try:
-            for key in keys:
-                Fernet(key)
-        except ValueError:
-            raise ValueError("must be Fernet keys (32 url-safe base64 bytes each), "
-                             "comma-separated") from None
-        return keys
+        return fernet_keys(value)

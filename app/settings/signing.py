@@ -4,26 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from cryptography.fernet import Fernet
 from pydantic import field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from app.settings.base import Domain, setting
+from app.settings.base import Domain, fernet_keys, setting
 
 ASYMMETRIC = ("ES256", "EdDSA", "RS256")
-
-
-def fernet_key_tuple(value: object) -> object:
-    """Comma-separated Fernet keys as a tuple; ValueError when one is not a Fernet key."""
-    keys = value.split(",") if isinstance(value, str) else value or ()
-    keys = tuple(key.strip() for key in keys if key.strip())  # type: ignore[union-attr]
-    try:
-        for key in keys:
-            Fernet(key)
-    except ValueError:
-        raise ValueError("must be Fernet keys (32 url-safe base64 bytes each), "
-                         "comma-separated, newest first") from None
-    return keys
 
 
 class SigningSettings(Domain):
@@ -63,7 +49,7 @@ class SigningSettings(Domain):
     @field_validator("encryption_keys", mode="before")
     @classmethod
     def _fernet_keys(cls, value: object) -> object:
-        return fernet_key_tuple(value)
+        return fernet_keys(value)
 
     @model_validator(mode="after")
     def _one_algorithm(self) -> SigningSettings:
