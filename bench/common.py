@@ -38,8 +38,19 @@ def wrk(url: str, seconds: int, *, connections: int = 16, headers: dict | None =
         command += ["-s", script]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True,
                          timeout=seconds + 60).stdout
+    figures = parse_wrk(out)
+    return {"rps": figures["rps"], "p50": figures["p50"], "p99": figures["p99"],
+            "errors": figures["non2xx"]}
+
+
+def parse_wrk(out: str) -> dict:
+    """req/s, p50 and p99 (as wrk prints them), non-2xx and socket errors from wrk's output."""
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                        out)
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50": re.search(r"50%\s+([\d.]+\w+)", out).group(1),
-            "p99": re.search(r"99%\s+([\d.]+\w+)", out).group(1),
-            "errors": int(non2xx.group(1)) if non2xx else 0}
+            # At a line's start: "Latency ... 85.50%" also holds a "50%".
+            "p50": re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1),
+            "p99": re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1),
+            "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "socket_errors": sum(map(int, sockets.groups())) if sockets else 0}

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import requests
 
+from bench.common import parse_wrk
+
 LUA = Path(__file__).resolve().parent / "mixed.lua"
 THREADS = 2
 UPLOAD = b"a small note from the mixed benchmark"
@@ -65,17 +67,11 @@ def run_mix(url: str, seconds: int, connections: int, lua_args: list[str]) -> di
                "--timeout", "30s", "-s", str(LUA), url, "--", *lua_args]
     out = subprocess.run(command, capture_output=True, text=True, check=True,
                          timeout=seconds + 120).stdout
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                        out)
+    figures = parse_wrk(out)
     # mixed.lua's done(): "mix <thread> <me> <list> <create> <refresh> <sign-in> <exhausted>"
     draw = [sum(column) for column in zip(*(map(int, line.split()[2:])
                                             for line in out.splitlines()
                                             if line.startswith("mix ")), strict=True)]
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            # At a line's start: "Latency ... 85.50%" also holds a "50%".
-            "p50": milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
-            "p99": milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
-            "errors": (int(non2xx.group(1)) if non2xx else 0)
-            + (sum(map(int, sockets.groups())) if sockets else 0),
-            "draw": draw}
+    return {"rps": figures["rps"], "p50": milliseconds(figures["p50"]),
+            "p99": milliseconds(figures["p99"]),
+            "errors": figures["non2xx"] + figures["socket_errors"], "draw": draw}
