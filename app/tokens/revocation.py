@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db_types import utcnow
 from app.exceptions import ServiceUnavailable
 from app.extensions import db
+from app.prepared import PreparedSelect
 from app.redis_url import redis_client
 from app.settings import settings_of
 from app.tokens.models import RevokedToken
@@ -43,11 +44,11 @@ PURGE_INTERVAL_SECONDS = 300
 log = logging.getLogger(__name__)
 # The database store's one statement: the user's columns and whether the token's id or its
 # session's key is revoked (the same key twice for a token with one).
-LOOKUP = select(
+LOOKUP = PreparedSelect(select(
     *READ_COLUMNS,
     exists().where(RevokedToken.jti.in_([bindparam("jti"), bindparam("other_key")]))
     .label("revoked"),
-).where(User.id == bindparam("user_id"))
+).where(User.id == bindparam("user_id")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +87,13 @@ class DatabaseRevocationStore:
         if len(others) > 1:
             raise ValueError("a token has at most two revocation keys")
         parameters = {"user_id": user_id, "jti": first, "other_key": others[0] if others else first}
-        # Core, not the ORM: the same statement object every time (compiled once), and no
-        # ORM loading for the one row (app/tokens/rows.py builds the User).
-        row = db.session.connection().execute(LOOKUP, parameters).mappings().first()
-        if row is None:
+        # Not the ORM: one statement compiled once and run on the driver (app/prepared.py),
+        # no ORM loading for the one row (app/tokens/rows.py builds the User).
+        rows = LOOKUP.rows(parameters)
+        if not rows:
             return TokenLookup(user=None, revoked=False)
-        return TokenLookup(user=attach(row), revoked=bool(row["revoked"]))
+        row = dict(zip(LOOKUP.names, rows[0], strict=True))
+        return TokenLookup(user=attach(row), revoked=row["revoked"])
 
     def is_revoked(self, jti: str) -> bool:
         """True when a row names the token id."""
