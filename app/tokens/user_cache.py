@@ -30,12 +30,12 @@ Entries and generations still expire after USER_CACHE_TTL, only to free memory.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime
 
+import orjson
 import redis
 from sqlalchemy.orm import Session
 
@@ -78,7 +78,7 @@ class UserCache:
     def resolve(self, user_id: int, entry: bytes | None, generation: bytes | None) -> User | None:
         """The user from a valid entry, else from the database (then cached when allowed)."""
         if entry is not None and generation not in (None, BUSY):
-            cached = json.loads(entry)
+            cached = orjson.loads(entry)
             if cached["g"] == generation.decode():
                 return attach(from_json(cached["u"]))
         if generation is None:
@@ -125,7 +125,7 @@ class UserCache:
             return None
 
     def _store(self, user: User, generation: bytes) -> None:
-        payload = json.dumps({"g": generation.decode(), "u": row_of(user)})
+        payload = orjson.dumps({"g": generation.decode(), "u": row_of(user)})
         try:
             self._redis.set(self.entry_key(user.id), payload, ex=self._ttl)
         except redis.RedisError as error:
