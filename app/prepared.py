@@ -1,16 +1,16 @@
 """SELECTs built at import, compiled once per dialect, and run straight on the driver.
 
-Every authenticated request runs the token check's lookup, and `GET /files` a page of
-files. Through the ORM session and `Connection.execute`, each also paid for what the
-driver does not need: the session's transaction and connection, an execution context, the
-compiled-cache lookup, a cursor result and its row objects. `PreparedSelect` runs such a
-statement with SQLAlchemy's own compiled SQL and result processors (so the values are
-exactly those `Connection.execute` gives: tests/test_prepared.py compares them) straight
-on the driver: on the session's connection when the session holds one (the statement
-must see the transaction's own writes), else on a pooled connection of its own, as a
-plain read outside a transaction would run anyway (app/db_driver.py). Measured with
-callgrind (instructions per request, database store): GET /auth/me 3.00M -> 2.60M,
-GET /files 6.28M -> 5.85M.
+With the database store every authenticated request runs the token check's lookup, and
+`GET /files` a page of files. Through the ORM session and `Connection.execute`, each also
+paid for what the driver does not need: the session's transaction and connection, an
+execution context, the compiled-cache lookup, a cursor result and its row objects.
+`PreparedSelect` runs such a statement with SQLAlchemy's own compiled SQL and result
+processors (so the values are exactly those `Connection.execute` gives:
+tests/test_prepared.py compares them) straight on the driver: on the session's connection
+when the session holds one (the statement must see the transaction's own writes), else on
+a pooled connection of its own, as a plain read outside a transaction would run anyway
+(app/db_driver.py). Measured with callgrind (instructions per request, database store):
+GET /auth/me 3.00M -> 2.60M, GET /files 6.28M -> 5.85M.
 
 What it leaves to SQLAlchemy, unchanged:
 - errors: a statement the driver refuses is run again through `Connection.execute` on
