@@ -25,9 +25,8 @@ def _through_sqlalchemy(statement, parameters) -> list[tuple]:
 
 def _files(owner: User, count: int, first: int = 0) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
-    _db.session.add_all(File(path=f"p/{owner.id}/{n}", type="text/plain",
+    _db.session.add_all(File(path=f"p/{owner.id}/{n}", type="text/plain", size=n,
                              original_name=f"n{n}.txt", modified_name=f"{owner.id}-{n}.txt",
-                             size=n,
                              checksum="0" * 64, owner_id=owner.id, created_at=now)
                         for n in range(first, first + count))
 
