@@ -65,21 +65,20 @@ class PreparedSelect:
         if _observed(engine):
             return self._through_sqlalchemy(parameters)
         dialect = engine.dialect
-        plan = (self._plans.get((dialect.name, dialect.driver, dialect.paramstyle))
-                or self._prepare(dialect))
+        plan = self._plan(dialect)
         values = {**plan.defaults, **parameters}
         bound = values if plan.positional is None else [values[name] for name in
                                                         plan.positional]
         session = db.session()
         if _holds_connection(session):
-            fetched = self._fetch(session.connection().connection, plan, bound)
+            fetched = _fetch(session.connection().connection, plan, bound, dialect)
         else:
             try:
                 pooled = engine.raw_connection()
             except dialect.loaded_dbapi.Error:  # unwrapped here: SQLAlchemy's path reports it
                 return self._through_sqlalchemy(parameters)
             try:
-                fetched = self._fetch(pooled, plan, bound)
+                fetched = _fetch(pooled, plan, bound, dialect)
                 if fetched is None:  # it may be dead: the pool must not hand it out again
                     pooled.invalidate()
             finally:
@@ -91,20 +90,16 @@ class PreparedSelect:
                       for process, value in zip(processors, row, strict=True))
                 for row in fetched]
 
-    @staticmethod
-    def _fetch(connection: PoolProxiedConnection, plan: _Plan, bound) -> list | None:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(plan.sql, bound)
-            return cursor.fetchall()
-        except db.engine.dialect.loaded_dbapi.Error:
-            return None
-        finally:
-            cursor.close()
-
     def _through_sqlalchemy(self, parameters: Mapping[str, Any]) -> list[tuple]:
         result = db.session.connection().execute(self.statement, dict(parameters))
         return [tuple(row) for row in result]
+
+    def _plan(self, dialect: Dialect) -> _Plan:
+        key = (dialect.name, dialect.driver, dialect.paramstyle)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._prepare(dialect)
+        return plan
 
     def _prepare(self, dialect: Dialect) -> _Plan:
         compiled = self.statement.compile(dialect=dialect)
@@ -112,7 +107,7 @@ class PreparedSelect:
             if bind.expanding or bind.type.dialect_impl(dialect).bind_processor(dialect):
                 raise ValueError(f"PreparedSelect cannot bind {name!r} as SQLAlchemy would: "
                                  "use Connection.execute for this statement.")
-        plan = _Plan(
+        return _Plan(
             sql=compiled.string,
             positional=tuple(compiled.positiontup) if dialect.positional else None,
             defaults={name: bind.effective_value for name, bind in compiled.binds.items()
@@ -120,8 +115,19 @@ class PreparedSelect:
             processors=tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                              for column in self.statement.selected_columns),
         )
-        self._plans[dialect.name, dialect.driver, dialect.paramstyle] = plan
-        return plan
+
+
+def _fetch(connection: PoolProxiedConnection, plan: _Plan, bound,
+           dialect: Dialect) -> list | None:
+    """The driver's rows, or None when it raised (the caller lets SQLAlchemy report it)."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(plan.sql, bound)
+        return cursor.fetchall()
+    except dialect.loaded_dbapi.Error:
+        return None
+    finally:
+        cursor.close()
 
 
 def _observed(engine: Engine) -> bool:
